@@ -1,0 +1,47 @@
+/**
+ * Importing user modules (the app, corral.config.ts), TypeScript included.
+ *
+ * Node >= 23.6 (and 22.x with --experimental-strip-types) strips types natively: we use that where
+ * it exists, since it adds no loader to the process. Native stripping refuses TypeScript that
+ * needs code generation (enums, namespaces, parameter properties) and does not map `./x.js`
+ * imports to `./x.ts`; when a native import fails for one of those reasons, or on Node without
+ * stripping (20, 22 without the flag), we register tsx's ESM loader (esbuild) and import again.
+ */
+import { pathToFileURL } from 'node:url'
+
+let tsxRegistered = false
+
+const isTypeScript = (path: string) => /\.[cm]?tsx?$/.test(path)
+const nativeTypeScript = () => Boolean((process.features as { typescript?: unknown }).typescript)
+
+// Errors that mean "native stripping cannot take this file", not "the app is broken".
+const NATIVE_REFUSALS = new Set(['ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX', 'ERR_MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING', 'ERR_UNKNOWN_FILE_EXTENSION'])
+
+async function registerTsx(): Promise<void> {
+  if (tsxRegistered) return
+  const { register } = await import('tsx/esm/api')
+  register()
+  tsxRegistered = true
+}
+
+/** How this process loads TypeScript, for the startup log. */
+export function typeScriptLoader(): string {
+  return tsxRegistered ? 'tsx' : nativeTypeScript() ? 'native type stripping' : 'tsx'
+}
+
+export async function importModule(path: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href
+  if (!isTypeScript(path) || tsxRegistered) return import(url)
+  if (nativeTypeScript()) {
+    try {
+      return await import(url)
+    } catch (err) {
+      if (!NATIVE_REFUSALS.has((err as { code?: string })?.code ?? '')) throw err
+    }
+    await registerTsx()
+    // A failed import is cached per URL; a query string makes it a new module for the retry.
+    return import(url + '?corral-tsx')
+  }
+  await registerTsx()
+  return import(url)
+}

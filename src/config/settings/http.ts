@@ -1,0 +1,35 @@
+import { section } from '../setting.js'
+import { bytes, duration, ipList, nonNegativeInt } from '../parse.js'
+
+export const http = section('HTTP', {
+  keepalive: {
+    parse: duration, default: 5000,
+    doc: `Seconds an idle keep-alive connection stays open. 0 closes each connection after its response.`,
+  },
+  limitRequestLine: {
+    parse: nonNegativeInt, default: 4094,
+    doc: `The longest request line (method, target, version) in bytes; longer gets 414. Gunicorn's default.`,
+  },
+  limitRequestFields: {
+    parse: nonNegativeInt, default: 100,
+    doc: `The most header fields in a request; more gets 431. Gunicorn's default.`,
+  },
+  limitRequestFieldSize: {
+    parse: nonNegativeInt, default: 8190,
+    doc: `The largest header field (name, colon, value) in bytes; larger gets 431. Gunicorn's default.`,
+  },
+  headerTimeout: {
+    parse: duration, default: 10_000,
+    doc: `How long a client may take to send the request line and headers before the connection is closed with 408
+          (guards against slowloris). Checked every second.`,
+  },
+  maxBodySize: {
+    parse: bytes, default: 1024 * 1024,
+    doc: `The largest request body; larger gets 413 and the connection is closed. 0 means no limit.`,
+  },
+  forwardedAllowIps: {
+    parse: ipList, default: ['127.0.0.1', '::1'], env: ['CORRAL_FORWARDED_ALLOW_IPS', 'FORWARDED_ALLOW_IPS'],
+    doc: `Peers trusted to set X-Forwarded-For and X-Forwarded-Proto. From anyone else those headers are removed
+          before the app sees them. "*" trusts everyone (only behind a proxy that always sets them).`,
+  },
+})

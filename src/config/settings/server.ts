@@ -1,0 +1,38 @@
+import { section } from '../setting.js'
+import { bindList, oneOf, optionalPath, port, positiveInt, text } from '../parse.js'
+
+export const server = section('Server socket', {
+  app: {
+    parse: text, default: '', positional: true, cli: [],
+    doc: `The app module to serve: a path such as app.ts, optionally with the export to use after a colon
+          (app.ts:api, like Gunicorn's module:app). Without a name corral takes the default export, then one named app.`,
+  },
+  config: {
+    parse: optionalPath, default: null as string | null, cli: ['-c', '--config'],
+    doc: `The config file. By default corral reads ./corral.config.ts (or .js/.mjs) when it exists.`,
+  },
+  bind: {
+    parse: bindList, default: [], repeatable: true, cli: ['-b', '--bind'],
+    doc: `Where to listen: host:port, [ipv6]:port or unix:/path. Repeat to listen on several.
+          When not given, corral listens on HOST:PORT.`,
+  },
+  host: {
+    parse: text, default: '127.0.0.1', env: ['CORRAL_HOST', 'HOST'],
+    doc: `The host to listen on when --bind is not given (the HOST env var is honoured, as platforms set it).`,
+  },
+  port: {
+    parse: port, default: 8000, env: ['CORRAL_PORT', 'PORT'], cli: ['-p', '--port'],
+    doc: `The port to listen on when --bind is not given (the PORT env var is honoured, as platforms set it).`,
+  },
+  backlog: {
+    parse: positiveInt, default: 2048,
+    doc: `The most connections the kernel queues before accept (the listen backlog). Capped by net.core.somaxconn.`,
+  },
+  balance: {
+    parse: oneOf(['auto', 'reuseport', 'round-robin', 'shared'] as const), default: 'auto' as const,
+    doc: `How connections reach workers. reuseport: each worker binds its own SO_REUSEPORT socket and the kernel
+          spreads connections (Node >= 22.12 on Linux). round-robin: the master accepts and hands each connection
+          to the next worker. shared: workers accept from one shared socket. auto picks reuseport where available,
+          else round-robin (measured fastest; see docs/balance.md).`,
+  },
+})

@@ -1,0 +1,25 @@
+import { section } from '../setting.js'
+import { duration } from '../parse.js'
+
+export const timeouts = section('Timeouts', {
+  requestTimeout: {
+    parse: duration, default: 0,
+    doc: `A deadline for each request. When it passes the client gets 504 and the handler's ctx.signal aborts, so the
+          I/O it started stops; the worker serves on. 0 (the default) means no deadline: a server cannot know how long
+          your slowest legitimate endpoint runs (uploads, reports, streams). Set it to your p99.9 plus margin.`,
+  },
+  workerTimeout: {
+    parse: duration, default: 30_000, cli: ['-t', '--worker-timeout'],
+    doc: `A worker whose event loop sends no heartbeat for this long is blocked: corral logs what it was doing, kills it
+          and starts another. This is not a request deadline (see --request-timeout). 0 turns it off.`,
+  },
+  gracefulTimeout: {
+    parse: duration, default: 30_000,
+    doc: `On a graceful stop, how long workers may take to finish the requests they have before they are killed.`,
+  },
+  bootTimeout: {
+    parse: duration, default: 30_000,
+    doc: `How long a new worker may take to load the app and become ready. At startup a worker that takes longer stops
+          corral; during a reload it stops the roll and the old workers keep serving.`,
+  },
+})

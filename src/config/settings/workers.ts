@@ -1,0 +1,26 @@
+import { section } from '../setting.js'
+import { oneOf, positiveInt, threadCount, workerCount } from '../parse.js'
+
+export const workers = section('Worker processes', {
+  workers: {
+    parse: workerCount, default: 'auto' as number | 'auto', cli: ['-w', '--workers'],
+    env: ['CORRAL_WORKERS', 'WEB_CONCURRENCY'],
+    doc: `How many worker processes to run. "auto" counts the CPUs this container may use (cgroup quota), not the
+          host's, and fits the worker class: async and threads get one per CPU, sync gets 2 x CPUs + 1.
+          WEB_CONCURRENCY is honoured, as Gunicorn does.`,
+  },
+  workerClass: {
+    parse: oneOf(['async', 'sync', 'threads'] as const), default: 'async' as const, cli: ['-k', '--worker-class'],
+    doc: `The worker model. async: many requests at once per worker, up to --worker-connections. sync: one request at
+          a time per worker; the rest wait (Gunicorn's sync worker). threads: --threads worker threads per process run
+          the handler, for CPU-heavy fetch handlers (Gunicorn's gthread).`,
+  },
+  workerConnections: {
+    parse: positiveInt, default: 1000,
+    doc: `The most requests one async worker handles at once. Past it, requests get an immediate 503 with Retry-After.`,
+  },
+  threads: {
+    parse: threadCount, default: 'auto' as number | 'auto',
+    doc: `Worker threads per process for the threads worker class. "auto" is the CPUs this container may use.`,
+  },
+})

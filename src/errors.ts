@@ -1,0 +1,138 @@
+/**
+ * Every error corral raises on purpose has a stable code here. Callers branch on `err.code`,
+ * never on `instanceof`: errors cross the IPC boundary between arbiter and worker as plain data.
+ *
+ * `exit` is the process exit status when the error stops corral; `status` is the HTTP status
+ * when the error answers a request. `docs/errors.md` is generated from this table.
+ */
+import { format } from 'node:util'
+
+export const codes = {
+  CORRAL_ERR_SETTING: {
+    message: 'setting %s: expected %s, received %s',
+    exit: 2,
+    doc: 'A setting has a value it cannot take. The message names the setting, what it allows and where the value came from.',
+  },
+  CORRAL_ERR_UNKNOWN_SETTING: {
+    message: 'unknown setting %s in %s%s',
+    exit: 2,
+    doc: 'A config file, flag or env var names a setting corral does not have. Check the spelling against docs/settings.md.',
+  },
+  CORRAL_ERR_CONFIG_LOAD: {
+    message: 'cannot load config file %s: %s',
+    exit: 2,
+    doc: 'The config file exists but could not be imported (syntax error, throws at import, no default export).',
+  },
+  CORRAL_ERR_USAGE: {
+    message: '%s',
+    exit: 2,
+    doc: 'The command line is wrong: unknown command, missing argument. `corral --help` lists what is allowed.',
+  },
+  CORRAL_ERR_APP_LOAD: {
+    message: 'cannot load app %s: %s',
+    exit: 4,
+    doc: 'The app module failed to import, or its export is not something corral can serve. The message carries the original error with file and line.',
+  },
+  CORRAL_ERR_APP_EXPORT: {
+    message: 'app %s: %s',
+    exit: 4,
+    doc: 'The app module loaded but the named export is missing or has a shape corral cannot serve (fetch handler, Node listener, Fastify instance, or a factory returning one).',
+  },
+  CORRAL_ERR_WORKER_BOOT: {
+    message: 'worker %d failed to boot: %s',
+    exit: 3,
+    doc: 'A worker exited or reported an error before it was ready. At startup this stops corral instead of looping on restarts.',
+  },
+  CORRAL_ERR_BIND: {
+    message: 'cannot listen on %s: %s',
+    exit: 5,
+    doc: 'The address is taken, not allowed (ports below 1024 need privileges), or the unix socket path is not writable.',
+  },
+  CORRAL_ERR_HOOK: {
+    message: 'hook %s failed: %s',
+    exit: 6,
+    doc: 'A hook from the config file threw. At boot this stops startup; while serving it is logged and the server goes on.',
+  },
+  CORRAL_ERR_BALANCE: {
+    message: 'balance %s is not available here: %s',
+    exit: 2,
+    doc: 'The chosen --balance strategy cannot run on this Node or platform (reuseport needs Node >= 22.12 on Linux).',
+  },
+  CORRAL_ERR_WORKER_CLASS: {
+    message: 'worker class %s cannot serve this app: %s',
+    exit: 4,
+    doc: 'The threads worker class runs Web-standard fetch handlers only; Node listeners and Fastify need a process of their own.',
+  },
+  CORRAL_ERR_OVERLOADED: {
+    message: 'worker at its limit of %d requests in flight',
+    status: 503,
+    doc: 'The worker already has --worker-connections requests in flight. The answer carries Retry-After; the client should retry.',
+  },
+  CORRAL_ERR_DEADLINE: {
+    message: 'request passed its %dms deadline',
+    status: 504,
+    doc: 'The handler did not answer within --request-timeout. Its ctx.signal was aborted so downstream I/O stops.',
+  },
+  CORRAL_ERR_BODY_TOO_LARGE: {
+    message: 'request body is larger than %d bytes',
+    status: 413,
+    doc: 'The request body passed --max-body-size.',
+  },
+  CORRAL_ERR_URI_TOO_LONG: {
+    message: 'request line is longer than %d bytes',
+    status: 414,
+    doc: 'The request line passed --limit-request-line.',
+  },
+  CORRAL_ERR_HEADERS_TOO_LARGE: {
+    message: '%s',
+    status: 431,
+    doc: 'Too many header fields (--limit-request-fields) or one field too large (--limit-request-field-size).',
+  },
+  CORRAL_ERR_BAD_REQUEST: {
+    message: 'malformed request: %s',
+    status: 400,
+    doc: 'The request could not be parsed or breaks HTTP/1.1 framing rules. The connection is closed; the worker serves on.',
+  },
+  CORRAL_ERR_HANDLER: {
+    message: 'the app threw while handling the request',
+    status: 500,
+    doc: 'The app handler threw or rejected. The error is logged with the request id; the client gets a plain 500.',
+  },
+} as const satisfies Record<string, { message: string; doc: string; exit?: number; status?: number }>
+
+export type ErrorCode = keyof typeof codes
+
+export interface CorralError extends Error {
+  code: ErrorCode
+  exit?: number
+  status?: number
+}
+
+export function corralError(code: ErrorCode, ...args: unknown[]): CorralError {
+  const entry = codes[code] as { message: string; exit?: number; status?: number }
+  const err = new Error(format(entry.message, ...args)) as CorralError
+  err.code = code
+  if (entry.exit !== undefined) err.exit = entry.exit
+  if (entry.status !== undefined) err.status = entry.status
+  return err
+}
+
+export function isCorralError(err: unknown): err is CorralError {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string'
+    && (err as { code: string }).code in codes
+}
+
+/** The exit status for an error that stops corral: the code's own, or 1 for anything unexpected. */
+export function exitCodeOf(err: unknown): number {
+  return isCorralError(err) ? err.exit ?? 1 : 1
+}
+
+/** Plain data for the IPC channel: message, code and the stack, which carries the app's file and line. */
+export interface ErrorData { message: string; code?: string; stack?: string }
+
+export function toErrorData(err: unknown): ErrorData {
+  if (err instanceof Error) {
+    return { message: err.message, code: (err as { code?: string }).code, stack: err.stack }
+  }
+  return { message: String(err) }
+}
