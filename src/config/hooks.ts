@@ -44,3 +44,26 @@ export interface Hooks {
   postRequest?(worker: WorkerView, req: RequestView, res: ResponseView): Async
   workerExit?(worker: WorkerView): Async
 }
+
+type HookArgs<K extends HookName> = Parameters<NonNullable<Hooks[K]>>
+
+/**
+ * Run a hook if the config defines it. While serving, an error is logged with the hook's name and
+ * swallowed (a hook must not take the server down); with `atBoot`, it is thrown as
+ * CORRAL_ERR_HOOK so startup stops with a clear message.
+ */
+export async function callHook<K extends HookName>(
+  hooks: Hooks, name: K, log: { error(obj: object, msg: string): void }, atBoot: boolean, ...args: HookArgs<K>
+): Promise<void> {
+  const fn = hooks[name] as ((...a: HookArgs<K>) => unknown) | undefined
+  if (!fn) return
+  try {
+    await fn(...args)
+  } catch (err) {
+    if (atBoot) {
+      const { corralError } = await import('../errors.js')
+      throw corralError('CORRAL_ERR_HOOK', name, (err as Error)?.stack ?? String(err))
+    }
+    log.error({ err, hook: name }, `CORRAL_ERR_HOOK: hook ${name} failed; the server goes on`)
+  }
+}

@@ -109,6 +109,11 @@ async function readFile(path: string): Promise<{ values: Map<SettingName, Raw>; 
   return { values, hooks }
 }
 
+/** The hooks of a config file, for a worker (whose settings come from the arbiter, already checked). */
+export async function loadHooks(file: string): Promise<Hooks> {
+  return (await readFile(file)).hooks
+}
+
 export interface LoadOptions {
   argv?: readonly string[]
   env?: NodeJS.ProcessEnv

@@ -25,7 +25,6 @@ export interface Setting<T> {
 }
 
 export interface SettingSpec<T> {
-  section: string
   parse: Parser<T>
   default: T
   doc: string
@@ -41,8 +40,8 @@ const screaming = (name: string) => name.replace(/[A-Z]/g, (c) => '_' + c).toUpp
 /** Declare the settings of one section; names come from the object keys. */
 export function section<S extends Record<string, SettingSpec<any>>>(
   name: string,
-  specs: { [K in keyof S]: Omit<S[K], 'section'> },
-): { [K in keyof S]: Setting<S[K]['default']> } {
+  specs: S,
+): { [K in keyof S]: Setting<ReturnType<S[K]['parse']['parse']>> } {
   const out: Record<string, Setting<unknown>> = {}
   for (const [key, spec] of Object.entries(specs) as [string, SettingSpec<unknown>][]) {
     out[key] = {
@@ -58,5 +57,5 @@ export function section<S extends Record<string, SettingSpec<any>>>(
       positional: spec.positional ?? false,
     }
   }
-  return out as { [K in keyof S]: Setting<S[K]['default']> }
+  return out as { [K in keyof S]: Setting<ReturnType<S[K]['parse']['parse']>> }
 }

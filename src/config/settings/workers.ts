@@ -21,6 +21,6 @@ export const workers = section('Worker processes', {
   },
   threads: {
     parse: threadCount, default: 'auto' as number | 'auto',
-    doc: `Worker threads per process for the threads worker class. "auto" is the CPUs this container may use.`,
+    doc: `Worker threads per process for the threads worker class. "auto" is 2: enough that one CPU-heavy request never blocks the process's others, while --workers auto already gives one process per CPU.`,
   },
 })

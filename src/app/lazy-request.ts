@@ -1,0 +1,83 @@
+/**
+ * A Request that costs nothing until it is used. Building a real undici Request (and its Headers)
+ * for each incoming message takes more CPU than a small handler: on Node 20 it halves hello-world
+ * throughput (bench/micro/fetch-adapter.ts). Most handlers read only the method, the URL and a
+ * header or two, so those are answered from the IncomingMessage, and the real Request is built
+ * the first time anything else (the body, clone, signal…) is touched.
+ *
+ * It passes `instanceof Request` (its prototype chain includes Request.prototype), and every
+ * property Request has is defined here, so none of Request's own brand-checked getters is reached.
+ */
+import type { IncomingMessage } from 'node:http'
+import { Readable } from 'node:stream'
+import type { RequestContext } from './types.js'
+
+const BODYLESS = new Set(['GET', 'HEAD'])
+
+function buildHeaders(raw: string[]): Headers {
+  const headers = new Headers()
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1])
+  return headers
+}
+
+export class LazyRequest {
+  readonly #req: IncomingMessage
+  readonly #ctx: RequestContext
+  #url: string | undefined
+  #headers: Headers | undefined
+  #real: Request | undefined
+
+  constructor(req: IncomingMessage, ctx: RequestContext) {
+    this.#req = req
+    this.#ctx = ctx
+  }
+
+  get method(): string { return this.#req.method ?? 'GET' }
+  get url(): string { return (this.#url ??= `${this.#ctx.protocol}://${this.#req.headers.host ?? 'localhost'}${this.#req.url}`) }
+  get headers(): Headers { return this.#real?.headers ?? (this.#headers ??= buildHeaders(this.#req.rawHeaders)) }
+
+  /** The real Request, built once; the streamed body is handed to it, so build it only when needed. */
+  get raw(): Request {
+    if (this.#real) return this.#real
+    const req = this.#req
+    const method = this.method
+    const hasBody = !BODYLESS.has(method) && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
+    this.#real = new Request(this.url, {
+      method,
+      headers: this.headers,
+      signal: this.#ctx.signal,
+      body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
+      // Node's fetch refuses a streamed body without duplex: 'half'.
+      duplex: hasBody ? 'half' : undefined,
+    } as RequestInit)
+    return this.#real
+  }
+
+  get signal(): AbortSignal { return this.#ctx.signal }
+  get body() { return this.raw.body }
+  get bodyUsed() { return this.#real?.bodyUsed ?? false }
+  get cache() { return this.raw.cache }
+  get credentials() { return this.raw.credentials }
+  get destination() { return this.raw.destination }
+  get integrity() { return this.raw.integrity }
+  get keepalive() { return this.raw.keepalive }
+  get mode() { return this.raw.mode }
+  get redirect() { return this.raw.redirect }
+  get referrer() { return this.raw.referrer }
+  get referrerPolicy() { return this.raw.referrerPolicy }
+  get duplex() { return 'half' }
+  arrayBuffer() { return this.raw.arrayBuffer() }
+  blob() { return this.raw.blob() }
+  bytes() { return (this.raw as Request & { bytes(): Promise<Uint8Array> }).bytes() }
+  formData() { return this.raw.formData() }
+  json() { return this.raw.json() }
+  text() { return this.raw.text() }
+  clone() { return this.raw.clone() }
+  get [Symbol.toStringTag]() { return 'Request' }
+}
+
+Object.setPrototypeOf(LazyRequest.prototype, Request.prototype)
+
+export function lazyRequest(req: IncomingMessage, ctx: RequestContext): Request {
+  return new LazyRequest(req, ctx) as unknown as Request
+}

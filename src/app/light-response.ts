@@ -1,0 +1,71 @@
+/**
+ * A Response that stays a pair of (body, init) until something needs more. Constructing an undici
+ * Response and reading its body back through a stream costs more than a small handler; a handler
+ * that returns `new Response('text', { headers })` or `Response.json(data)` is written straight
+ * to the socket instead. Anything else the app does with the response (reads response.headers,
+ * clones it, passes a stream body) builds the real Response, and the adapter then streams that.
+ *
+ * The worker installs it as globalThis.Response, so apps get it without importing anything; it
+ * passes `instanceof Response`, and Response's statics are kept. Node is not patched otherwise.
+ */
+const Native = globalThis.Response
+
+/** The real Response class, for instanceof checks that must accept both kinds. */
+export const NativeResponse = Native
+
+type Init = ResponseInit | undefined
+type Fast = string | Uint8Array | null | undefined
+
+export class LightResponse {
+  readonly #body: ConstructorParameters<typeof Response>[0] | null | undefined
+  readonly #init: Init
+  #real: Response | undefined
+
+  constructor(body?: ConstructorParameters<typeof Response>[0] | null, init?: ResponseInit) {
+    this.#body = body
+    this.#init = init
+  }
+
+  /** The body and init, when the response can be written without building a real one. */
+  static fast(r: LightResponse): { body: Fast; init: Init } | undefined {
+    if (r.#real) return undefined
+    const b = r.#body
+    return b == null || typeof b === 'string' || b instanceof Uint8Array ? { body: b as Fast, init: r.#init } : undefined
+  }
+
+  get raw(): Response { return (this.#real ??= new Native(this.#body, this.#init)) }
+
+  get status(): number { return this.#real?.status ?? this.#init?.status ?? 200 }
+  get ok(): boolean { return this.status >= 200 && this.status < 300 }
+  get statusText(): string { return this.#real?.statusText ?? this.#init?.statusText ?? '' }
+  get headers(): Headers { return this.raw.headers }
+  get body() { return this.raw.body }
+  get bodyUsed() { return this.#real?.bodyUsed ?? false }
+  get redirected() { return false }
+  get type() { return this.raw.type }
+  get url() { return this.raw.url }
+  arrayBuffer() { return this.raw.arrayBuffer() }
+  blob() { return this.raw.blob() }
+  bytes() { return (this.raw as Response & { bytes(): Promise<Uint8Array> }).bytes() }
+  formData() { return this.raw.formData() }
+  json() { return this.raw.json() }
+  text() { return this.raw.text() }
+  clone() { return this.raw.clone() }
+  get [Symbol.toStringTag]() { return 'Response' }
+
+  static json(data: unknown, init?: ResponseInit): LightResponse {
+    const headers = new Headers(init?.headers)
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+    return new LightResponse(JSON.stringify(data), { ...init, headers })
+  }
+  static error(): Response { return Native.error() }
+  static redirect(url: string | URL, status?: number): Response { return Native.redirect(url, status as 301) }
+}
+
+Object.setPrototypeOf(LightResponse.prototype, Native.prototype)
+
+export function installLightResponse(): void {
+  if (globalThis.Response !== (LightResponse as unknown)) globalThis.Response = LightResponse as unknown as typeof Response
+}
+
+export const isLight = (r: unknown): r is LightResponse => r instanceof LightResponse

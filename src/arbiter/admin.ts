@@ -1,0 +1,76 @@
+/**
+ * The master's admin endpoints, on --admin-bind (never the public port):
+ *   /healthz  200 while the master runs
+ *   /readyz   200 when at least --min-ready workers are ready and not draining; 503 from the moment
+ *             a stop begins (before draining), so a load balancer stops sending first
+ *   /metrics  Prometheus text, aggregated across workers
+ *   /status   JSON: generation, target, and each worker's pid, age, requests, in flight, heartbeat age, memory
+ */
+import { createServer, type ServerResponse } from 'node:http'
+import type { BindAddress } from '../config/parse.js'
+import { corralError } from '../errors.js'
+import { request } from '../ipc/channel.js'
+import type { WorkerMessage } from '../ipc/messages.js'
+import type { Logger } from '../logging/logger.js'
+import { exposition } from '../metrics/aggregate.js'
+import { registry } from '../metrics/registry.js'
+import { describeBind } from '../worker/server.js'
+import type { Arbiter } from './arbiter.js'
+import { arbiterMetrics } from './metrics.js'
+
+const SCRAPE_TIMEOUT_MS = 2000
+
+export function status(a: Arbiter) {
+  const now = Date.now()
+  return { pid: process.pid, state: a.state, generation: a.generation, target: a.target, workers: a.workers().map((w) => w.view(now)) }
+}
+
+export async function collectMetrics(a: Arbiter): Promise<{ text: string; contentType: string }> {
+  const replies = await Promise.all(a.workers().filter((w) => w.state !== 'booting').map((w) =>
+    request<Extract<WorkerMessage, { type: 'metrics' }>>(w.process, { type: 'collect-metrics' }, SCRAPE_TIMEOUT_MS)))
+  return exposition(replies.filter((r) => r !== undefined).map((r) => r!.metrics), registry)
+}
+
+const reply = (res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8') => {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' })
+  res.end(body)
+}
+
+export async function startAdmin(a: Arbiter, bind: BindAddress, log: Logger): Promise<{ address: string; close(): Promise<void> }> {
+  let stopping = false
+  a.once('stopping', () => { stopping = true })
+  if (a.settings.metrics) arbiterMetrics(a)
+  const routes: Record<string, (res: ServerResponse) => void | Promise<void>> = {
+    '/healthz': (res) => reply(res, 200, 'ok\n'),
+    '/readyz': (res) => {
+      const ready = a.ready().length
+      const ok = !stopping && a.state === 'running' && ready >= a.settings.minReady
+      reply(res, ok ? 200 : 503, ok ? `ready: ${ready} workers\n` : stopping ? 'stopping\n' : `not ready: ${ready} of ${a.settings.minReady} workers ready\n`)
+    },
+    '/metrics': async (res) => {
+      if (!a.settings.metrics) return reply(res, 404, 'metrics are off (--no-metrics)\n')
+      const { text, contentType } = await collectMetrics(a)
+      reply(res, 200, text, contentType)
+    },
+    '/status': (res) => reply(res, 200, JSON.stringify(status(a), null, 2) + '\n', 'application/json'),
+  }
+  const server = createServer((req, res) => {
+    const route = routes[(req.url ?? '/').split('?')[0]]
+    if (!route) return reply(res, 404, 'not found: try /healthz /readyz /metrics /status\n')
+    Promise.resolve(route(res)).catch((err) => {
+      log.error({ err }, 'admin endpoint failed')
+      if (!res.headersSent) reply(res, 500, 'internal error\n')
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(corralError('CORRAL_ERR_BIND', `admin ${describeBind(bind)}`, err.message)))
+    if (bind.kind === 'unix') server.listen(bind.path, resolve)
+    else server.listen(bind.port, bind.host, resolve)
+  })
+  const addr = server.address()
+  const address = typeof addr === 'object' && addr ? describeBind({ kind: 'tcp', host: addr.address, port: addr.port }) : describeBind(bind)
+  return {
+    address,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+  }
+}

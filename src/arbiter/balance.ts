@@ -1,0 +1,34 @@
+/**
+ * How connections reach workers (--balance). reuseport: each worker binds its own SO_REUSEPORT
+ * socket (Node >= 22.12 on Linux) and the kernel hashes connections across them. round-robin: the
+ * master accepts each connection and hands it to the next worker (node:cluster's SCHED_RR).
+ * shared: every worker accepts from one shared socket (SCHED_NONE); the kernel wakes whichever
+ * worker it likes, which on Linux piles connections onto a few busy processes.
+ *
+ * auto is round-robin: measured on 2 cores, Node 24 (docs/balance.md), reuseport was not faster
+ * enough to pay for its drawback: a worker that closes its socket to retire drops the connections
+ * still queued in that socket's accept queue unless the kernel's net.ipv4.tcp_migrate_req is 1,
+ * which breaks the "reload drops nothing" promise.
+ */
+import cluster from 'node:cluster'
+import { corralError } from '../errors.js'
+
+export type Balance = 'reuseport' | 'round-robin' | 'shared'
+
+export function reusePortAvailable(version = process.versions.node, platform = process.platform): boolean {
+  const [major, minor] = version.split('.').map(Number)
+  return platform === 'linux' && (major > 22 || (major === 22 && minor >= 12))
+}
+
+export function chooseBalance(setting: 'auto' | Balance): { balance: Balance; reason: string } {
+  if (setting === 'reuseport' && !reusePortAvailable()) {
+    throw corralError('CORRAL_ERR_BALANCE', 'reuseport', `needs Node >= 22.12 on Linux; this is Node ${process.versions.node} on ${process.platform}`)
+  }
+  if (setting !== 'auto') return { balance: setting, reason: 'set by --balance' }
+  return { balance: 'round-robin', reason: 'auto: the master accepts and hands connections round-robin (see docs/balance.md)' }
+}
+
+/** Must run before the first fork: node:cluster reads the policy once. */
+export function applyBalance(balance: Balance): void {
+  cluster.schedulingPolicy = balance === 'shared' ? cluster.SCHED_NONE : cluster.SCHED_RR
+}

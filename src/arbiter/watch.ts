@@ -1,0 +1,56 @@
+/**
+ * The arbiter's periodic look at its workers: a worker whose heartbeat stopped is stuck (its event
+ * loop is blocked) and is killed with an account of what it was doing; a worker past a recycle
+ * threshold is recycled through a roll, one at a time.
+ */
+import { existsSync, readFileSync, unlinkSync } from 'node:fs'
+import type { Arbiter } from './arbiter.js'
+import { recycleReason } from './recycle.js'
+import { isRolling, roll } from './reload.js'
+import type { WorkerRecord } from './worker-record.js'
+import { stackFile } from '../worker/watchdog.js'
+
+/** A blocked loop ignores SIGABRT's handler; give it this long to run workerAbort, then SIGKILL. */
+const ABORT_GRACE_MS = 1000
+
+function readStack(pid: number): string | undefined {
+  const file = stackFile(pid)
+  if (!existsSync(file)) return undefined
+  try { return readFileSync(file, 'utf8') } finally { try { unlinkSync(file) } catch { /* gone */ } }
+}
+
+function killStuck(a: Arbiter, w: WorkerRecord, now: number): void {
+  const blockedMs = now - w.lastBeatAt
+  const doing = (w.beat?.oldest ?? []).map((r) => `${r.method} ${r.url} (running ${r.ms + (now - (w.beat?.at ?? now))}ms, request ${r.id})`)
+  const stack = readStack(w.pid)
+  a.log.error({ worker: w.id, workerPid: w.pid, blockedMs, inFlight: w.beat?.oldest ?? [], stack },
+    `WORKER TIMEOUT: worker ${w.id} (pid: ${w.pid}) sent no heartbeat for ${blockedMs}ms: its event loop is blocked. ` +
+    (doing.length ? `In flight at its last beat: ${doing.join('; ')}.` : 'No request was in flight at its last beat.') +
+    (stack ? `\nBlocked at:\n${stack}` : ' No JavaScript stack could be taken (blocked in native code, or too early).') +
+    ' Killing it and starting another.')
+  a.kill(w, 'timeout', 'SIGABRT')
+  setTimeout(() => { if (!w.process.isDead()) w.process.process.kill('SIGKILL') }, ABORT_GRACE_MS).unref()
+}
+
+export function watchWorkers(a: Arbiter, intervalMs = 250): () => void {
+  const timer = setInterval(() => {
+    if (a.state !== 'running') return
+    const now = Date.now()
+    const timeout = a.settings.workerTimeout
+    for (const w of a.workers()) {
+      if (w.state === 'booting') continue
+      if (timeout > 0 && now - w.lastBeatAt > timeout && !w.process.isDead() && w.exitReason !== 'timeout') {
+        killStuck(a, w, now)
+      }
+    }
+    if (isRolling()) return
+    for (const w of a.serving()) {
+      const reason = recycleReason(w, a.settings, now)
+      if (!reason) continue
+      a.log.info({ worker: w.id, reason, served: w.served, rss: w.rss }, `Recycling worker ${w.id} (${reason})`)
+      void roll(a, [w], reason)
+      return // one at a time
+    }
+  }, intervalMs)
+  return () => clearInterval(timer)
+}

@@ -1,0 +1,50 @@
+/** What the arbiter knows of one worker process. */
+import type { Worker as ClusterWorker } from 'node:cluster'
+import type { WorkerView } from '../config/hooks.js'
+import type { ErrorData } from '../errors.js'
+import type { WorkerMessage } from '../ipc/messages.js'
+
+export type WorkerState = 'booting' | 'ready' | 'draining'
+
+/** Why a worker went away: the label of corral_worker_restarts_total and of the log line. */
+export type ExitReason = 'crash' | 'timeout' | 'max_requests' | 'lifetime' | 'memory' | 'reload' | 'scale' | 'killed' | 'stop' | 'boot_failed'
+
+export class WorkerRecord implements WorkerView {
+  readonly id: number
+  readonly generation: number
+  readonly process: ClusterWorker
+  readonly spawnedAt = Date.now()
+  state: WorkerState = 'booting'
+  readyAt: number | undefined
+  lastBeatAt = Date.now()
+  beat: Extract<WorkerMessage, { type: 'beat' }> | undefined
+  /** Set when the arbiter decides the worker's end, so reap can tell a retire from a crash. */
+  exitReason: ExitReason | undefined
+  bootError: ErrorData | undefined
+  /** This worker's own recycle thresholds, jitter applied once at spawn. */
+  readonly maxRequests: number
+  readonly maxLifetimeMs: number
+  killTimer: NodeJS.Timeout | undefined
+
+  constructor(id: number, generation: number, process: ClusterWorker, maxRequests: number, maxLifetimeMs: number) {
+    this.id = id
+    this.generation = generation
+    this.process = process
+    this.maxRequests = maxRequests
+    this.maxLifetimeMs = maxLifetimeMs
+  }
+
+  get pid(): number { return this.process.process.pid ?? 0 }
+  get served(): number { return this.beat?.served ?? 0 }
+  get inFlight(): number { return this.beat?.inFlight ?? 0 }
+  get rss(): number { return this.beat?.rss ?? 0 }
+
+  view(now = Date.now()) {
+    return {
+      id: this.id, pid: this.pid, generation: this.generation, state: this.state,
+      ageMs: now - this.spawnedAt, served: this.served, inFlight: this.inFlight,
+      heartbeatAgeMs: now - this.lastBeatAt, rss: this.rss,
+      loopLagMs: this.beat?.loopLagMs ?? 0, loopUtilization: this.beat?.loopUtilization ?? 0,
+    }
+  }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * corral's command line: argv → a command from the table. Every command returns its exit status;
+ * a CorralError that escapes prints its code and message and exits with the code's status.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { codes, exitCodeOf, isCorralError } from '../errors.js'
+import { check } from './check.js'
+import { errorsMarkdown, settingsHelp, settingsMarkdown } from './help.js'
+import { printConfig } from './print-config.js'
+import { serve } from './serve.js'
+import { version } from './version.js'
+
+type Command = { run: (argv: string[]) => Promise<number>; usage: string; doc: string }
+
+const commands: Record<string, Command> = {
+  serve: { run: serve, usage: 'corral serve <app.ts[:export]> [options]', doc: 'Serve an app with a master and N workers.' },
+  check: { run: check, usage: 'corral check [app.ts] [options]', doc: 'Validate the config and load the app without serving.' },
+  'print-config': { run: printConfig, usage: 'corral print-config [--explain] [options]', doc: 'Print every setting; --explain adds which source set it.' },
+  docs: {
+    run: async (argv) => {
+      const dir = argv[0] ?? 'docs'
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(join(dir, 'settings.md'), settingsMarkdown())
+      writeFileSync(join(dir, 'errors.md'), errorsMarkdown())
+      process.stdout.write(`wrote ${join(dir, 'settings.md')} and ${join(dir, 'errors.md')}\n`)
+      return 0
+    },
+    usage: 'corral docs [dir]', doc: 'Write settings.md and errors.md (generated from the settings table and error codes).',
+  },
+}
+
+function usage(): string {
+  const width = Math.max(...Object.values(commands).map((c) => c.usage.length))
+  return [`corral ${version}: a pre-fork application server for TypeScript web apps`, '', 'Commands:',
+    ...Object.values(commands).map((c) => `  ${c.usage.padEnd(width)}  ${c.doc}`),
+    '', 'Run `corral serve --help` for every setting, or see docs/settings.md.'].join('\n')
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(usage() + '\n')
+    return name === undefined ? 2 : 0
+  }
+  if (name === '-v' || name === '--version') {
+    process.stdout.write(`corral ${version}\n`)
+    return 0
+  }
+  const command = commands[name]
+  if (!command) {
+    process.stderr.write(`corral: CORRAL_ERR_USAGE: unknown command ${JSON.stringify(name)}\n\n${usage()}\n`)
+    return codes.CORRAL_ERR_USAGE.exit
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: ${command.usage}\n${command.doc}\n${settingsHelp()}\n`)
+    return 0
+  }
+  return command.run(rest)
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (err) {
+  const text = isCorralError(err) ? `${err.code}: ${err.message}` : (err as Error)?.stack ?? String(err)
+  process.stderr.write(`corral: ${text}\n`)
+  process.exitCode = exitCodeOf(err)
+}
+// The serve command's workers and timers are done by now; make sure nothing keeps the master alive.
+if (process.argv[2] === 'serve' || process.exitCode !== 0) setTimeout(() => process.exit(), 100).unref()

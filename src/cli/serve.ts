@@ -1,0 +1,101 @@
+/**
+ * `corral serve <app>`: load and check the config, then run the arbiter until a signal stops it.
+ * Startup logs say what was chosen and why (workers, balance, TypeScript loader), as Gunicorn's do.
+ */
+import { existsSync, unlinkSync } from 'node:fs'
+import { connect } from 'node:net'
+import { Arbiter } from '../arbiter/arbiter.js'
+import { applyBalance, chooseBalance } from '../arbiter/balance.js'
+import { reload } from '../arbiter/reload.js'
+import { installSignals } from '../arbiter/signals.js'
+import { callHook } from '../config/hooks.js'
+import { loadConfig, type Config } from '../config/load.js'
+import { resolveThreads, resolveWorkers } from '../config/worker-count.js'
+import { corralError } from '../errors.js'
+import { send } from '../ipc/channel.js'
+import { flushAll, reopenAll } from '../logging/destination.js'
+import { createLogger } from '../logging/logger.js'
+import { describeBind } from '../worker/server.js'
+import { startAdmin } from '../arbiter/admin.js'
+import { watchWorkers } from '../arbiter/watch.js'
+import { version } from './version.js'
+
+/** A unix socket file left by a crashed server blocks the bind; remove it only if nobody answers on it. */
+async function clearStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = connect(path)
+    s.once('connect', () => { s.end(); resolve(true) })
+    s.once('error', () => resolve(false))
+  })
+  if (alive) throw corralError('CORRAL_ERR_BIND', `unix:${path}`, 'another server is listening on it')
+  unlinkSync(path)
+}
+
+export async function serve(argv: string[]): Promise<number> {
+  const config: Config = await loadConfig({ argv })
+  const s = config.settings
+  if (!s.app) throw corralError('CORRAL_ERR_USAGE', 'corral serve needs the app module to serve, e.g. `corral serve app.ts` (or `app.ts:name`)')
+  const log = createLogger({ level: s.logLevel, errorLog: s.errorLog, logFormat: s.logFormat, bindings: { role: 'arbiter' } })
+  const workers = resolveWorkers(s, config.sources.workers)
+  const threads = resolveThreads(s)
+  const { balance, reason: balanceReason } = chooseBalance(s.balance)
+  applyBalance(balance)
+  const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
+  for (const b of binds) if (b.kind === 'unix') await clearStaleSocket(b.path)
+
+  const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance })
+  log.info(`Starting corral ${version} (Node ${process.versions.node}, pid ${process.pid})`)
+  log.info(`Using worker: ${s.workerClass}${s.workerClass === 'threads' ? ` with ${threads} threads each` : s.workerClass === 'async' ? `, up to ${s.workerConnections} requests each` : ''}`)
+  log.info(`Workers: ${workers.count} (${workers.reason})`)
+  log.info(`Balance: ${balance} (${balanceReason})`)
+  await callHook(config.hooks, 'onStarting', log, true, arbiter.view())
+
+  const admin = s.adminBind ? await startAdmin(arbiter, s.adminBind, log) : undefined
+  try {
+    await arbiter.start()
+  } catch (err) {
+    await admin?.close()
+    throw err
+  }
+  const stopWatching = watchWorkers(arbiter)
+  for (const b of binds) log.info(`Listening at: ${describeBind(b)} (${process.pid})`)
+  if (admin) log.info(`Admin at: ${admin.address} (/healthz /readyz /metrics /status)`)
+  await callHook(config.hooks, 'whenReady', log, false, arbiter.view())
+
+  return new Promise<number>((resolve) => {
+    let stopping: Promise<void> | undefined
+    const stop = (mode: 'graceful' | 'now') => {
+      if (stopping && mode === 'graceful') return
+      log.info(mode === 'graceful' ? 'Shutting down: draining workers (graceful)' : 'Shutting down: stopping workers now')
+      arbiter.emit('stopping')
+      const done = arbiter.stop(mode)
+      if (stopping) return
+      stopping = done.then(async () => {
+        stopWatching()
+        uninstall()
+        await admin?.close()
+        for (const b of binds) if (b.kind === 'unix' && existsSync(b.path)) try { unlinkSync(b.path) } catch { /* gone */ }
+        await callHook(arbiter.hooks, 'onExit', log, false, arbiter.view())
+        log.info('Shutdown complete')
+        flushAll()
+        resolve(0)
+      })
+    }
+    const uninstall = installSignals({
+      stop,
+      reload: () => {
+        if (stopping) return
+        void reload(arbiter, async () => {
+          const next = await loadConfig({ argv })
+          return { settings: next.settings, hooks: next.hooks, workers: resolveWorkers(next.settings, next.sources.workers).count, threads: resolveThreads(next.settings) }
+        })
+      },
+      scaleBy: (delta) => { if (!stopping) arbiter.scale(arbiter.target + delta) },
+      reopenLogs: () => {
+        reopenAll()
+        for (const w of arbiter.workers()) send(w.process, { type: 'reopen-logs' })
+      },
+    })
+  })
+}

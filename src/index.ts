@@ -1,0 +1,21 @@
+/**
+ * corral's public API: defineConfig and the types an app and a config file need.
+ * The I/O toolkit is `corral/io`.
+ */
+import type { Hooks } from './config/hooks.js'
+import type { SettingName } from './config/settings/index.js'
+
+export type { RequestContext, FetchHandler } from './app/types.js'
+export type { Hooks, ServerView, WorkerView, RequestView, ResponseView, ExitView } from './config/hooks.js'
+export type { Settings, SettingName } from './config/settings/index.js'
+export { codes, type ErrorCode, type CorralError } from './errors.js'
+
+/**
+ * What corral.config.ts may export: any setting (as a config value: numbers, strings, arrays) and
+ * any hook. Values are validated when corral loads the file, with the same rules as flags and env.
+ */
+export type ConfigFile = { [K in SettingName]?: string | number | boolean | null | readonly string[] } & Hooks
+
+export function defineConfig<const C extends ConfigFile>(config: C): C {
+  return config
+}

@@ -1,0 +1,64 @@
+/**
+ * The wire format between the arbiter and its workers: JSON objects over the Node IPC channel
+ * that node:cluster opens for each worker. This file is the contract; arbiter/ and worker/ never
+ * import each other, only this.
+ *
+ * A message that expects an answer carries `seq`; the answer carries the same number as `ack`
+ * (Node cluster's own seq/ack scheme). Every message has `type`; the channel ignores objects
+ * without one (node:cluster's internal messages travel on the same pipe).
+ */
+import type { ErrorData } from '../errors.js'
+
+/** A request a worker is in the middle of, as a heartbeat reports it. */
+export interface InFlightRequest { method: string; url: string; ms: number; id: string }
+
+export type WorkerMessage =
+  /** Booted: app loaded, listening, readiness check passed. */
+  | { type: 'ready'; pid: number; listening: string[]; balance: string }
+  /** The app could not load, or the worker could not listen. The worker exits right after. */
+  | { type: 'boot-failed'; error: ErrorData }
+  /** Sent from the event loop every beat interval; a missing beat means the loop is blocked. */
+  | { type: 'beat'; at: number; served: number; inFlight: number; oldest: InFlightRequest[]; rss: number; loopLagMs: number; loopUtilization: number }
+  /** Answer to collect-metrics: prom-client's registry.getMetricsAsJSON(). */
+  | { type: 'metrics'; ack: number; metrics: unknown[] }
+  /** The worker has started draining (after retire or a signal of its own). */
+  | { type: 'draining'; reason: string }
+
+export type ArbiterMessage =
+  /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. */
+  | { type: 'retire'; reason: string }
+  /** Close everything now and exit (SIGINT/SIGQUIT on the master). */
+  | { type: 'stop-now' }
+  | { type: 'collect-metrics'; seq: number }
+  /** Reopen log files (SIGUSR1 on the master, after logrotate moved them). */
+  | { type: 'reopen-logs' }
+
+export type Message = WorkerMessage | ArbiterMessage
+
+const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining'])
+const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs'])
+
+export const isWorkerMessage = (m: unknown): m is WorkerMessage =>
+  typeof m === 'object' && m !== null && workerTypes.has((m as { type: WorkerMessage['type'] }).type)
+
+export const isArbiterMessage = (m: unknown): m is ArbiterMessage =>
+  typeof m === 'object' && m !== null && arbiterTypes.has((m as { type: ArbiterMessage['type'] }).type)
+
+/** Worker process exit codes: a contract between worker and arbiter, read by reap. */
+export const WorkerExit = {
+  /** Drained and exited after retire or SIGTERM. */
+  ok: 0,
+  /** Uncaught error or unhandled rejection while serving. */
+  crash: 1,
+  /** The app could not be loaded, or the worker could not bind (a boot-failed message was sent). */
+  bootFailed: 3,
+} as const
+
+/** Env vars the arbiter sets for each worker it spawns. */
+export const WorkerEnv = {
+  id: 'CORRAL_WORKER_ID',
+  generation: 'CORRAL_GENERATION',
+  /** JSON of the frozen settings, so a worker never parses config itself. */
+  settings: 'CORRAL_SETTINGS_JSON',
+  balance: 'CORRAL_BALANCE',
+} as const

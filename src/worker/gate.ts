@@ -1,0 +1,54 @@
+/**
+ * The worker model's admission rule. async: up to `limit` requests at once; past it, an immediate
+ * 503 so a client retries elsewhere rather than hanging (Gunicorn's worker_connections, enforced).
+ * sync: one request at a time, the rest wait in arrival order (Gunicorn's sync worker), and the
+ * queue too is capped at `limit`.
+ */
+export type Admission = 'run' | 'queued' | 'full'
+
+export class Gate {
+  #running = 0
+  readonly #queue: (() => void)[] = []
+  readonly #concurrency: number
+  readonly #limit: number
+
+  constructor(concurrency: number, limit: number) {
+    this.#concurrency = concurrency
+    this.#limit = limit
+  }
+
+  get running(): number { return this.#running }
+  get waiting(): number { return this.#queue.length }
+
+  /** Admit a request: run now, queue `start` for later, or refuse. */
+  admit(start: () => void): Admission {
+    if (this.#running < this.#concurrency) {
+      this.#running++
+      return 'run'
+    }
+    if (this.#running + this.#queue.length >= this.#limit) return 'full'
+    this.#queue.push(start)
+    return 'queued'
+  }
+
+  /** A running request finished: start the next queued one, if any. */
+  leave(): void {
+    const next = this.#queue.shift()
+    if (next) next()
+    else this.#running--
+  }
+
+  /** A queued request went away (client disconnect) before it started. */
+  cancel(start: () => void): boolean {
+    const i = this.#queue.indexOf(start)
+    if (i < 0) return false
+    this.#queue.splice(i, 1)
+    return true
+  }
+}
+
+export function overloaded(res: import('node:http').ServerResponse, limit: number): void {
+  const body = `worker at its limit of ${limit} requests in flight\n`
+  res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'retry-after': '1' })
+  res.end(body)
+}

@@ -1,0 +1,37 @@
+/**
+ * The worker's heartbeat: sent from a timer on the worker's own event loop, so a loop blocked by
+ * a busy handler stops the beats and the arbiter can tell. Each beat carries what the arbiter
+ * needs to recycle, scale and explain: served count, RSS, loop lag and utilisation, and the
+ * oldest requests in flight (which a stuck-worker report names).
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import type { InFlightRequest, WorkerMessage } from '../ipc/messages.js'
+import type { Requests } from './requests.js'
+
+const REPORTED = 3
+
+export function startHeartbeat(requests: Requests, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void): () => void {
+  const lag = monitorEventLoopDelay({ resolution: 10 })
+  lag.enable()
+  let elu = performance.eventLoopUtilization()
+  const beat = () => {
+    onBeat?.()
+    const now = process.hrtime.bigint()
+    const oldest: InFlightRequest[] = []
+    for (const ex of requests.active) {
+      if (oldest.length >= REPORTED) break
+      oldest.push({ method: ex.req.method ?? '', url: ex.req.url ?? '', ms: Math.round(ex.elapsedMs(now)), id: ex.requestId })
+    }
+    const nextElu = performance.eventLoopUtilization()
+    const loopUtilization = performance.eventLoopUtilization(nextElu, elu).utilization
+    elu = nextElu
+    send({
+      type: 'beat', at: Date.now(), served: requests.served, inFlight: requests.active.size, oldest,
+      rss: process.memoryUsage.rss(), loopLagMs: Number.isFinite(lag.mean) ? lag.mean / 1e6 : 0, loopUtilization,
+    })
+    lag.reset()
+  }
+  beat()
+  const timer = setInterval(beat, intervalMs)
+  return () => { clearInterval(timer); lag.disable() }
+}

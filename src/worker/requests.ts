@@ -1,0 +1,142 @@
+/**
+ * The worker's request path: limits → admission (the worker model's gate) → the app, with the
+ * deadline, client-disconnect abort, metrics, access log and request hooks around it. It also
+ * keeps the set of requests in flight that heartbeats report and drain waits for.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import type { Serve } from '../app/types.js'
+import { failRequest } from '../app/fail.js'
+import { corralError } from '../errors.js'
+import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
+import { checkRequest, limitBody, reject, type Limits } from './limits.js'
+import { Gate, overloaded } from './gate.js'
+import { origin } from './forwarded.js'
+import { Exchange } from './exchange.js'
+import { armDeadline } from './deadline.js'
+import { countBody, type AccessLog } from './access-log.js'
+import { routeOf, type RequestMetrics } from './metrics.js'
+
+export interface RequestsOptions {
+  serve: Serve
+  limits: Limits
+  gate: Gate
+  gateLimit: number
+  requestTimeout: number
+  trusted: (ip: string) => boolean
+  workerId: number
+  log: Logger
+  accessLog?: AccessLog
+  metrics?: RequestMetrics
+  hooks: Hooks
+  worker: WorkerView
+}
+
+const clientClosed = () => Object.assign(new DOMException('the client closed the connection', 'AbortError'), { code: 'CORRAL_CLIENT_CLOSED' })
+
+export class Requests {
+  readonly active = new Set<Exchange>()
+  served = 0
+  #draining = false
+  #onIdle: (() => void) | undefined
+  readonly #o: RequestsOptions
+  readonly #hasRequestHooks: boolean
+
+  constructor(options: RequestsOptions) {
+    this.#o = options
+    this.#hasRequestHooks = Boolean(options.hooks.preRequest || options.hooks.postRequest)
+  }
+
+  get draining(): boolean { return this.#draining }
+
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const o = this.#o
+    const rejection = checkRequest(req, o.limits)
+    if (rejection) {
+      reject(res, rejection)
+      return
+    }
+    const from = origin(req, o.trusted)
+    const ex = new Exchange(req, res, o.workerId, from.clientIp, from.protocol, from.requestId, o.log)
+    if (this.#draining) res.shouldKeepAlive = false
+    if (o.accessLog) countBody(res, (n) => { ex.bodyBytes = n })
+    res.once('close', () => this.#finish(ex))
+    ex.start = () => this.#start(ex)
+    const admission = o.gate.admit(ex.start)
+    if (admission === 'run') this.#start(ex)
+    else if (admission === 'full') overloaded(res, o.gateLimit)
+  }
+
+  #start(ex: Exchange): void {
+    const o = this.#o
+    ex.started = true
+    this.active.add(ex)
+    if (o.requestTimeout > 0) armDeadline(ex, o.requestTimeout)
+    if (o.limits.maxBodySize && ex.req.headers['transfer-encoding'] !== undefined) {
+      limitBody(ex.req, o.limits.maxBodySize, () => {
+        ex.abort(corralError('CORRAL_ERR_BODY_TOO_LARGE', o.limits.maxBodySize))
+        if (!ex.res.headersSent) reject(ex.res, { code: 'CORRAL_ERR_BODY_TOO_LARGE', detail: String(o.limits.maxBodySize) })
+        else ex.res.destroy()
+      })
+    }
+    if (this.#hasRequestHooks) {
+      this.#serveWithHooks(ex)
+      return
+    }
+    this.#serve(ex)
+  }
+
+  #serve(ex: Exchange): void {
+    try {
+      const result = this.#o.serve(ex.req, ex.res, ex)
+      if (result instanceof Promise) result.catch((err) => failRequest(ex.res, ex, err))
+    } catch (err) {
+      failRequest(ex.res, ex, err)
+    }
+  }
+
+  async #serveWithHooks(ex: Exchange): Promise<void> {
+    const view = { id: ex.requestId, method: ex.req.method ?? '', url: ex.req.url ?? '', headers: ex.req.headers }
+    await callHook(this.#o.hooks, 'preRequest', this.#o.log, false, this.#o.worker, view)
+    if (!ex.res.writableEnded) this.#serve(ex)
+  }
+
+  #finish(ex: Exchange): void {
+    const o = this.#o
+    const { req, res } = ex
+    if (!res.writableFinished) ex.abort(clientClosed())
+    if (ex.timer) clearTimeout(ex.timer)
+    if (ex.started) {
+      this.active.delete(ex)
+      o.gate.leave()
+      this.served++
+    } else if (ex.start && o.gate.cancel(ex.start)) {
+      // A queued request whose client left: it never ran, so nothing else to undo.
+    }
+    const durationNs = process.hrtime.bigint() - ex.startNs
+    o.metrics?.observe(req.method ?? '', res.statusCode, ex.route ?? routeOf(req.url ?? '/'), Number(durationNs) / 1e9)
+    o.accessLog?.write({ req, res, clientIp: ex.clientIp, requestId: ex.requestId, startedAt: ex.startedAt, durationNs, bodyBytes: ex.bodyBytes })
+    if (o.hooks.postRequest) {
+      void callHook(o.hooks, 'postRequest', o.log, false, o.worker,
+        { id: ex.requestId, method: req.method ?? '', url: req.url ?? '', headers: req.headers },
+        { status: res.statusCode, durationMs: Number(durationNs) / 1e6 })
+    }
+    if (this.#draining && this.active.size === 0 && o.gate.waiting === 0) this.#onIdle?.()
+  }
+
+  /**
+   * Stop keeping connections alive: responses not yet started will carry Connection: close.
+   * Resolves when no request is in flight or queued.
+   */
+  drain(): Promise<void> {
+    this.#draining = true
+    for (const ex of this.active) if (!ex.res.headersSent) ex.res.shouldKeepAlive = false
+    if (this.active.size === 0 && this.#o.gate.waiting === 0) return Promise.resolve()
+    return new Promise((resolve) => { this.#onIdle = resolve })
+  }
+
+  /** Cut every request in flight (fast stop). */
+  destroyAll(): void {
+    for (const ex of this.active) ex.res.destroy()
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The worker's node:http server and its listeners. Keep-alive, header timeout and limits come from
+ * the settings; `connectionsCheckingInterval` is cut from Node's 30 s to 1 s, since that interval
+ * is also how late a slowloris connection gets noticed.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { BindAddress } from '../config/parse.js'
+import { corralError } from '../errors.js'
+import { maxHeaderSize, maxHeadersCount, onClientError, type Limits } from './limits.js'
+
+export interface ServerOptions {
+  limits: Limits
+  keepaliveMs: number
+  headerTimeoutMs: number
+}
+
+export function createHttpServer(o: ServerOptions, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const server = createServer({
+    maxHeaderSize: maxHeaderSize(o.limits),
+    keepAliveTimeout: o.keepaliveMs,
+    headersTimeout: o.headerTimeoutMs || 0,
+    // The deadline is corral's (--request-timeout), with a 504 and an aborted signal; Node's own
+    // requestTimeout would cut the socket with a bare 408 instead.
+    requestTimeout: 0,
+    connectionsCheckingInterval: 1000,
+    noDelay: true,
+  }, onRequest)
+  server.maxHeadersCount = maxHeadersCount(o.limits)
+  if (o.keepaliveMs === 0) server.keepAliveTimeout = 1 // 0 would mean "forever" to Node
+  server.on('clientError', (err, socket) => onClientError(err as Error & { code?: string }, socket as import('node:net').Socket, o.limits))
+  return server
+}
+
+export const describeBind = (b: BindAddress) =>
+  b.kind === 'unix' ? `unix:${b.path}` : `http://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`
+
+/** Listen on one address; with reusePort each worker binds its own socket and the kernel spreads connections. */
+export function listen(server: Server, bind: BindAddress, backlog: number, reusePort: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(corralError('CORRAL_ERR_BIND', describeBind(bind), err.message))
+    server.once('error', onError)
+    const done = () => {
+      server.off('error', onError)
+      resolve(describeBind(bind))
+    }
+    if (bind.kind === 'unix') server.listen({ path: bind.path, backlog }, done)
+    else server.listen({ host: bind.host, port: bind.port, backlog, ...(reusePort ? { reusePort: true } : {}) }, done)
+  })
+}

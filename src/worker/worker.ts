@@ -1,0 +1,170 @@
+/**
+ * A worker's life: boot (hooks, app, listeners, readiness) → serve → drain → exit. The worker
+ * reports to the arbiter only through ipc/; its exit status is the contract in ipc/messages.ts.
+ */
+import type { Server } from 'node:http'
+import { loadApp } from '../app/load.js'
+import { installLightResponse } from '../app/light-response.js'
+import type { LoadedApp, Serve } from '../app/types.js'
+import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
+import { loadHooks } from '../config/load.js'
+import type { Settings } from '../config/settings/index.js'
+import { corralError, toErrorData } from '../errors.js'
+import { send } from '../ipc/channel.js'
+import { isArbiterMessage, WorkerEnv, WorkerExit, type WorkerMessage } from '../ipc/messages.js'
+import { closeResources } from '../io/lifecycle.js'
+import { flushAll, reopenAll } from '../logging/destination.js'
+import { createLogger, type Logger } from '../logging/logger.js'
+import { registry } from '../metrics/registry.js'
+import { createAccessLog } from './access-log.js'
+import { forwardedTrust } from './forwarded.js'
+import { Gate } from './gate.js'
+import { startHeartbeat } from './heartbeat.js'
+import { RequestMetrics } from './metrics.js'
+import { Requests } from './requests.js'
+import { createHttpServer, listen } from './server.js'
+import { threadPool } from './threads.js'
+import { startWatchdog } from './watchdog.js'
+
+const report = (m: WorkerMessage) => send(process, m)
+
+export function beatInterval(workerTimeoutMs: number): number {
+  return workerTimeoutMs > 0 ? Math.max(100, Math.min(1000, Math.floor(workerTimeoutMs / 4))) : 1000
+}
+
+async function prepareApp(s: Settings, threads: number): Promise<{ serve: Serve; app?: LoadedApp; close?: () => Promise<unknown> }> {
+  if (s.workerClass !== 'threads') {
+    installLightResponse()
+    const app = await loadApp(s.app)
+    return { serve: app.serve, app, close: app.close }
+  }
+  const pool = threadPool(s.app, threads)
+  try {
+    await pool.warm()
+  } catch (err) {
+    await pool.close()
+    if ((err as Error)?.message?.includes('only fetch handlers')) throw corralError('CORRAL_ERR_WORKER_CLASS', 'threads', 'its export is not a fetch handler; use --worker-class async or sync')
+    throw err
+  }
+  return { serve: pool.serve, close: pool.close }
+}
+
+export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const s = JSON.parse(env[WorkerEnv.settings]!) as Settings & { threads: number }
+  const id = Number(env[WorkerEnv.id])
+  const view: WorkerView = { id, pid: process.pid, generation: Number(env[WorkerEnv.generation]) }
+  const reusePort = env[WorkerEnv.balance] === 'reuseport'
+  const log: Logger = createLogger({ level: s.logLevel, errorLog: s.errorLog, logFormat: s.logFormat, bindings: { worker: id } })
+
+  // Ctrl-C reaches the whole process group: the arbiter decides how workers stop, not the terminal.
+  process.on('SIGINT', () => {})
+
+  let hooks: Hooks = {}
+  let server: Server
+  let requests: Requests
+  let closeApp: (() => Promise<unknown>) | undefined
+  try {
+    if (s.config) hooks = await loadHooks(s.config)
+    await callHook(hooks, 'postFork', log, true, view)
+    const prepared = await prepareApp(s, s.threads)
+    closeApp = prepared.close
+    const concurrency = s.workerClass === 'sync' ? 1 : s.workerConnections
+    requests = new Requests({
+      serve: prepared.serve,
+      limits: s,
+      gate: new Gate(concurrency, s.workerConnections),
+      gateLimit: s.workerConnections,
+      requestTimeout: s.requestTimeout,
+      trusted: forwardedTrust(s.forwardedAllowIps),
+      workerId: id,
+      log,
+      accessLog: createAccessLog(s.accessLog, s.accessLogFormat, id),
+      metrics: s.metrics ? new RequestMetrics(() => requests.active.size) : undefined,
+      hooks,
+      worker: view,
+    })
+    server = createHttpServer({ limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }, requests.handle)
+    const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
+    const listening: string[] = []
+    for (const bind of binds) listening.push(await listen(server, bind, s.backlog, reusePort && bind.kind === 'tcp'))
+    await prepared.app?.ready?.()
+    await callHook(hooks, 'postWorkerInit', log, true, view)
+    report({ type: 'ready', pid: process.pid, listening, balance: env[WorkerEnv.balance] ?? '' })
+  } catch (err) {
+    report({ type: 'boot-failed', error: toErrorData(err) })
+    flushAll()
+    // Give the IPC message a moment to leave before the channel closes with the process.
+    setTimeout(() => process.exit(WorkerExit.bootFailed), 50)
+    return
+  }
+
+  // The watchdog captures the stack at half the worker timeout, before the arbiter kills at the full one.
+  const watchdog = s.workerTimeout > 0 ? startWatchdog(s.workerTimeout / 2) : undefined
+  const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, watchdog?.tick)
+  const stopBeats = () => { stopHeartbeat(); watchdog?.stop() }
+  let stopping = false
+
+  const finish = async (code: number) => {
+    stopBeats()
+    const failures = await closeResources()
+    for (const f of failures) log.error({ err: f.error }, `closing ${f.name} failed`)
+    await closeApp?.().catch((err) => log.error({ err }, 'closing the app failed'))
+    await callHook(hooks, 'workerExit', log, false, view)
+    flushAll()
+    process.exit(code)
+  }
+
+  const drain = async (reason: string) => {
+    if (stopping) return
+    stopping = true
+    report({ type: 'draining', reason })
+    log.debug({ reason }, 'draining')
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    await requests.drain()
+    server.closeIdleConnections()
+    await closed
+    await finish(WorkerExit.ok)
+  }
+
+  const stopNow = async (why: string) => {
+    if (stopping && why !== 'SIGQUIT') return
+    stopping = true
+    await callHook(hooks, 'workerInt', log, false, view)
+    server.close()
+    requests.destroyAll()
+    server.closeAllConnections()
+    await finish(WorkerExit.ok)
+  }
+
+  process.on('SIGTERM', () => void drain('SIGTERM'))
+  process.on('SIGQUIT', () => void stopNow('SIGQUIT'))
+  // The arbiter sends SIGABRT to a worker whose loop stopped beating, then SIGKILL shortly after:
+  // if the loop comes back in between, the workerAbort hook gets its chance.
+  process.on('SIGABRT', () => {
+    void callHook(hooks, 'workerAbort', log, false, view).finally(() => { flushAll(); process.exit(WorkerExit.crash) })
+  })
+  process.on('message', (m: unknown) => {
+    if (!isArbiterMessage(m)) return
+    switch (m.type) {
+      case 'retire': void drain(m.reason); break
+      case 'stop-now': void stopNow('stop-now'); break
+      case 'reopen-logs': reopenAll(); break
+      case 'collect-metrics':
+        void registry.getMetricsAsJSON().then((metrics) => report({ type: 'metrics', ack: m.seq, metrics }))
+        break
+    }
+  })
+  process.on('disconnect', () => {
+    // The arbiter is gone (killed with SIGKILL): nobody supervises this worker any more.
+    log.warn('the arbiter went away; draining and exiting')
+    void drain('arbiter gone')
+  })
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception; the worker exits and the arbiter starts another')
+    flushAll()
+    process.exit(WorkerExit.crash)
+  })
+  process.on('unhandledRejection', (err) => {
+    log.error({ err }, 'unhandled promise rejection in the app')
+  })
+}

@@ -1,0 +1,100 @@
+/**
+ * Running a real corral server for a test: a spawned `corral serve` process on free ports, its
+ * log captured, stopped (and killed if it must be) when the test ends.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import type { TestContext } from 'node:test'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  await new Promise((r) => server.close(r))
+  return port
+}
+
+export interface Running {
+  child: ChildProcess
+  port: number
+  adminPort: number
+  url: string
+  admin: string
+  /** Everything the server wrote so far (stdout and stderr). */
+  output(): string
+  /** Resolves with the exit code (or signal) once the server exits. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+export interface StartOptions {
+  args?: string[]
+  env?: Record<string, string>
+  node?: string
+  cwd?: string
+  /** Don't wait for "Listening at" (for boot failures). */
+  noWait?: boolean
+  timeoutMs?: number
+}
+
+export function runCli(args: string[], opts: { env?: Record<string, string>; node?: string; cwd?: string; timeoutMs?: number } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(opts.node ?? process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
+  })
+}
+
+export async function startCorral(t: TestContext | undefined, app: string, opts: StartOptions = {}): Promise<Running> {
+  const port = await freePort()
+  const adminPort = await freePort()
+  const args = ['serve', app, '--bind', `127.0.0.1:${port}`, '--admin-bind', `127.0.0.1:${adminPort}`, '--control-socket', 'off', ...(opts.args ?? [])]
+  const child = spawn(opts.node ?? process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, CORRAL_LOG_LEVEL: 'info', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  const waiters = new Set<() => void>()
+  const onData = (d: Buffer) => { out += d; for (const w of waiters) w() }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => { for (const w of waiters) w(); resolve({ code, signal }) }))
+  const waitFor = (pattern: RegExp, timeoutMs = opts.timeoutMs ?? 20_000) => new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const m = pattern.exec(out)
+      if (m) { done(); resolve(m[0]); return }
+      if (child.exitCode !== null || child.signalCode !== null) { done(); reject(new Error(`server exited before ${pattern}; output:\n${out}`)) }
+    }
+    const timer = setTimeout(() => { done(); reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`)) }, timeoutMs)
+    const done = () => { clearTimeout(timer); waiters.delete(check) }
+    waiters.add(check)
+    check()
+  })
+  const running: Running = {
+    child, port, adminPort, url: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}`,
+    output: () => out, exited, waitFor,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000)
+      const r = await exited
+      clearTimeout(timer)
+      return r
+    },
+  }
+  t?.after(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited } })
+  if (!opts.noWait) await waitFor(/Listening at: /)
+  return running
+}
