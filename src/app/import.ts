@@ -19,8 +19,10 @@ const NATIVE_REFUSALS = new Set(['ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX', 'ERR_MODUL
 
 async function registerTsx(): Promise<void> {
   if (tsxRegistered) return
-  const { register } = await import('tsx/esm/api')
-  register()
+  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])
+  esm.register()
+  // A .ts file outside a "type": "module" package is CommonJS to Node: tsx's require hook takes those.
+  cjs.register()
   tsxRegistered = true
 }
 
@@ -29,7 +31,20 @@ export function typeScriptLoader(): string {
   return tsxRegistered ? 'tsx' : nativeTypeScript() ? 'native type stripping' : 'tsx'
 }
 
+/**
+ * A TypeScript module that Node treats as CommonJS comes back as { default: exports }, where
+ * exports has __esModule and the real default: give back the exports, as an ESM import would.
+ */
+function unwrap(mod: Record<string, unknown>): Record<string, unknown> {
+  const inner = mod.default as Record<string, unknown> | undefined
+  return inner && typeof inner === 'object' && inner.__esModule ? inner : mod
+}
+
 export async function importModule(path: string): Promise<Record<string, unknown>> {
+  return unwrap(await importRaw(path))
+}
+
+async function importRaw(path: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(path).href
   if (!isTypeScript(path) || tsxRegistered) return import(url)
   if (nativeTypeScript()) {

@@ -1,0 +1,65 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { request } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fixture, startCorral } from '../support/corral.js'
+
+/** A GET over a keep-alive agent-less socket, returning status, the Connection header and body. */
+function get(url: string): Promise<{ status: number; connection: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { connection: 'keep-alive' } }, (res) => {
+      let body = ''
+      res.on('data', (d) => { body += d })
+      res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('stopping the server', () => {
+  it('on SIGTERM answers every accepted request, closes with Connection: close, flips /readyz first, and exits 0', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2'] })
+    assert.equal((await fetch(server.admin + '/readyz')).status, 200)
+    const inFlight = Array.from({ length: 40 }, () => get(server.url + '/slow?ms=1500'))
+    await sleep(400)
+    server.child.kill('SIGTERM')
+    await server.waitFor(/Shutting down: draining workers/)
+    const ready = await fetch(server.admin + '/readyz').catch(() => undefined)
+    if (ready) assert.equal(ready.status, 503, 'not ready as soon as SIGTERM arrives')
+    const results = await Promise.all(inFlight)
+    for (const r of results) {
+      assert.equal(r.status, 200)
+      assert.equal(r.body, 'slept 1500')
+      assert.equal(r.connection, 'close')
+    }
+    const { code } = await server.exited
+    assert.equal(code, 0)
+    assert.match(server.output(), /Shutdown complete/)
+  })
+
+  it('kills requests still running after --graceful-timeout, and still exits', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--graceful-timeout', '1'] })
+    const straggler = get(server.url + '/slow?ms=20000').catch((err: Error) => err)
+    await sleep(300)
+    const started = Date.now()
+    server.child.kill('SIGTERM')
+    const { code } = await server.exited
+    assert.ok(Date.now() - started < 10_000, 'stopped well before the straggler would have finished')
+    assert.equal(code, 0)
+    assert.ok((await straggler) instanceof Error, 'the straggler was cut off')
+    assert.match(server.output(), /graceful timeout; killing it/)
+  })
+
+  it('on SIGINT stops at once without waiting for requests in flight', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const slow = get(server.url + '/slow?ms=20000').catch((err: Error) => err)
+    await sleep(300)
+    const started = Date.now()
+    server.child.kill('SIGINT')
+    const { code } = await server.exited
+    assert.equal(code, 0)
+    assert.ok(Date.now() - started < 5000)
+    assert.ok((await slow) instanceof Error)
+  })
+})

@@ -1,0 +1,73 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fixture, startCorral } from '../support/corral.js'
+
+const status = async (admin: string) => (await (await fetch(admin + '/status')).json()) as { target: number; workers: { id: number; pid: number; state: string }[] }
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) return v
+    if (Date.now() > end) throw new Error(`timed out: ${what}`)
+    await sleep(100)
+  }
+}
+
+describe('supervising workers', () => {
+  it('replaces a worker killed with SIGKILL, keeping the worker count, while requests keep succeeding', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2'] })
+    const before = await status(server.admin)
+    assert.equal(before.workers.length, 2)
+    const victim = before.workers[0]
+    let failures = 0
+    let ok = 0
+    let stop = false
+    const load = (async () => {
+      for (let i = 0; i < 2000 && !stop; i++) {
+        try {
+          const res = await fetch(server.url + '/')
+          if (res.status === 200) ok++
+          else failures++
+          await res.arrayBuffer()
+        } catch {
+          failures++
+        }
+      }
+    })()
+    await sleep(200)
+    process.kill(victim.pid, 'SIGKILL')
+    const after = await until('a replacement is ready', async () => {
+      const s = await status(server.admin)
+      return s.workers.filter((w) => w.state === 'ready').length === 2 && !s.workers.some((w) => w.pid === victim.pid) ? s : undefined
+    })
+    await sleep(300)
+    stop = true
+    await load
+    assert.equal(after.workers.length, 2)
+    assert.ok(ok > 0)
+    // Connections the dead worker held die with it; new requests must all succeed. A request on a
+    // connection that was in the dead worker can fail once, so allow only a handful.
+    assert.ok(failures <= 5, `failures: ${failures}`)
+    assert.match(server.output(), new RegExp(`Worker ${victim.id} \\(pid: ${victim.pid}\\) died \\(SIGKILL\\); starting another`))
+    const metrics = await (await fetch(server.admin + '/metrics')).text()
+    assert.match(metrics, /corral_worker_restarts_total\{reason="crash"\} 1/)
+    await server.stop()
+  })
+
+  it('replaces a worker that crashes on an uncaught exception', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const pid = Number(await (await fetch(server.url + '/pid')).text())
+    await (await fetch(server.url + '/crash')).text()
+    const next = await until('a new worker answers', async () => {
+      try {
+        const p = Number(await (await fetch(server.url + '/pid')).text())
+        return p !== pid ? p : undefined
+      } catch { return undefined }
+    })
+    assert.notEqual(next, pid)
+    assert.match(server.output(), /uncaught exception/)
+    await server.stop()
+  })
+})
