@@ -1,0 +1,6 @@
+export { gather, values, degraded } from './fanout.js'
+export type { Call, Outcome, Outcomes, Timers } from './fanout.js'
+export { upstream } from './upstream.js'
+export type { Upstream, UpstreamOptions, RequestOptions, UpstreamResponse } from './upstream.js'
+export type { BreakerOptions, BreakerState } from './breaker.js'
+export { onClose, closeResources } from './lifecycle.js'
