@@ -77,10 +77,10 @@ describe('withLock', () => {
 
   it('extends the lock while fn runs longer than the ttl', async (t) => {
     const s = await setup(t); if (!s) return
-    await s.locks.withLock('k', 90, async ({ signal }) => {
-      await sleep(300)
+    await s.locks.withLock('k', 200, async ({ signal }) => {
+      await sleep(700)
       assert.equal(signal.aborted, false)
-      await assert.rejects(s.locks.withLock('k', 90, () => {}, { waitMs: 0 }), (err) => codeOf(err) === 'CORRAL_ERR_LOCK_TIMEOUT')
+      await assert.rejects(s.locks.withLock('k', 200, () => {}, { waitMs: 0 }), (err) => codeOf(err) === 'CORRAL_ERR_LOCK_TIMEOUT')
     })
   })
 
