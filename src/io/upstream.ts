@@ -72,7 +72,7 @@ export interface Upstream {
   readonly origin: string
   readonly breakerState: 'closed' | 'open' | 'half-open'
   request(path: string, options?: RequestOptions): Promise<UpstreamResponse>
-  /** GET (by default) and parse JSON; a non-2xx answer throws CORRAL_ERR_UPSTREAM_STATUS. */
+  /** GET (by default) and parse JSON (an empty body is undefined); a non-2xx answer throws CORRAL_ERR_UPSTREAM_STATUS. */
   json<T = unknown>(path: string, options?: RequestOptions): Promise<T>
   text(path: string, options?: RequestOptions): Promise<string>
   close(): Promise<void>
@@ -195,7 +195,11 @@ export function upstream(options: UpstreamOptions): Upstream {
     get breakerState() { return breaker?.state ?? 'closed' },
     request,
     text,
-    json: async <T>(path: string, req: RequestOptions = {}) => JSON.parse(await text(path, req)) as T,
+    // An empty 2xx body (204, or a HEAD) is undefined rather than a JSON syntax error.
+    json: async <T>(path: string, req: RequestOptions = {}) => {
+      const body = await text(path, req)
+      return (body === '' ? undefined : JSON.parse(body)) as T
+    },
     close,
   }
 }

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { redisLocks } from '../../src/io/lock.js'
 import { needService, REDIS_URL } from '../support/services.js'
+import { privateRedis } from './private-redis.js'
 
 const run = promisify(execFile)
 const codeOf = (err: unknown) => (err as { code?: string }).code
@@ -94,6 +95,18 @@ describe('withLock', () => {
     }), (err) => codeOf(err) === 'CORRAL_ERR_LOCK_LOST')
     assert.equal(codeOf(seen), 'CORRAL_ERR_LOCK_LOST')
     assert.equal(await s.redis.get(`${s.prefix}{k}`), 'someone else', 'our release did not delete the new holder\'s lock')
+  })
+
+  it('throws CORRAL_ERR_LOCK_TIMEOUT naming the Redis error, without hanging, when Redis is down', async (t) => {
+    const redis = await privateRedis(t)
+    if (!redis) return
+    await redis.kill()
+    const locks = redisLocks({ url: redis.url, connectTimeoutMs: 200 })
+    t.after(() => locks.close())
+    let ran = false
+    await assert.rejects(locks.withLock('k', 1000, () => { ran = true }, { waitMs: 300 }),
+      (err) => codeOf(err) === 'CORRAL_ERR_LOCK_TIMEOUT' && /redis: /.test((err as Error).message))
+    assert.equal(ran, false)
   })
 
   it('refuses a missing ttl with CORRAL_ERR_IO_OPTION', async (t) => {

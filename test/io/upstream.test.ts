@@ -106,6 +106,11 @@ describe('upstream client', () => {
     assert.equal(res.body.toString(), 'status 404')
   })
 
+  it('returns undefined from json() for an empty 2xx body', async () => {
+    const { up } = await pair({}, (_req, res) => { res.statusCode = 204; res.end() })
+    assert.equal(await up.json('/nothing'), undefined)
+  })
+
   it('refuses bad options with CORRAL_ERR_IO_OPTION quoting what it received', () => {
     assert.throws(() => upstream({ name: 'bad', origin: 'http://x/path' }), (err) => codeOf(err) === 'CORRAL_ERR_IO_OPTION' && /http:\/\/x\/path/.test((err as Error).message))
     assert.throws(() => upstream({ name: 'bad', origin: 'http://x', connections: 0 }), /connections must be an integer >= 1, received 0/)
