@@ -26,7 +26,6 @@ export type Outcome<T> =
 type ValueOf<C> = C extends Call<infer T> ? T : never
 // `any` here only lets a record of calls with different value types satisfy the constraint;
 // each call's own type is recovered by ValueOf.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Calls = Record<string, Call<any>>
 export type Outcomes<C extends Calls> = { [K in keyof C]: Outcome<ValueOf<C[K]>> }
 
