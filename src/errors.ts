@@ -98,6 +98,47 @@ export const codes = {
     status: 500,
     doc: 'The app handler threw or rejected. The error is logged with the request id; the client gets a plain 500.',
   },
+  // io toolkit: fan-out, upstream client, cache, lock (src/io)
+  CORRAL_ERR_IO_OPTION: {
+    message: '%s: option %s must be %s, received %s',
+    exit: 2,
+    doc: 'An io toolkit constructor (upstream, cache, lock) got an option it cannot take. The message names the option, what it allows and what it received.',
+  },
+  CORRAL_ERR_CALL_TIMEOUT: {
+    message: 'call %s passed its %dms timeout',
+    status: 504,
+    doc: 'A call inside gather() did not finish within its timeoutMs. Its AbortSignal was aborted so its I/O stopped; the fallback, if any, was used.',
+  },
+  CORRAL_ERR_UPSTREAM_TIMEOUT: {
+    message: 'upstream %s: no answer to %s %s within %dms',
+    status: 504,
+    doc: 'The upstream did not answer within the upstream\'s timeoutMs (retries included). The request was aborted down to the socket.',
+  },
+  CORRAL_ERR_UPSTREAM_OPEN: {
+    message: 'upstream %s: circuit open after repeated failures, failing fast',
+    status: 503,
+    doc: 'The upstream\'s circuit breaker is open: recent calls failed, so calls fail at once without touching the network until the cool-down passes and a probe succeeds. Give the call a fallback.',
+  },
+  CORRAL_ERR_UPSTREAM_FAILED: {
+    message: 'upstream %s: %s %s failed: %s',
+    status: 502,
+    doc: 'The upstream could not be reached or broke the connection (refused, reset, connect timeout). `cause` carries the network error.',
+  },
+  CORRAL_ERR_UPSTREAM_STATUS: {
+    message: 'upstream %s answered %d to %s %s',
+    status: 502,
+    doc: 'json() and text() expect a 2xx answer; the upstream sent another status. Use request() to handle statuses yourself.',
+  },
+  CORRAL_ERR_LOCK_TIMEOUT: {
+    message: 'lock %s: not acquired within %dms%s',
+    status: 503,
+    doc: 'withLock() waited waitMs for the lock and another holder still had it (or Redis could not be reached). fn did not run.',
+  },
+  CORRAL_ERR_LOCK_LOST: {
+    message: 'lock %s: lost while fn was running (%s)',
+    status: 500,
+    doc: 'The lock expired or was taken over before fn finished (a pause longer than the ttl, or Redis unreachable). fn\'s signal was aborted; writes guarded by the fencing token are safe, others may have raced.',
+  },
 } as const satisfies Record<string, { message: string; doc: string; exit?: number; status?: number }>
 
 export type ErrorCode = keyof typeof codes
