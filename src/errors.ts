@@ -63,6 +63,16 @@ export const codes = {
     exit: 4,
     doc: 'The threads worker class runs Web-standard fetch handlers only; Node listeners and Fastify need a process of their own.',
   },
+  CORRAL_ERR_CONTROL: {
+    message: 'control socket %s: %s',
+    exit: 7,
+    doc: '`corral ctl` could not talk to the master: no master on that socket, or the request was refused. Check --control-socket.',
+  },
+  CORRAL_ERR_RELOAD: {
+    message: 'reload stopped: %s',
+    exit: 1,
+    doc: 'A reload or recycle roll stopped because a new worker did not become ready; the old workers keep serving. The log says why.',
+  },
   CORRAL_ERR_OVERLOADED: {
     message: 'worker at its limit of %d requests in flight',
     status: 503,

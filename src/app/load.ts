@@ -11,6 +11,12 @@ import { fastifyAdapter, isFastify } from './fastify.js'
 import { nodeListenerAdapter, type NodeListener } from './node-listener.js'
 import type { FetchHandler, LoadedApp } from './types.js'
 
+/** The error with the frames that point into the loader (esbuild, Node internals) left out: the app's file and line stay. */
+function userStack(e: Error | undefined): string {
+  const text = e?.stack ?? String(e)
+  return text.split('\n').filter((line) => !/^\s+at .*(node_modules[\\/](esbuild|tsx)|node:internal)/.test(line)).join('\n')
+}
+
 export function splitSpec(spec: string): { path: string; exportName?: string } {
   const m = /^(.*?)(?::([A-Za-z_$][\w$]*))?$/.exec(spec)!
   return { path: m[1], exportName: m[2] }
@@ -50,7 +56,7 @@ export async function loadApp(spec: string): Promise<LoadedApp> {
     mod = await importModule(path)
   } catch (err) {
     const e = err as Error & { code?: string }
-    const detail = e?.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(path) ? `no such file` : e?.stack ?? String(err)
+    const detail = e?.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(path) ? `no such file` : userStack(e)
     throw corralError('CORRAL_ERR_APP_LOAD', path, detail)
   }
   const name = exportName ?? ('default' in mod ? 'default' : 'app' in mod ? 'app' : undefined)

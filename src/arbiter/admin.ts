@@ -7,14 +7,13 @@
  *   /status   JSON: generation, target, and each worker's pid, age, requests, in flight, heartbeat age, memory
  */
 import { createServer, type ServerResponse } from 'node:http'
-import type { BindAddress } from '../config/parse.js'
+import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { request } from '../ipc/channel.js'
 import type { WorkerMessage } from '../ipc/messages.js'
 import type { Logger } from '../logging/logger.js'
 import { exposition } from '../metrics/aggregate.js'
 import { registry } from '../metrics/registry.js'
-import { describeBind } from '../worker/server.js'
 import type { Arbiter } from './arbiter.js'
 import { arbiterMetrics } from './metrics.js'
 

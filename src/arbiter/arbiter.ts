@@ -165,7 +165,7 @@ export class Arbiter extends EventEmitter {
     const deliberate = w.exitReason !== undefined && w.exitReason !== 'boot_failed'
     const line = { worker: w.id, code, signal, reason }
     if (deliberate || this.state === 'stopping') this.log.info(line, `Worker ${w.id} (pid: ${w.pid}) exited: ${reason}`)
-    else if (reason === 'boot_failed') this.log.error({ ...line, error: w.bootError?.message }, `Worker ${w.id} (pid: ${w.pid}) failed to boot: ${w.bootError?.message ?? 'it exited early'}`)
+    else if (reason === 'boot_failed') this.log.error(line, `Worker ${w.id} (pid: ${w.pid}) failed to boot: ${w.bootError ? `${w.bootError.code ?? 'error'}: ${w.bootError.message}` : 'it exited early'}`)
     else this.log.error(line, `Worker ${w.id} (pid: ${w.pid}) died (${signal ?? `exit ${code}`}); starting another`)
     this.emit('exit', w, reason)
     void callHook(this.hooks, 'childExit', this.log, false, this.view(), { id: w.id, pid: w.pid, generation: w.generation, code, signal, reason })

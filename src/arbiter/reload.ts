@@ -22,7 +22,7 @@ export function roll(a: Arbiter, victims: readonly WorkerRecord[], reason: ExitR
       const fresh = a.spawn()
       const ready = await a.untilReady(fresh, a.settings.bootTimeout)
       if (ready !== true) {
-        a.log.error({ worker: fresh.id, reason, error: ready.message }, `${reason} stopped: new worker ${fresh.id} did not become ready (${ready.message}); the old workers keep serving`)
+        a.log.error({ worker: fresh.id, reason, code: ready.code }, `${reason} stopped: new worker ${fresh.id} did not become ready (${ready.message}); the old workers keep serving`)
         if (fresh.process.isConnected()) a.kill(fresh, 'boot_failed')
         return false
       }

@@ -8,24 +8,28 @@ import type { Arbiter } from './arbiter.js'
 import { recycleReason } from './recycle.js'
 import { isRolling, roll } from './reload.js'
 import type { WorkerRecord } from './worker-record.js'
-import { stackFile } from '../worker/watchdog.js'
+import { stuckReportFile, type StuckReport } from '../ipc/stuck-report.js'
 
 /** A blocked loop ignores SIGABRT's handler; give it this long to run workerAbort, then SIGKILL. */
 const ABORT_GRACE_MS = 1000
 
-function readStack(pid: number): string | undefined {
-  const file = stackFile(pid)
+function readReport(pid: number): StuckReport | undefined {
+  const file = stuckReportFile(pid)
   if (!existsSync(file)) return undefined
-  try { return readFileSync(file, 'utf8') } finally { try { unlinkSync(file) } catch { /* gone */ } }
+  try { return JSON.parse(readFileSync(file, 'utf8')) } catch { return undefined } finally { try { unlinkSync(file) } catch { /* gone */ } }
 }
 
 function killStuck(a: Arbiter, w: WorkerRecord, now: number): void {
   const blockedMs = now - w.lastBeatAt
-  const doing = (w.beat?.oldest ?? []).map((r) => `${r.method} ${r.url} (running ${r.ms + (now - (w.beat?.at ?? now))}ms, request ${r.id})`)
-  const stack = readStack(w.pid)
-  a.log.error({ worker: w.id, workerPid: w.pid, blockedMs, inFlight: w.beat?.oldest ?? [], stack },
+  // The watchdog's report (taken while blocked) is the truth; the last beat may predate the request.
+  const report = readReport(w.pid)
+  const stack = report?.stack
+  const taken = report?.inFlight !== undefined
+  const inFlight = report?.inFlight ?? (w.beat?.oldest ?? []).map((r) => ({ ...r, ms: r.ms + (now - (w.beat?.at ?? now)) }))
+  const doing = inFlight.map((r) => `${r.method} ${r.url} (running ${r.ms}ms, request ${r.id})`)
+  a.log.error({ worker: w.id, workerPid: w.pid, blockedMs, inFlight, stack },
     `WORKER TIMEOUT: worker ${w.id} (pid: ${w.pid}) sent no heartbeat for ${blockedMs}ms: its event loop is blocked. ` +
-    (doing.length ? `In flight at its last beat: ${doing.join('; ')}.` : 'No request was in flight at its last beat.') +
+    (doing.length ? `In flight ${taken ? 'while blocked' : 'at its last beat'}: ${doing.join('; ')}.` : 'No request was in flight.') +
     (stack ? `\nBlocked at:\n${stack}` : ' No JavaScript stack could be taken (blocked in native code, or too early).') +
     ' Killing it and starting another.')
   a.kill(w, 'timeout', 'SIGABRT')

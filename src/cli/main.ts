@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { codes, exitCodeOf, isCorralError } from '../errors.js'
 import { check } from './check.js'
+import { ctl } from './ctl.js'
 import { errorsMarkdown, settingsHelp, settingsMarkdown } from './help.js'
 import { printConfig } from './print-config.js'
 import { serve } from './serve.js'
@@ -18,6 +19,7 @@ const commands: Record<string, Command> = {
   serve: { run: serve, usage: 'corral serve <app.ts[:export]> [options]', doc: 'Serve an app with a master and N workers.' },
   check: { run: check, usage: 'corral check [app.ts] [options]', doc: 'Validate the config and load the app without serving.' },
   'print-config': { run: printConfig, usage: 'corral print-config [--explain] [options]', doc: 'Print every setting; --explain adds which source set it.' },
+  ctl: { run: ctl, usage: 'corral ctl workers|stats|reload|scale N|kill ID [--json]', doc: 'Control a running master over its control socket.' },
   docs: {
     run: async (argv) => {
       const dir = argv[0] ?? 'docs'

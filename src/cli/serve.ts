@@ -12,11 +12,12 @@ import { callHook } from '../config/hooks.js'
 import { loadConfig, type Config } from '../config/load.js'
 import { resolveThreads, resolveWorkers } from '../config/worker-count.js'
 import { corralError } from '../errors.js'
+import { describeBind } from '../config/parse.js'
 import { send } from '../ipc/channel.js'
 import { flushAll, reopenAll } from '../logging/destination.js'
 import { createLogger } from '../logging/logger.js'
-import { describeBind } from '../worker/server.js'
-import { startAdmin } from '../arbiter/admin.js'
+import { startAdmin, status } from '../arbiter/admin.js'
+import { startControl } from '../control/server.js'
 import { watchWorkers } from '../arbiter/watch.js'
 import { version } from './version.js'
 
@@ -43,6 +44,7 @@ export async function serve(argv: string[]): Promise<number> {
   applyBalance(balance)
   const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
   for (const b of binds) if (b.kind === 'unix') await clearStaleSocket(b.path)
+  if (s.controlSocket) await clearStaleSocket(s.controlSocket)
 
   const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance })
   log.info(`Starting corral ${version} (Node ${process.versions.node}, pid ${process.pid})`)
@@ -63,6 +65,30 @@ export async function serve(argv: string[]): Promise<number> {
   if (admin) log.info(`Admin at: ${admin.address} (/healthz /readyz /metrics /status)`)
   await callHook(config.hooks, 'whenReady', log, false, arbiter.view())
 
+  const reloadNow = () => reload(arbiter, async () => {
+    const next = await loadConfig({ argv })
+    return { settings: next.settings, hooks: next.hooks, workers: resolveWorkers(next.settings, next.sources.workers).count, threads: resolveThreads(next.settings) }
+  })
+  const control = s.controlSocket ? await startControl(s.controlSocket, {
+    workers: () => ({ ok: true, workers: arbiter.workers().map((w) => w.view()) }),
+    stats: () => {
+      const st = status(arbiter)
+      return { ok: true, ...st, served: st.workers.reduce((n, w) => n + w.served, 0), inFlight: st.workers.reduce((n, w) => n + w.inFlight, 0) }
+    },
+    reload: async () => {
+      const ok = await reloadNow()
+      return ok ? { ok: true, generation: arbiter.generation } : { ok: false, code: 'CORRAL_ERR_RELOAD', error: 'the reload stopped; the old workers keep serving (see the log)' }
+    },
+    scale: ({ to }) => { arbiter.scale(to); return { ok: true, target: arbiter.target } },
+    kill: ({ id }) => {
+      const w = arbiter.workers().find((x) => x.id === id)
+      if (!w) return { ok: false, code: 'CORRAL_ERR_CONTROL', error: `no worker ${id}; workers: ${arbiter.workers().map((x) => x.id).join(', ')}` }
+      arbiter.log.info({ worker: id }, `Killing worker ${id} (pid: ${w.pid}) on request from the control socket`)
+      arbiter.kill(w, 'killed')
+      return { ok: true }
+    },
+  }) : undefined
+
   return new Promise<number>((resolve) => {
     let stopping: Promise<void> | undefined
     const stop = (mode: 'graceful' | 'now') => {
@@ -75,6 +101,7 @@ export async function serve(argv: string[]): Promise<number> {
         stopWatching()
         uninstall()
         await admin?.close()
+        await control?.close()
         for (const b of binds) if (b.kind === 'unix' && existsSync(b.path)) try { unlinkSync(b.path) } catch { /* gone */ }
         await callHook(arbiter.hooks, 'onExit', log, false, arbiter.view())
         log.info('Shutdown complete')
@@ -84,13 +111,7 @@ export async function serve(argv: string[]): Promise<number> {
     }
     const uninstall = installSignals({
       stop,
-      reload: () => {
-        if (stopping) return
-        void reload(arbiter, async () => {
-          const next = await loadConfig({ argv })
-          return { settings: next.settings, hooks: next.hooks, workers: resolveWorkers(next.settings, next.sources.workers).count, threads: resolveThreads(next.settings) }
-        })
-      },
+      reload: () => { if (!stopping) void reloadNow() },
       scaleBy: (delta) => { if (!stopping) arbiter.scale(arbiter.target + delta) },
       reopenLogs: () => {
         reopenAll()

@@ -10,18 +10,24 @@ import type { Requests } from './requests.js'
 
 const REPORTED = 3
 
+/** The oldest requests in flight, oldest first. */
+export function inFlightNow(requests: Requests, limit = REPORTED): InFlightRequest[] {
+  const now = process.hrtime.bigint()
+  const out: InFlightRequest[] = []
+  for (const ex of requests.active) {
+    if (out.length >= limit) break
+    out.push({ method: ex.req.method ?? '', url: ex.req.url ?? '', ms: Math.round(ex.elapsedMs(now)), id: ex.requestId })
+  }
+  return out
+}
+
 export function startHeartbeat(requests: Requests, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void): () => void {
   const lag = monitorEventLoopDelay({ resolution: 10 })
   lag.enable()
   let elu = performance.eventLoopUtilization()
   const beat = () => {
     onBeat?.()
-    const now = process.hrtime.bigint()
-    const oldest: InFlightRequest[] = []
-    for (const ex of requests.active) {
-      if (oldest.length >= REPORTED) break
-      oldest.push({ method: ex.req.method ?? '', url: ex.req.url ?? '', ms: Math.round(ex.elapsedMs(now)), id: ex.requestId })
-    }
+    const oldest = inFlightNow(requests, REPORTED)
     const nextElu = performance.eventLoopUtilization()
     const loopUtilization = performance.eventLoopUtilization(nextElu, elu).utilization
     elu = nextElu

@@ -4,7 +4,7 @@
  * is also how late a slowloris connection gets noticed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { BindAddress } from '../config/parse.js'
+import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { maxHeaderSize, maxHeadersCount, onClientError, type Limits } from './limits.js'
 
@@ -30,9 +30,6 @@ export function createHttpServer(o: ServerOptions, onRequest: (req: IncomingMess
   server.on('clientError', (err, socket) => onClientError(err as Error & { code?: string }, socket as import('node:net').Socket, o.limits))
   return server
 }
-
-export const describeBind = (b: BindAddress) =>
-  b.kind === 'unix' ? `unix:${b.path}` : `http://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`
 
 /** Listen on one address; with reusePort each worker binds its own socket and the kernel spreads connections. */
 export function listen(server: Server, bind: BindAddress, backlog: number, reusePort: boolean): Promise<string> {

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { workerData } from 'node:worker_threads'
+import { IN_FLIGHT_EXPRESSION } from './watchdog.js'
 
 const { beats: buffer, stallMs, file } = workerData as { beats: SharedArrayBuffer; stallMs: number; file: string }
 const beats = new Int32Array(buffer)
@@ -12,11 +13,25 @@ let captured = false
 function capture(): void {
   const session = new Session()
   session.connectToMainThread()
+  // Call frames name their script by id; Debugger.enable announces every script with its URL.
+  const scripts = new Map<string, string>()
+  session.on('Debugger.scriptParsed', (m) => { scripts.set(m.params.scriptId, m.params.url) })
   session.once('Debugger.paused', (message) => {
-    const frames = (message.params.callFrames as { functionName: string; url: string; location: { lineNumber: number; columnNumber: number } }[])
-      .map((f) => `    at ${f.functionName || '<anonymous>'} (${f.url || '<unknown>'}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1})`)
-    try { writeFileSync(file, frames.join('\n') + '\n') } catch { /* nowhere to write: the arbiter logs without a stack */ }
-    session.post('Debugger.resume', () => session.disconnect())
+    const callFrames = message.params.callFrames as { callFrameId: string; functionName: string; url: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }[]
+    const stack = callFrames
+      .map((f) => `    at ${f.functionName || '<anonymous>'} (${f.url || scripts.get(f.location.scriptId) || '<unknown>'}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1})`)
+      .join('\n')
+    // While paused, ask the main thread which requests it is in the middle of: a request that
+    // arrived after the last heartbeat (and then blocked the loop) is in no beat.
+    const save = (inFlight: unknown) => {
+      try { writeFileSync(file, JSON.stringify({ stack, inFlight })) } catch { /* nowhere to write: the arbiter logs without it */ }
+      session.post('Debugger.resume', () => session.disconnect())
+    }
+    if (!callFrames[0]) return save(undefined)
+    session.post('Debugger.evaluateOnCallFrame', { callFrameId: callFrames[0].callFrameId, expression: IN_FLIGHT_EXPRESSION, returnByValue: true }, (err, result) => {
+      const value = (result as { result?: { value?: unknown } } | undefined)?.result?.value
+      save(err || typeof value !== 'string' ? undefined : JSON.parse(value))
+    })
   })
   session.post('Debugger.enable', () => session.post('Debugger.pause'))
 }

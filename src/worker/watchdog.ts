@@ -3,20 +3,27 @@
  * the loop), but a worker thread can: it shares a beat counter with the main thread, and when the
  * counter stops moving it connects the inspector to the main thread and pauses it. V8 honours the
  * pause at the next interrupt check inside the busy JavaScript, so the paused event carries the
- * stack of the code that is blocking. The stack goes to a file the arbiter reads when it kills
+ * stack of the code that is blocking. While paused it also asks the main thread which requests are in flight
+ * (one may have arrived after the last beat). Both go to a file the arbiter reads when it kills
  * the worker. A loop blocked inside native code (a sync syscall) never reaches an interrupt check,
  * and then there is no stack to give.
  */
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { stuckReportFile } from '../ipc/stuck-report.js'
 import { Worker } from 'node:worker_threads'
 
-export const stackFile = (pid: number) => join(tmpdir(), `corral-stuck-${pid}.txt`)
+const IN_FLIGHT = Symbol.for('corral.inFlight')
+/** Evaluated in the paused main thread: the requests in flight, as JSON. */
+export const IN_FLIGHT_EXPRESSION = `globalThis[Symbol.for('corral.inFlight')]?.()`
+
+/** Let the watchdog see the requests in flight (as JSON text) when it pauses a blocked loop. */
+export function exposeInFlight(list: () => unknown): void {
+  (globalThis as Record<symbol, unknown>)[IN_FLIGHT] = () => JSON.stringify(list())
+}
 
 export function startWatchdog(stallMs: number): { tick(): void; stop(): void } {
   const beats = new Int32Array(new SharedArrayBuffer(4))
   const thread = new Worker(new URL('./watchdog-thread.js', import.meta.url), {
-    workerData: { beats: beats.buffer, stallMs, file: stackFile(process.pid) },
+    workerData: { beats: beats.buffer, stallMs, file: stuckReportFile(process.pid) },
     // The watchdog must not hold the process open, nor load the app's loaders.
     execArgv: [],
     resourceLimits: { maxOldGenerationSizeMb: 16 },

@@ -3,6 +3,7 @@
  * reports to the arbiter only through ipc/; its exit status is the contract in ipc/messages.ts.
  */
 import type { Server } from 'node:http'
+import { Server as NetServer } from 'node:net'
 import { loadApp } from '../app/load.js'
 import { installLightResponse } from '../app/light-response.js'
 import type { LoadedApp, Serve } from '../app/types.js'
@@ -19,12 +20,12 @@ import { registry } from '../metrics/registry.js'
 import { createAccessLog } from './access-log.js'
 import { forwardedTrust } from './forwarded.js'
 import { Gate } from './gate.js'
-import { startHeartbeat } from './heartbeat.js'
+import { inFlightNow, startHeartbeat } from './heartbeat.js'
 import { RequestMetrics } from './metrics.js'
 import { Requests } from './requests.js'
 import { createHttpServer, listen } from './server.js'
 import { threadPool } from './threads.js'
-import { startWatchdog } from './watchdog.js'
+import { exposeInFlight, startWatchdog } from './watchdog.js'
 
 const report = (m: WorkerMessage) => send(process, m)
 
@@ -100,6 +101,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
 
   // The watchdog captures the stack at half the worker timeout, before the arbiter kills at the full one.
   const watchdog = s.workerTimeout > 0 ? startWatchdog(s.workerTimeout / 2) : undefined
+  if (watchdog) exposeInFlight(() => inFlightNow(requests))
   const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, watchdog?.tick)
   const stopBeats = () => { stopHeartbeat(); watchdog?.stop() }
   let stopping = false
@@ -119,9 +121,12 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     stopping = true
     report({ type: 'draining', reason })
     log.debug({ reason }, 'draining')
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    // http.Server#close would also close idle keep-alive connections at once, racing any client
+    // that is sending its next request on one (it would see a reset). net.Server#close only stops
+    // accepting: an idle connection either brings one more request, answered with Connection:
+    // close, or reaches --keepalive, which clients know from the Keep-Alive header and avoid.
+    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))
     await requests.drain()
-    server.closeIdleConnections()
     await closed
     await finish(WorkerExit.ok)
   }

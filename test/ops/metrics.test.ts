@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { fixture, startCorral } from '../support/corral.js'
+
+/** A small Prometheus text-format reader: every sample as { name, labels, value }; throws on a malformed line. */
+function parse(text: string) {
+  const samples: { name: string; labels: Record<string, string>; value: number }[] = []
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(line)
+    if (!m) throw new Error(`not Prometheus text: ${line}`)
+    const labels: Record<string, string> = {}
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2]
+    samples.push({ name: m[1], labels, value: Number(m[3]) })
+  }
+  return samples
+}
+
+describe('/metrics on the admin port', () => {
+  it('serves Prometheus text aggregated across workers whose request counters match the requests sent', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2'] })
+    for (let i = 0; i < 30; i++) await (await fetch(server.url + '/', { headers: { connection: 'close' } })).text()
+    for (let i = 0; i < 7; i++) await (await fetch(server.url + `/slow?ms=1`)).text()
+    for (let i = 0; i < 3; i++) await (await fetch(server.url + '/throw')).text()
+    const samples = parse(await (await fetch(server.admin + '/metrics')).text())
+    const count = (route: string, status: string) => samples.find((s) => s.name === 'corral_http_requests_total' && s.labels.route === route && s.labels.status === status)?.value
+    assert.equal(count('/', '200'), 30)
+    assert.equal(count('/slow', '200'), 7)
+    assert.equal(count('/throw', '500'), 3)
+    const histogramCount = samples.find((s) => s.name === 'corral_http_request_duration_seconds_count' && s.labels.route === '/')?.value
+    assert.equal(histogramCount, 30)
+    const lag = samples.filter((s) => s.name === 'corral_worker_event_loop_lag_seconds')
+    assert.equal(lag.length, 2, 'one event-loop lag series per worker')
+    assert.ok(samples.some((s) => s.name === 'corral_worker_event_loop_utilization'))
+    assert.ok(samples.some((s) => s.name === 'corral_http_requests_in_flight'))
+    assert.equal(samples.find((s) => s.name === 'corral_reload_generation')?.value, 1)
+    for (const reason of ['crash', 'timeout', 'max_requests', 'memory', 'reload']) {
+      assert.equal(samples.find((s) => s.name === 'corral_worker_restarts_total' && s.labels.reason === reason)?.value, 0)
+    }
+    await server.stop()
+  })
+
+  it('names routes with ids as :id so the series stay few', async (t) => {
+    const server = await startCorral(t, fixture('hono-app.ts'), { args: ['--workers', '1'] })
+    for (const id of [1, 2, 3, 'f47ac10b-58cc-4372-a567-0e02b2c3d479']) await (await fetch(server.url + `/users/${id}`)).text()
+    const samples = parse(await (await fetch(server.admin + '/metrics')).text())
+    const users = samples.filter((s) => s.name === 'corral_http_requests_total' && s.labels.route?.startsWith('/users'))
+    assert.deepEqual(users.map((s) => [s.labels.route, s.value]), [['/users/:id', 4]])
+    await server.stop()
+  })
+})

@@ -1,0 +1,36 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fixture, startCorral } from '../support/corral.js'
+
+describe('a worker whose event loop is blocked', () => {
+  it('is detected by its missing heartbeat, logged with its in-flight request and stack, killed and replaced while the others serve', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--worker-timeout', '2'] })
+    const before = (await (await fetch(server.admin + '/status')).json()).workers.map((w: { pid: number }) => w.pid)
+    const stuck = fetch(server.url + '/spin?ms=60000').then((r) => r.status, () => 'cut off')
+    await sleep(300)
+    // While one worker spins, the other keeps answering (a fresh connection each time, so the
+    // master's round robin spreads them; those it hands to the stuck worker wait, so allow time).
+    let served = 0
+    const deadline = Date.now() + 8000
+    while (!/WORKER TIMEOUT/.test(server.output()) && Date.now() < deadline) {
+      const r = await fetch(server.url + '/', { headers: { connection: 'close' }, signal: AbortSignal.timeout(6000) }).catch(() => undefined)
+      if (r?.status === 200) served++
+      await r?.text()
+    }
+    const line = await server.waitFor(/WORKER TIMEOUT: worker \d+ \(pid: \d+\) sent no heartbeat for \d+ms[^\n]*/)
+    assert.match(line, /In flight while blocked: GET \/spin\?ms=60000/)
+    assert.ok(served > 0, 'the other worker served while one was stuck')
+    assert.equal(await stuck, 'cut off')
+    // The stack comes from the worker's watchdog thread, taken while the loop was blocked.
+    assert.match(server.output(), /Blocked at:[\s\S]*fetch-app\.ts/)
+    await server.waitFor(/Booting worker 3/)
+    await sleep(1500)
+    const after = (await (await fetch(server.admin + '/status')).json()).workers
+    assert.equal(after.filter((w: { state: string }) => w.state === 'ready').length, 2)
+    assert.equal(after.filter((w: { pid: number }) => before.includes(w.pid)).length, 1, 'one old worker kept, the stuck one replaced')
+    const metrics = await (await fetch(server.admin + '/metrics')).text()
+    assert.match(metrics, /corral_worker_restarts_total\{reason="timeout"\} 1/)
+    await server.stop()
+  })
+})
