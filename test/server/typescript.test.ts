@@ -1,0 +1,54 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { fixture, runCli, startCorral } from '../support/corral.js'
+
+/**
+ * Node 24 is found at $CORRAL_NODE24 (.ci/run installs it with `npm install node@24` into a
+ * scratch folder). Without it the Node 24 cases are skipped with that reason.
+ */
+const node24 = process.env.CORRAL_NODE24
+const has24 = node24 !== undefined && existsSync(node24)
+const skip24 = has24 ? false : 'no Node 24 binary: set CORRAL_NODE24 (see .ci/run)'
+
+describe('loading TypeScript apps', () => {
+  it(`serves a .ts app on this Node (${process.version}) through tsx`, async (t) => {
+    const server = await startCorral(t, fixture('hono-app.ts'), { args: ['--workers', '1'] })
+    assert.equal(await (await fetch(server.url + '/')).text(), 'hono hello')
+    await server.stop()
+  })
+
+  it('serves a .ts app on Node 24 with its native type stripping', { skip: skip24 }, async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'], node: node24 })
+    assert.equal(await (await fetch(server.url + '/')).text(), 'Hello, World!')
+    assert.match(server.output(), /Node 24\./)
+    await server.stop()
+  })
+
+  it('falls back to tsx on Node 24 for TypeScript that native stripping refuses (an enum)', { skip: skip24 }, async (t) => {
+    const server = await startCorral(t, fixture('enum-app.ts'), { args: ['--workers', '1'], node: node24 })
+    assert.equal(await (await fetch(server.url + '/')).text(), 'Hello from an enum')
+    await server.stop()
+  })
+
+  it('reports a syntax error in a .ts app with its file and line on Node 24 too', { skip: skip24 }, async () => {
+    const r = await runCli(['check', fixture('broken-syntax.ts')], { node: node24 })
+    assert.equal(r.code, 4)
+    assert.match(r.stderr, /broken-syntax\.ts:\d+/)
+  })
+
+  it('binds one SO_REUSEPORT socket per worker on Node 24 with --balance reuseport', { skip: skip24 }, async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--balance', 'reuseport'], node: node24 })
+    const pids = new Set<string>()
+    for (let i = 0; i < 40 && pids.size < 2; i++) pids.add(await (await fetch(server.url + '/pid', { headers: { connection: 'close' } })).text())
+    assert.equal(pids.size, 2, 'the kernel spread connections over both workers')
+    assert.match(server.output(), /Balance: reuseport/)
+    await server.stop()
+  })
+
+  it('refuses --balance reuseport on a Node without it, saying what is needed', { skip: process.versions.node.startsWith('20') ? false : 'this Node has reusePort' }, async () => {
+    const r = await runCli(['check', '--balance', 'reuseport'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /CORRAL_ERR_BALANCE: balance reuseport is not available here: needs Node >= 22\.12 on Linux/)
+  })
+})
