@@ -53,20 +53,20 @@ export async function measure(o: {
 }
 
 /**
- * Wait until the machine is near idle (a server that was pushed past its capacity is still
- * working through requests the generator already gave up on), at most maxMs; then check that
- * the server answers within probeMs. False means it is still stuck and should be restarted,
- * or it would spend the next server's turn on the last one's backlog.
+ * Wait until the server's own processes are near idle (a server pushed past its capacity is
+ * still working through requests the generator already gave up on), at most maxMs; then check
+ * that it answers within probeMs. False means it is still stuck and should be restarted, or it
+ * would spend the next server's turn on the last one's backlog. The server's CPU is read, not
+ * the machine's, because other work on a shared machine must not hold the run up.
  */
-export async function settle(url: string, o: { maxMs: number; probeMs: number }): Promise<boolean> {
+export async function settle(url: string, serverPid: number, o: { maxMs: number; probeMs: number }): Promise<boolean> {
   const deadline = Date.now() + o.maxMs
-  let before = machineTicks()
-  while (Date.now() < deadline) {
+  let before = groupCpuSeconds(serverPid)
+  while (Date.now() < deadline && before !== undefined) {
     await sleep(100)
-    const now = machineTicks()
-    const busy = busyFraction(before, now)
+    const now = groupCpuSeconds(serverPid)
+    if (now === undefined || now - before < 0.005) break // under 5% of one core over 100 ms
     before = now
-    if (busy === undefined || busy < 0.15) break
   }
   return probe(url, o.probeMs)
 }

@@ -41,7 +41,12 @@ export function groupCpuSeconds(pgid: number): number | undefined {
 export function groupPids(pgid: number): number[] {
   let names: string[]
   try { names = readdirSync('/proc') } catch { return [] }
-  return names.filter((n) => /^\d+$/.test(n) && Number(statFields(n)?.[2]) === pgid).map(Number)
+  // A zombie has exited and only waits to be reaped: it holds no port and burns no CPU.
+  return names.filter((n) => {
+    if (!/^\d+$/.test(n)) return false
+    const f = statFields(n)
+    return f !== undefined && f[0] !== 'Z' && Number(f[2]) === pgid
+  }).map(Number)
 }
 
 export interface MachineTicks { busy: number; total: number }

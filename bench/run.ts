@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { corralError, exitCodeOf } from '../src/errors.js'
 import { describeMachine, wrkBinary, wrkVersion } from './machine.js'
 import { measure, settle, type Point } from './measure.js'
+import { busyFraction, machineTicks } from './process-cpu.js'
 import { parseBenchArgs, resolveOptions, usage, type BenchOptions, type ResolvedOptions } from './options.js'
 import { summarize, type Row, type RunRecord } from './report/summary.js'
 import { writeReport } from './report/write.js'
@@ -61,8 +62,8 @@ const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1))
 
 export async function runBench(options: BenchOptions = {}, command = 'npm run bench'): Promise<BenchResult> {
   const o = resolveOptions(options, root, join(root, 'bench/results'))
-  const log = o.log
   const startedAt = new Date()
+  const log = (line: string) => o.log(`${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)}s ${line}`)
   const dir = join(o.outDir, startedAt.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-'))
   const notes: string[] = []
   const wrk = wrkBinary()
@@ -96,6 +97,15 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
   log(`bench: ${o.suite} suite, ${scenarios.map((s) => s.name).join(', ')} × ${present.map((d) => d.name).join(', ')}; ` +
     `${totalSteps} runs, about ${Math.ceil(estimateS)} s`)
   for (const n of notes) log(`bench: note: ${n}`)
+
+  // Other work on the machine skews every figure; say how busy it was before we started.
+  const idle0 = machineTicks()
+  await new Promise((r) => setTimeout(r, 1000))
+  const backgroundBusy = busyFraction(idle0, machineTicks())
+  if (backgroundBusy !== undefined && backgroundBusy > 0.1) {
+    notes.push(`the machine was ${(backgroundBusy * 100).toFixed(0)}% busy with other work before the run started: figures are noisier than usual`)
+    log(`bench: note: the machine is ${(backgroundBusy * 100).toFixed(0)}% busy with other work`)
+  }
 
   const onSignal = () => { killAll(); process.exit(130) }
   process.on('SIGINT', onSignal)
@@ -146,7 +156,7 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
         if (o.warmupS > 0) {
           await measure({ url: w.url, point: { load: 'closed', level: Math.min(maxLevel, 50) }, durationS: o.warmupS, criticalPathMs: cp, wrk })
             .catch(() => undefined)
-          await settle(w.url, { maxMs: 2000, probeMs: 3 * cp + 2000 })
+          await settle(w.url, w.pid, { maxMs: 2000, probeMs: 3 * cp + 2000 })
         }
       }
       for (let round = 1; round <= o.repeats; round++) {
@@ -156,9 +166,13 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
             const w = running.get(d)
             const head = `[${step}/${totalSteps}] ${s.name} ${point.load} ${point.load === 'closed' ? `c=${point.level}` : `${point.level} rps`} · ${d.name} · round ${round}/${o.repeats}`
             if (!w) { log(`${head}: skipped, server down`); continue }
+            // Fewer answers than connections in a closed loop: the server queued most of them and
+            // will work on them long after the run; restart it without waiting to find out.
+            let backlogged = false
             try {
               const m = await measure({ url: w.url, point, durationS, criticalPathMs: cp, wrk, upstreamPid: s.upstream ? upstream?.pid : undefined, serverPid: w.pid })
               runs.push({ scenario: s.name, server: d.name, load: point.load, level: point.level, round, ...m })
+              backlogged = point.load === 'closed' && m.result.requests < point.level
               log(`${head}: ${fmt(m.result.rps)} rps, mean ${fmt(m.result.meanMs)} ms, p99 ${fmt(m.result.p99Ms)} ms` +
                 `${m.result.errors ? `, ${m.result.errors} errors` : ''}, server ${((m.serverCores ?? 0) * 100).toFixed(0)}% cpu` +
                 `${m.upstreamCores !== undefined ? `, upstream ${(m.upstreamCores * 100).toFixed(0)}% cpu` : ''}`)
@@ -166,9 +180,9 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
               log(`${head}: failed: ${(err as Error).message}`)
               notes.push(`${d.name} ${s.name} ${point.load} ${point.level} round ${round}: load failed: ${(err as Error).message}`)
             }
-            if (!(await settle(w.url, { maxMs: 3000, probeMs: 3 * cp + 2000 }))) {
+            if (backlogged || !(await settle(w.url, w.pid, { maxMs: 3000, probeMs: 3 * cp + 2000 }))) {
               log(`${head}: still busy with the last run's backlog; restarting it`)
-              await stopServer(w)
+              await stopServer(w, 0)
               live.delete(w.pid)
               running.delete(d)
               try { running.set(d, await start(d, (port = await freePort(port + 1)))) } catch (err) {

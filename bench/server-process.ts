@@ -68,12 +68,15 @@ export async function startServer(launch: Launch, o: {
 /**
  * SIGTERM to the master (a graceful stop, as an operator would), then SIGKILL to the whole group
  * after graceMs: the bench needs the port and the CPU back, not a clean drain of a backlog.
+ * graceMs 0 kills at once, for a server known to be stuck.
  */
 export async function stopServer(s: RunningServer, graceMs = 3000): Promise<void> {
   if (s.pid <= 0) return
-  try { process.kill(s.pid, 'SIGTERM') } catch { /* already gone */ }
-  await Promise.race([s.exited, sleep(graceMs)])
-  const deadline = Date.now() + graceMs
+  if (graceMs > 0) {
+    try { process.kill(s.pid, 'SIGTERM') } catch { /* already gone */ }
+    await Promise.race([s.exited, sleep(graceMs)])
+  }
+  const deadline = Date.now() + 3000
   while (groupPids(s.pid).length > 0 && Date.now() < deadline) {
     try { process.kill(-s.pid, 'SIGKILL') } catch { break }
     await sleep(50)

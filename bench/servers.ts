@@ -79,7 +79,13 @@ const pm2Bin = (root: string): string | undefined => {
 }
 
 /** The interpreter Gunicorn runs under (from its #! line), to ask it which worker classes it can load. */
+let found: { bin: string; python: string; version: string } | undefined | null = null
 function gunicorn(): { bin: string; python: string; version: string } | undefined {
+  if (found === null) found = findGunicorn()
+  return found
+}
+
+function findGunicorn(): { bin: string; python: string; version: string } | undefined {
   const bin = process.env.BENCH_GUNICORN ?? 'gunicorn'
   const version = run(bin, ['--version'])
   if (version === undefined) return undefined

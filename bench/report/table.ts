@@ -33,17 +33,32 @@ export function pointTable(rows: Row[]): string {
     ? ['server / model', 'workers', 'rps (of offered)', 'mean', 'p99', 'errors', 'relative']
     : ['server / model', 'workers', 'rps', 'mean', 'p99', 'errors', ...(io ? ['fraction of ceiling'] : []), 'relative']
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'server / model' ? '---' : '---:')).join('|')}|`]
+  const footnotes: string[] = []
   for (const r of rows) {
+    const little = littleMeanMs(r)
+    if (little !== undefined) footnotes.push(`${r.label}: ${ms(little)}`)
     const cells = [
       r.label, String(r.workers),
       open ? `${range(r.rps, num)} (${pct(r.rps.median / r.level)})` : range(r.rps, num),
-      range(r.meanMs, ms), range(r.p99Ms, ms), range(r.errors, (v) => v.toFixed(0)),
+      `${range(r.meanMs, ms)}${little !== undefined ? ' †' : ''}`, range(r.p99Ms, ms), range(r.errors, (v) => v.toFixed(0)),
       ...(!open && io ? [r.fraction ? range(r.fraction, pct) : '–'] : []),
       r.relative === undefined ? '–' : r.baseline ? '1x (base)' : `${r.relative.toFixed(r.relative < 10 ? 2 : 1)}x`,
     ]
     lines.push(`| ${cells.join(' | ')} |`)
   }
+  if (footnotes.length) {
+    lines.push('', `† Most connections were still waiting when the run ended, and the closed loop's mean covers ` +
+      `only the requests that finished. By Little's law the mean time per request was connections / rps ` +
+      `(what \`ab\` prints as "time per request", the figure in seed 000's table): ${footnotes.join('; ')}.`)
+  }
   return lines.join('\n')
+}
+
+/** connections / rps when it is far above the measured mean: the server queued most requests past the run's end. */
+function littleMeanMs(r: Row): number | undefined {
+  if (r.load !== 'closed' || !(r.rps.median > 0)) return undefined
+  const little = (r.level / r.rps.median) * 1000
+  return little > 1.5 * r.meanMs.median ? little : undefined
 }
 
 /** A line under a table about the run conditions: upstream CPU, machine load, generator lag. */
