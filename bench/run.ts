@@ -100,7 +100,7 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
 
   // Other work on the machine skews every figure; say how busy it was before we started.
   const idle0 = machineTicks()
-  await new Promise((r) => setTimeout(r, 1000))
+  await new Promise((r) => setTimeout(r, 500))
   const backgroundBusy = busyFraction(idle0, machineTicks())
   if (backgroundBusy !== undefined && backgroundBusy > 0.1) {
     notes.push(`the machine was ${(backgroundBusy * 100).toFixed(0)}% busy with other work before the run started: figures are noisier than usual`)

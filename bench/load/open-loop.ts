@@ -11,6 +11,7 @@
  * The generator's own lag (actual send minus scheduled time) is reported: when its p99 grows past
  * a few ms, the generator, not the server, was short of CPU and the figures are suspect.
  */
+import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { Pool } from 'undici'
 import type { LoadResult } from './result.js'
@@ -43,6 +44,8 @@ export async function runOpenLoop(load: OpenLoad): Promise<LoadResult> {
   const latencies = new Float64Array(total)
   const lags = new Float64Array(total)
   const stop = new AbortController()
+  // One signal ends every request still open at the deadline; each request listens to it.
+  setMaxListeners(0, stop.signal)
   let sent = 0
   let finished = 0
   let errors = 0

@@ -6,9 +6,9 @@
  */
 import type { Row } from './summary.js'
 
-const W = 640
+const W = 760
 const H = 360
-const M = { left: 64, right: 170, top: 36, bottom: 48 }
+const M = { left: 64, right: 230, top: 36, bottom: 48 }
 const palette = ['#d62728', '#ff7f0e', '#bcbd22', '#1f77b4', '#17becf', '#9467bd', '#8c564b', '#2ca02c', '#e377c2']
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
@@ -65,7 +65,8 @@ export function lineChart(o: {
     const color = palette[i % palette.length]!
     const pts = xs.flatMap((x) => {
       const r = rows.find((row) => row.server === s.name && row.level === x)
-      return r ? [{ x: xPos(x), v: o.value(r) }] : []
+      const v = r ? o.value(r) : undefined
+      return v && Number.isFinite(v.median) ? [{ x: xPos(x), v }] : []
     })
     if (pts.length > 1) {
       out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${p.x.toFixed(1)},${yPos(p.v.median).toFixed(1)}`).join(' ')}"/>`)

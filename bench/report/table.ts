@@ -40,7 +40,8 @@ export function pointTable(rows: Row[]): string {
     const cells = [
       r.label, String(r.workers),
       open ? `${range(r.rps, num)} (${pct(r.rps.median / r.level)})` : range(r.rps, num),
-      `${range(r.meanMs, ms)}${little !== undefined ? ' †' : ''}`, range(r.p99Ms, ms), range(r.errors, (v) => v.toFixed(0)),
+      r.rps.max === 0 ? 'none finished' : `${range(r.meanMs, ms)}${little !== undefined ? ' †' : ''}`,
+      r.rps.max === 0 ? '–' : range(r.p99Ms, ms), range(r.errors, (v) => v.toFixed(0)),
       ...(!open && io ? [r.fraction ? range(r.fraction, pct) : '–'] : []),
       r.relative === undefined ? '–' : r.baseline ? '1x (base)' : `${r.relative.toFixed(r.relative < 10 ? 2 : 1)}x`,
     ]

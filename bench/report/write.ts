@@ -36,8 +36,9 @@ function markdown(r: ReportInput, assets: string): string {
     `- machine: ${m.cores} cores (${m.usableCpus} usable), ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}`,
     `- node ${m.node}; ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `- closed loop: ${m.loadGenerator}; open loop: bench/load/open-loop.ts (undici, latency from the scheduled send)`,
-    `- every server: ${o.workers} workers; each point ${o.repeats} runs of ${o.durationS} s after a ${o.warmupS} s warm-up, ` +
-      'servers alternating within each round (A B C, A B C, …); figures are medians with (min–max)',
+    `- every server: ${o.workers} workers; each point ${o.repeats} runs of ${o.durationS} s (at least five critical paths)` +
+      `${o.warmupS ? ` after a ${o.warmupS} s warm-up` : ', no separate warm-up'}, servers alternating within each round ` +
+      '(A B C, A B C, …); figures are medians with (min–max)',
     `- fanout upstream delay ${o.delayMs} ms; cpu scenario ${o.cpuIterations} PBKDF2 iterations`,
     '',
     '| server | version |', '|---|---|',
@@ -73,7 +74,9 @@ export function writeReport(r: ReportInput): { report: string; latest: string; m
       title: `${s.name}: throughput (rps, median, min–max)`, yLabel: 'requests / s', rows, servers, value: (x) => x.rps,
     }))
     writeFileSync(join(r.dir, `p99-${s.name}.svg`), lineChart({
-      title: `${s.name}: p99 latency (ms, median, min–max)`, yLabel: 'p99 latency, ms', rows, servers, value: (x) => x.p99Ms,
+      title: `${s.name}: p99 latency (ms, median, min–max)`, yLabel: 'p99 latency, ms', rows, servers,
+      // A server that finished no request has no latency to draw, not a latency of zero.
+      value: (x) => (x.rps.median > 0 ? x.p99Ms : { median: NaN, min: NaN, max: NaN }),
     }))
   }
   const md = markdown(r, '')
