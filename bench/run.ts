@@ -140,6 +140,10 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
           tmp: mkdtempSync(join(scratch, `${d.name}-`)),
         }), { port: at, path: s.path, env, logDir: join(dir, 'logs'), logName: `${s.name}-${d.name}`, readyTimeoutMs: 30_000 })
         live.add(launched.pid)
+        // The first answer can come from the first worker up (PM2 starts its instances one by
+        // one, Gunicorn's workers import the app after the master binds): wait for the boot's
+        // CPU to die down, so no run meets a server still starting or steals from one.
+        await settle(launched.url, launched.pid, { maxMs: 5000, probeMs: 3 * cp + 2000 })
         return launched
       }
       // Ports are handed out one by one before the starts, which then run at once.
