@@ -138,8 +138,8 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
         const launched = await startServer(d.launch({
           root: o.root, scenario: s, port: at, workers: o.workers, threads: o.threads,
           tmp: mkdtempSync(join(scratch, `${d.name}-`)),
-        }), { port: at, path: s.path, env, logDir: join(dir, 'logs'), logName: `${s.name}-${d.name}`, readyTimeoutMs: 30_000 })
-        live.add(launched.pid)
+        }), { port: at, path: s.path, env, logDir: join(dir, 'logs'), logName: `${s.name}-${d.name}`, readyTimeoutMs: 30_000,
+          onSpawn: (pid) => live.add(pid) })
         // The first answer can come from the first worker up (PM2 starts its instances one by
         // one, Gunicorn's workers import the app after the master binds): wait for the boot's
         // CPU to die down, so no run meets a server still starting or steals from one.

@@ -36,6 +36,8 @@ export async function probe(url: string, timeoutMs: number): Promise<boolean> {
 
 export async function startServer(launch: Launch, o: {
   port: number; path: string; env: Record<string, string>; logDir: string; logName: string; readyTimeoutMs: number
+  /** Told the group id as soon as the process exists, so an interrupted start leaves nothing behind. */
+  onSpawn?: (pid: number) => void
 }): Promise<RunningServer> {
   mkdirSync(o.logDir, { recursive: true })
   const log = join(o.logDir, `${o.logName}.log`)
@@ -46,6 +48,7 @@ export async function startServer(launch: Launch, o: {
     stdio: ['ignore', out, out],
     env: { ...process.env, ...o.env, ...launch.env, PORT: String(o.port) },
   })
+  if (child.pid !== undefined) o.onSpawn?.(child.pid)
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code))
     child.once('error', () => resolve(-1))

@@ -4,6 +4,7 @@
  * and costs the 2-core machine far less CPU than a Node generator would at the same rate.
  */
 import { spawn } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { ClosedLoad, LoadResult } from './result.js'
 
@@ -15,7 +16,8 @@ interface WrkSummary {
 }
 
 export function runWrk(bin: string, load: ClosedLoad): Promise<LoadResult> {
-  const threads = Math.min(2, load.connections)
+  // Two threads on a small machine; more on a big one, where two could not keep many workers busy.
+  const threads = Math.min(load.connections, Math.max(2, Math.floor(availableParallelism() / 4)))
   const args = ['-t', String(threads), '-c', String(load.connections), '-d', `${load.durationS}s`,
     '--timeout', `${load.timeoutS}s`, '-s', script, load.url]
   return new Promise((resolve, reject) => {
