@@ -38,7 +38,7 @@ export async function measure(o: {
     // serial calls), so the client's own pool is not what queues requests.
     const connections = Math.min(2000, Math.ceil(o.point.level * Math.max(0.05, (3 * o.criticalPathMs) / 1000)) + 16)
     result = await runOpenLoop({
-      url: o.url, rate: o.point.level, durationS: o.durationS, timeoutS: 2 + (3 * o.criticalPathMs) / 1000, connections,
+      url: o.url, rate: o.point.level, durationS: o.durationS, timeoutS: 1 + (2 * o.criticalPathMs) / 1000, connections,
     })
   }
   const wallS = (performance.now() - t0) / 1000
