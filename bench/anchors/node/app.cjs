@@ -1,0 +1,21 @@
+'use strict'
+/**
+ * One Node process serving BENCH_SCENARIO on 127.0.0.1:PORT with node:http. PM2 runs this file in
+ * cluster mode (`-i N`); cluster.cjs forks it for the plain node:cluster anchor.
+ */
+const http = require('node:http')
+const handlers = require('./handlers.cjs')
+
+const scenario = process.env.BENCH_SCENARIO ?? 'hello'
+const handler = handlers[scenario]
+if (handler === undefined) {
+  console.error(`unknown BENCH_SCENARIO ${JSON.stringify(scenario)}; known: ${Object.keys(handlers).join(', ')}`)
+  process.exit(2)
+}
+
+const server = http.createServer(handler)
+// Same keep-alive as the other servers get, longer than the load generators' idle gaps.
+server.keepAliveTimeout = 20_000
+server.listen(Number(process.env.PORT ?? 8000), process.env.HOST ?? '127.0.0.1')
+process.on('SIGTERM', () => server.close(() => process.exit(0)))
+process.on('SIGINT', () => process.exit(0))

@@ -1,0 +1,138 @@
+/**
+ * What a bench run does, from `npm run bench -- <flags>`, `corral bench <flags>` or runBench(opts).
+ * A suite sets the load points (in scenarios/index.ts) and the time spent on each; flags override.
+ * Bad values are refused with CORRAL_ERR_USAGE, quoting what was received.
+ */
+import { availableParallelism } from 'node:os'
+import { parseArgs } from 'node:util'
+import { corralError } from '../src/errors.js'
+
+export const suites = ['quick', 'default', 'full'] as const
+export type Suite = (typeof suites)[number]
+
+interface SuiteTiming { repeats: number; durationS: number; warmupS: number }
+
+// quick: under 2 minutes on 2 cores with every server present; default: under 10. Durations are
+// whole seconds because wrk takes no fractions; a scenario's runs last at least five critical
+// paths (run.ts), so the fanout runs of the quick suite take 2 s. The quick suite has no
+// separate warm-up: its first round warms, and the median of three hides it.
+const timing: Record<Suite, SuiteTiming> = {
+  quick: { repeats: 3, durationS: 1, warmupS: 0 },
+  default: { repeats: 3, durationS: 2, warmupS: 1 },
+  full: { repeats: 5, durationS: 10, warmupS: 2 },
+}
+
+export interface BenchOptions {
+  suite?: Suite
+  /** Same as suite: 'quick'. */
+  quick?: boolean
+  /** Scenario names to run (default: all of the suite's). */
+  scenarios?: string[]
+  /** Server names to run (default: all present). */
+  servers?: string[]
+  /** Worker processes for every server (default: the CPUs available). */
+  workers?: number
+  /** Threads per worker for corral's threads model. */
+  threads?: number
+  repeats?: number
+  durationS?: number
+  warmupS?: number
+  /** Upstream delay of the fanout scenario, ms. */
+  delayMs?: number
+  /** PBKDF2 iterations of the cpu scenario. */
+  cpuIterations?: number
+  /** Where results go (default bench/results under the repository root). */
+  outDir?: string
+  /** Repository root (default: the one holding this file). */
+  root?: string
+  /** First port to hand out; each server and the upstream get their own above it. */
+  basePort?: number
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void
+}
+
+export type ResolvedOptions = Required<Omit<BenchOptions, 'quick' | 'scenarios' | 'servers'>> &
+  Pick<BenchOptions, 'scenarios' | 'servers'>
+
+const positive = (name: string, v: number | undefined, integer: boolean): number | undefined => {
+  if (v === undefined) return undefined
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw corralError('CORRAL_ERR_USAGE', `bench --${name}: expected a positive ${integer ? 'integer' : 'number'}, received ${JSON.stringify(v)}`)
+  }
+  return v
+}
+
+export function resolveOptions(o: BenchOptions, root: string, outDir: string): ResolvedOptions {
+  const suite: Suite = o.quick ? 'quick' : o.suite ?? 'default'
+  if (!suites.includes(suite)) {
+    throw corralError('CORRAL_ERR_USAGE', `bench --suite: expected one of ${suites.join(', ')}, received ${JSON.stringify(suite)}`)
+  }
+  const t = timing[suite]
+  return {
+    suite,
+    scenarios: o.scenarios,
+    servers: o.servers,
+    workers: positive('workers', o.workers, true) ?? availableParallelism(),
+    threads: positive('threads', o.threads, true) ?? 4,
+    repeats: positive('repeats', o.repeats, true) ?? t.repeats,
+    durationS: positive('duration', o.durationS, true) ?? t.durationS,
+    warmupS: o.warmupS === 0 ? 0 : positive('warmup', o.warmupS, true) ?? t.warmupS,
+    delayMs: positive('delay', o.delayMs, true) ?? 300,
+    cpuIterations: positive('cpu-iterations', o.cpuIterations, true) ?? 100_000,
+    outDir: o.outDir ?? outDir,
+    root: o.root ?? root,
+    basePort: positive('port', o.basePort, true) ?? 18_400,
+    log: o.log ?? ((line) => process.stderr.write(`${line}\n`)),
+  }
+}
+
+const num = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (v.trim() === '' || Number.isNaN(n)) {
+    throw corralError('CORRAL_ERR_USAGE', `bench --${name}: expected a number, received ${JSON.stringify(v)}`)
+  }
+  return n
+}
+const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter(Boolean)
+
+export const usage = `usage: bench [--quick | --full | --suite quick|default|full] [--scenarios hello,fanout]
+             [--servers node-cluster,pm2,...] [--workers N] [--threads T] [--repeats N]
+             [--duration S] [--warmup S] [--delay MS] [--cpu-iterations N] [--out DIR] [--port P]`
+
+/** Command-line flags → BenchOptions. */
+export function parseBenchArgs(argv: string[]): BenchOptions & { help?: boolean } {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean' }, full: { type: 'boolean' }, suite: { type: 'string' },
+        scenarios: { type: 'string' }, servers: { type: 'string' },
+        workers: { type: 'string', short: 'w' }, threads: { type: 'string' },
+        repeats: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
+        delay: { type: 'string' }, 'cpu-iterations': { type: 'string' },
+        out: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (err) {
+    throw corralError('CORRAL_ERR_USAGE', `bench: ${(err as Error).message}\n${usage}`)
+  }
+  return {
+    help: parsed.help,
+    quick: parsed.quick,
+    suite: parsed.full ? 'full' : (parsed.suite as Suite | undefined),
+    scenarios: list(parsed.scenarios),
+    servers: list(parsed.servers),
+    workers: num('workers', parsed.workers),
+    threads: num('threads', parsed.threads),
+    repeats: num('repeats', parsed.repeats),
+    durationS: num('duration', parsed.duration),
+    warmupS: num('warmup', parsed.warmup),
+    delayMs: num('delay', parsed.delay),
+    cpuIterations: num('cpu-iterations', parsed['cpu-iterations']),
+    outDir: parsed.out,
+    basePort: num('port', parsed.port),
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The scenarios, as data: adding one is adding an entry here (and, for the anchors, a handler of
+ * the same name in bench/anchors). Each names corral's app module, the path to load, what bounds
+ * it (for the Little's-law ceiling of I/O-bound ones) and its load points in each suite.
+ */
+import type { Suite } from '../options.js'
+
+export interface LoadPoints {
+  /** Closed loop: connection counts (each keeps one request in flight). */
+  closed?: readonly number[]
+  /** Open loop: arrival rates in requests per second. */
+  open?: readonly number[]
+}
+
+export interface Scenario {
+  name: string
+  about: string
+  /** corral's app module (a Web-standard fetch handler), relative to the repository root. */
+  app: string
+  /** Request path every server is loaded on. */
+  path: string
+  /** A path (relative to the repository root) that must exist, or the scenario is skipped with a note. */
+  needs?: string
+  /** Whether the scenario calls the upstream simulator (started once for the whole run). */
+  upstream?: boolean
+  /** The ideal critical path of one request, in ms, for I/O-bound scenarios: ceiling = connections / it. */
+  criticalPathMs?: (o: { delayMs: number }) => number
+  points: Record<Suite, LoadPoints>
+}
+
+export const scenarios: readonly Scenario[] = [
+  {
+    name: 'hello',
+    about: 'plaintext hello world: the server\'s own cost per request',
+    app: 'bench/scenarios/hello.ts',
+    path: '/',
+    points: { quick: { closed: [50] }, default: { closed: [10, 100] }, full: { closed: [10, 100, 1000], open: [2000] } },
+  },
+  {
+    name: 'json',
+    about: 'serialize a small object per request',
+    app: 'bench/scenarios/json.ts',
+    path: '/',
+    // Not in the default suite: on a small machine it tells little that hello does not, and the
+    // default suite must stay under 10 minutes with all nine servers present.
+    points: { quick: {}, default: {}, full: { closed: [10, 100, 1000] } },
+  },
+  {
+    name: 'fanout',
+    about: 'seed 000: three concurrent upstream calls of `--delay` ms each',
+    app: 'bench/scenarios/fanout.ts',
+    path: '/',
+    upstream: true,
+    criticalPathMs: ({ delayMs }) => delayMs,
+    points: {
+      quick: { closed: [100] },
+      default: { closed: [100, 1000], open: [200] },
+      full: { closed: [10, 100, 1000], open: [100, 300, 1000] },
+    },
+  },
+  {
+    name: 'cpu',
+    about: 'about 20 ms of PBKDF2 per request: the worker model decides',
+    app: 'bench/scenarios/cpu.ts',
+    path: '/',
+    points: { quick: {}, default: { closed: [20] }, full: { closed: [4, 20, 100] } },
+  },
+  {
+    // The shop (issue 5) brings its own simulated services; its slowest call is 200 ms (seed 000).
+    name: 'product',
+    about: 'the shop\'s product page (examples/shop): five concurrent calls, the slowest 200 ms',
+    app: 'examples/shop/app.ts',
+    path: '/api/products/1',
+    needs: 'examples/shop',
+    criticalPathMs: () => 200,
+    points: { quick: {}, default: { closed: [100] }, full: { closed: [100, 1000] } },
+  },
+]

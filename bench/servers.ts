@@ -1,0 +1,165 @@
+/**
+ * The servers under test, as data. Each says how to find out whether it is installed (and its
+ * version), which scenarios it implements, and the command that serves one scenario with N
+ * workers on 127.0.0.1:port. A server that is not installed is skipped with a note, never faked.
+ *
+ * Every server gets the same worker count (the issue's rule), including Gunicorn's sync worker,
+ * which the seed gave 2 x cores + 1: the table shows what one worker model does with the same
+ * processes. The list order is the table order; the first present server is the "1x" baseline,
+ * as Gunicorn sync is in seed 000.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import type { Scenario } from './scenarios/index.js'
+
+export interface LaunchContext {
+  root: string
+  scenario: Scenario
+  port: number
+  workers: number
+  threads: number
+  /** A private scratch directory for this server instance. */
+  tmp: string
+}
+
+export interface Launch { command: string; args: string[]; env?: Record<string, string> }
+
+export type Presence = { present: true; version: string } | { present: false; note: string }
+
+export interface ServerDef {
+  name: string
+  /** "server / model" as the table shows it. */
+  label: string
+  detect(root: string): Presence
+  /** Scenario names it implements; undefined means any scenario with a corral app. */
+  scenarios?: readonly string[]
+  launch(ctx: LaunchContext): Launch
+}
+
+const anchorScenarios = ['hello', 'json', 'fanout', 'cpu'] as const
+
+const run = (command: string, args: string[]) => {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 })
+  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim() : undefined
+}
+
+const corralMain = (root: string) => join(root, 'dist/cli/main.js')
+
+function corral(model: 'async' | 'sync' | 'threads'): ServerDef {
+  return {
+    name: `corral-${model}`,
+    label: `corral ${model}`,
+    detect(root) {
+      if (!existsSync(corralMain(root))) {
+        return { present: false, note: 'dist/cli/main.js is absent: build corral first (`npm run build`)' }
+      }
+      const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
+      const rev = run('git', ['-C', root, 'rev-parse', '--short', 'HEAD'])
+      return { present: true, version: `${pkg.version}${rev ? ` (${rev})` : ''}` }
+    },
+    launch: ({ root, scenario, port, workers, threads }) => ({
+      command: process.execPath,
+      args: [corralMain(root), 'serve', join(root, scenario.app), '--workers', String(workers),
+        '--bind', `127.0.0.1:${port}`, '--worker-class', model,
+        ...(model === 'threads' ? ['--threads', String(threads)] : []),
+        '--admin-bind', 'off', '--access-log', 'off'],
+    }),
+  }
+}
+
+const nodeAnchor = (root: string, file: string) => join(root, 'bench/anchors/node', file)
+
+const pm2Bin = (root: string): string | undefined => {
+  try {
+    const pkgPath = createRequire(join(root, 'package.json')).resolve('pm2/package.json')
+    return join(pkgPath, '..', 'bin', 'pm2')
+  } catch { return undefined }
+}
+
+/** The interpreter Gunicorn runs under (from its #! line), to ask it which worker classes it can load. */
+let found: { bin: string; python: string; version: string } | undefined | null = null
+function gunicorn(): { bin: string; python: string; version: string } | undefined {
+  if (found === null) found = findGunicorn()
+  return found
+}
+
+function findGunicorn(): { bin: string; python: string; version: string } | undefined {
+  const bin = process.env.BENCH_GUNICORN ?? 'gunicorn'
+  const version = run(bin, ['--version'])
+  if (version === undefined) return undefined
+  const path = run('sh', ['-c', `command -v ${JSON.stringify(bin)}`]) ?? bin
+  let python = 'python3'
+  try {
+    const shebang = readFileSync(path, 'utf8').split('\n', 1)[0] ?? ''
+    const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(shebang)
+    if (m) python = m[1]!.endsWith('/env') && m[2] ? m[2] : m[1]!
+  } catch { /* not a script: keep python3 */ }
+  return { bin, python, version: version.replace(/^gunicorn \(version (.*)\)$/, '$1') }
+}
+
+function pyVersions(python: string, modules: string[]): string | { missing: string } {
+  const code = modules.map((m) => `import ${m}`).join('; ') +
+    `; print(' '.join(m + ' ' + getattr(__import__(m), '__version__', '?') for m in ${JSON.stringify(modules)}))`
+  const out = run(python, ['-c', code])
+  return out ?? { missing: modules.join(', ') }
+}
+
+function gunicornServer(name: string, label: string, workerClass: string, modules: string[], app: string,
+  extra: string[] = []): ServerDef {
+  return {
+    name, label, scenarios: anchorScenarios,
+    detect() {
+      const g = gunicorn()
+      if (g === undefined) return { present: false, note: 'gunicorn is not installed (Debian: apt-get install gunicorn)' }
+      const v = pyVersions(g.python, modules)
+      if (typeof v !== 'string') {
+        return { present: false, note: `${g.python} cannot import ${v.missing} (Debian: python3-${modules.join(' python3-')})` }
+      }
+      return { present: true, version: `gunicorn ${g.version}, ${v}` }
+    },
+    launch: ({ root, port, workers }) => ({
+      command: gunicorn()?.bin ?? 'gunicorn',
+      args: ['--workers', String(workers), '--worker-class', workerClass, '--bind', `127.0.0.1:${port}`,
+        '--chdir', join(root, 'bench/anchors/python'), '--keep-alive', '20', '--timeout', '120',
+        '--graceful-timeout', '2', '--log-level', 'warning', ...extra, app],
+    }),
+  }
+}
+
+export const servers: readonly ServerDef[] = [
+  gunicornServer('gunicorn-sync', 'Gunicorn sync (WSGI)', 'sync', ['httpx'], 'wsgi_app:app'),
+  gunicornServer('gunicorn-gevent', 'Gunicorn gevent', 'gevent', ['gevent', 'httpx'], 'wsgi_app:app',
+    ['--worker-connections', '1000']),
+  gunicornServer('gunicorn-uvicorn', 'Gunicorn + Uvicorn (ASGI)', 'uvicorn.workers.UvicornWorker',
+    ['uvicorn', 'uvloop', 'httptools', 'httpx'], 'asgi_app:app'),
+  {
+    name: 'node-cluster', label: 'node:cluster + undici', scenarios: anchorScenarios,
+    detect: () => ({ present: true, version: `node ${process.version}` }),
+    launch: ({ root, workers }) => ({
+      command: process.execPath, args: [nodeAnchor(root, 'cluster.cjs')], env: { BENCH_WORKERS: String(workers) },
+    }),
+  },
+  {
+    name: 'pm2', label: 'PM2 cluster mode', scenarios: anchorScenarios,
+    detect(root) {
+      const bin = pm2Bin(root)
+      if (bin === undefined) return { present: false, note: 'pm2 is not installed (npm install: it is a devDependency)' }
+      const pkg = JSON.parse(readFileSync(join(bin, '../../package.json'), 'utf8')) as { version: string }
+      return { present: true, version: `pm2 ${pkg.version}` }
+    },
+    // --no-daemon keeps PM2's God process in the foreground as our child, in our process group,
+    // so stopping the group stops PM2 and its workers; PM2_HOME in a scratch dir keeps it off
+    // the user's own ~/.pm2 and any daemon running there.
+    launch: ({ root, scenario, workers, tmp }) => ({
+      command: process.execPath,
+      args: [pm2Bin(root) ?? 'pm2', 'start', nodeAnchor(root, 'app.cjs'), '-i', String(workers), '--no-daemon',
+        '--name', `bench-${scenario.name}`, '--no-autorestart'],
+      env: { PM2_HOME: join(tmp, 'pm2') },
+    }),
+  },
+  corral('sync'),
+  corral('threads'),
+  corral('async'),
+]

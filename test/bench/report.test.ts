@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { LoadResult } from '../../bench/load/result.js'
+import { summarize, spread, type RunRecord } from '../../bench/report/summary.js'
+import { pointTable } from '../../bench/report/table.js'
+import { lineChart } from '../../bench/report/svg.js'
+
+const result = (rps: number, meanMs: number): LoadResult =>
+  ({ requests: rps * 2, errors: 0, durationS: 2, rps, meanMs, p50Ms: meanMs, p99Ms: meanMs * 2, maxMs: meanMs * 3 })
+
+const run = (server: string, round: number, rps: number, meanMs: number): RunRecord =>
+  ({ scenario: 'fanout', server, load: 'closed', level: 100, round, result: result(rps, meanMs) })
+
+const servers = [{ name: 'gunicorn-sync', label: 'Gunicorn sync (WSGI)' }, { name: 'node-cluster', label: 'node:cluster + undici' }]
+
+describe('bench report', () => {
+  it('takes the median of the repeats and keeps their min and max', () => {
+    assert.deepEqual(spread([3, 1, 2]), { median: 2, min: 1, max: 3 })
+    assert.deepEqual(spread([4, 1, 2, 3]), { median: 2.5, min: 1, max: 4 })
+  })
+
+  it('rates each server against the first one at the same point, and against the Little\'s-law ceiling', () => {
+    const rows = summarize({
+      runs: [run('node-cluster', 1, 300, 330), run('gunicorn-sync', 1, 2, 1400), run('node-cluster', 2, 320, 310),
+        run('gunicorn-sync', 2, 3, 1300), run('node-cluster', 3, 310, 320), run('gunicorn-sync', 3, 2.5, 1350)],
+      servers, workers: 2, scenarios: ['fanout'], criticalPathMs: { fanout: 300 },
+    })
+    assert.deepEqual(rows.map((r) => r.server), ['gunicorn-sync', 'node-cluster'])
+    assert.equal(rows[0]!.relative, 1)
+    assert.equal(rows[1]!.relative, 310 / 2.5)
+    assert.ok(Math.abs(rows[1]!.ceiling! - 1000 / 3) < 1e-9)
+    assert.ok(Math.abs(rows[1]!.fraction!.median - 310 / (1000 / 3)) < 1e-9)
+  })
+
+  it('writes the table in seed 000\'s shape, with Little\'s-law time per request where the run cut requests off', () => {
+    const rows = summarize({
+      runs: [run('gunicorn-sync', 1, 2, 1400), run('node-cluster', 1, 300, 330)],
+      servers, workers: 2, scenarios: ['fanout'], criticalPathMs: { fanout: 300 },
+    })
+    const md = pointTable(rows)
+    assert.match(md, /^\| server \/ model \| workers \| rps \| mean \| p99 \| errors \| fraction of ceiling \| relative \|$/m)
+    assert.match(md, /\| Gunicorn sync \(WSGI\) \| 2 \| 2\.00 \| 1400 ms † \|/)
+    assert.match(md, /\| 1x \(base\) \|/)
+    assert.match(md, /Gunicorn sync \(WSGI\): 50\.0 s/) // 100 connections / 2 rps
+  })
+
+  it('draws one series per server in an SVG chart', () => {
+    const rows = summarize({
+      runs: [run('gunicorn-sync', 1, 2, 1400), run('node-cluster', 1, 300, 330)],
+      servers, workers: 2, scenarios: ['fanout'], criticalPathMs: { fanout: 300 },
+    })
+    const svg = lineChart({ title: 't', yLabel: 'rps', rows, servers, value: (r) => r.rps })
+    assert.match(svg, /^<svg /)
+    assert.equal((svg.match(/<circle /g) ?? []).length, 2)
+    assert.match(svg, /node:cluster \+ undici/)
+  })
+})
