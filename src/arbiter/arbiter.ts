@@ -22,6 +22,8 @@ export interface ArbiterOptions {
   workers: number
   threads: number
   balance: Balance
+  /** Extra env for every worker (the database URL and pool size the master resolved). */
+  env?: Record<string, string>
 }
 
 /** After this long up, a worker's crash no longer counts towards the crash-loop backoff. */
@@ -36,6 +38,7 @@ export class Arbiter extends EventEmitter {
   readonly log: Logger
   readonly balance: Balance
   threads: number
+  env: Record<string, string>
   target: number
   generation = 1
   state: 'booting' | 'running' | 'stopping' = 'booting'
@@ -52,6 +55,7 @@ export class Arbiter extends EventEmitter {
     this.balance = o.balance
     this.threads = o.threads
     this.target = o.workers
+    this.env = o.env ?? {}
     cluster.setupPrimary({ exec: fileURLToPath(new URL('../worker/main.js', import.meta.url)), silent: false })
   }
 
@@ -81,6 +85,7 @@ export class Arbiter extends EventEmitter {
     const s = this.settings
     void callHook(this.hooks, 'preFork', this.log, false, this.view(), { id, pid: 0, generation: this.generation })
     const child: ClusterWorker = cluster.fork({
+      ...this.env,
       [WorkerEnv.id]: String(id),
       [WorkerEnv.generation]: String(this.generation),
       [WorkerEnv.settings]: JSON.stringify({ ...s, threads: this.threads }),

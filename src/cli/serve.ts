@@ -18,6 +18,7 @@ import { flushAll, reopenAll } from '../logging/destination.js'
 import { createLogger } from '../logging/logger.js'
 import { startAdmin, status } from '../arbiter/admin.js'
 import { startControl } from '../control/server.js'
+import { prepareDatabase } from '../arbiter/database.js'
 import { watchWorkers } from '../arbiter/watch.js'
 import { version } from './version.js'
 
@@ -46,11 +47,13 @@ export async function serve(argv: string[]): Promise<number> {
   for (const b of binds) if (b.kind === 'unix') await clearStaleSocket(b.path)
   if (s.controlSocket) await clearStaleSocket(s.controlSocket)
 
-  const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance })
   log.info(`Starting corral ${version} (Node ${process.versions.node}, pid ${process.pid})`)
   log.info(`Using worker: ${s.workerClass}${s.workerClass === 'threads' ? ` with ${threads} threads each` : s.workerClass === 'async' ? `, up to ${s.workerConnections} requests each` : ''}`)
   log.info(`Workers: ${workers.count} (${workers.reason})`)
   log.info(`Balance: ${balance} (${balanceReason})`)
+  // A roll runs one worker above the target, so pools are sized for target + 1.
+  const database = await prepareDatabase(s, config.sources.migrations === 'default', workers.count + 1, log)
+  const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance, env: database?.env })
   await callHook(config.hooks, 'onStarting', log, true, arbiter.view())
 
   const admin = s.adminBind ? await startAdmin(arbiter, s.adminBind, log) : undefined
@@ -58,6 +61,7 @@ export async function serve(argv: string[]): Promise<number> {
     await arbiter.start()
   } catch (err) {
     await admin?.close()
+    await database?.close()
     throw err
   }
   const stopWatching = watchWorkers(arbiter)
@@ -67,6 +71,7 @@ export async function serve(argv: string[]): Promise<number> {
 
   const reloadNow = () => reload(arbiter, async () => {
     const next = await loadConfig({ argv })
+    await database?.migrate()
     return { settings: next.settings, hooks: next.hooks, workers: resolveWorkers(next.settings, next.sources.workers).count, threads: resolveThreads(next.settings) }
   })
   const control = s.controlSocket ? await startControl(s.controlSocket, {
@@ -102,6 +107,7 @@ export async function serve(argv: string[]): Promise<number> {
         uninstall()
         await admin?.close()
         await control?.close()
+        await database?.close()
         for (const b of binds) if (b.kind === 'unix' && existsSync(b.path)) try { unlinkSync(b.path) } catch { /* gone */ }
         await callHook(arbiter.hooks, 'onExit', log, false, arbiter.view())
         log.info('Shutdown complete')
