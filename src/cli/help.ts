@@ -12,7 +12,8 @@ const shown = (v: unknown): string => {
   }
   return String(v)
 }
-export const showValue = shown
+/** A setting's value as people write it: durations as 30s, sizes as 1mb. */
+export const showValue = (setting: Setting<unknown>, v: unknown) => (setting.parse.show && v !== null && v !== undefined ? setting.parse.show(v) : shown(v))
 
 function bySection(): Map<string, Setting<unknown>[]> {
   const sections = new Map<string, Setting<unknown>[]>()
@@ -29,7 +30,7 @@ export function settingsHelp(): string {
     for (const s of list) {
       lines.push(`  ${flagText(s)}`)
       lines.push(`      ${s.doc}`)
-      lines.push(`      default: ${shown(s.default)}; env: ${s.env.join(', ')}${s.repeatable ? '; repeatable' : ''}`)
+      lines.push(`      default: ${showValue(s, s.default)}; env: ${s.env.join(', ')}${s.repeatable ? '; repeatable' : ''}`)
     }
   }
   return lines.join('\n')
@@ -53,7 +54,7 @@ export function settingsMarkdown(): string {
       out.push(`### \`${s.name}\``, '')
       out.push(`- flag: ${s.positional ? 'the positional argument' : s.cli.map((f) => `\`${f}\``).join(', ')}${s.boolean ? ` (\`--no-${s.cli.at(-1)!.slice(2)}\` to turn off)` : ''}`)
       out.push(`- env: ${s.env.map((e) => `\`${e}\``).join(', ')}`)
-      out.push(`- default: \`${shown(s.default)}\``)
+      out.push(`- default: \`${showValue(s, s.default)}\``)
       out.push(`- allowed: ${s.parse.expected}`, '')
       out.push(s.doc, '')
     }

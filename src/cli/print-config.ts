@@ -11,7 +11,7 @@ export async function printConfig(argv: string[]): Promise<number> {
   const lines: string[] = []
   for (const s of settingList) {
     const value = (config.settings as Record<string, unknown>)[s.name]
-    let line = `${s.name.padEnd(width)} = ${showValue(value)}`
+    let line = `${s.name.padEnd(width)} = ${showValue(s, value)}`
     if (explain) line = line.padEnd(width + 40) + `  # ${config.sources[s.name as keyof typeof config.sources]}`
     lines.push(line)
   }

@@ -9,14 +9,30 @@ export interface Parser<T> {
   /** What is allowed, as the error message says it: "a positive integer or \"auto\"". */
   expected: string
   parse(raw: unknown): T
+  /** How a value is written back for people (--help, docs, print-config); JSON-ish when absent. */
+  show?(value: T): string
 }
 
 export class Invalid extends Error {}
 
 const fail = (): never => { throw new Invalid() }
 
-function parser<T>(expected: string, parse: (raw: unknown) => T, kind: Parser<T>['kind'] = 'value'): Parser<T> {
-  return { kind, expected, parse }
+function parser<T>(expected: string, parse: (raw: unknown) => T, kind: Parser<T>['kind'] = 'value', show?: (value: T) => string): Parser<T> {
+  return { kind, expected, parse, show }
+}
+
+function showMs(ms: number): string {
+  if (ms === 0) return '0 (off)'
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
+  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`
+  if (ms % 1000 === 0) return `${ms / 1000}s`
+  return `${ms}ms`
+}
+
+function showBytes(n: number): string {
+  if (n === 0) return '0 (no limit)'
+  for (const [unit, size] of [['gb', 1024 ** 3], ['mb', 1024 ** 2], ['kb', 1024]] as const) if (n % size === 0) return `${n / size}${unit}`
+  return `${n}b`
 }
 
 const asText = (raw: unknown) => (typeof raw === 'string' ? raw.trim() : typeof raw === 'number' ? String(raw) : fail())
@@ -60,7 +76,7 @@ export const duration = parser('seconds (e.g. 30) or a duration with a unit (250
   if (typeof raw === 'number') return raw >= 0 && Number.isFinite(raw) ? Math.round(raw * 1000) : fail()
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(asText(raw))
   return m ? Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 's']) : fail()
-})
+}, 'value', showMs)
 
 const UNIT_BYTES: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
 
@@ -69,7 +85,7 @@ export const bytes = parser('bytes (e.g. 1048576) or a size with a unit (512kb, 
   if (typeof raw === 'number') return integer(raw, 0)
   const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(asText(raw))
   return m ? Math.round(Number(m[1]) * UNIT_BYTES[(m[2] ?? 'b').toLowerCase()]) : fail()
-})
+}, 'value', showBytes)
 
 export type WorkerCount = number | 'auto'
 export const workerCount = parser<WorkerCount>('a positive integer or "auto"', (raw) =>

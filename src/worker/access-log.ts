@@ -42,6 +42,20 @@ function clfDate(ms: number): string {
 }
 
 const header = (v: string | string[] | number | undefined) => (v === undefined ? '-' : String(v))
+
+/**
+ * A response header as sent. Headers handed to writeHead as a list (the fast path does that) are
+ * not kept where getHeader looks; the header block Node wrote (`_header`, stable since Node 0.x)
+ * has them all. Only formats with a %({name}o)s atom pay for this.
+ */
+function sentHeader(res: ServerResponse, name: string): string {
+  const v = res.getHeader(name)
+  if (v !== undefined) return String(v)
+  const block = (res as unknown as { _header?: string })._header
+  if (!block) return '-'
+  const m = new RegExp(`\\r\\n${name.replace(/[^a-z0-9-]/g, '')}:[ \\t]*([^\\r]*)`, 'i').exec(block)
+  return m ? m[1] : '-'
+}
 const path = (url = '') => { const q = url.indexOf('?'); return q < 0 ? url : url.slice(0, q) }
 const query = (url = '') => { const q = url.indexOf('?'); return q < 0 ? '' : url.slice(q + 1) }
 
@@ -85,7 +99,7 @@ export function compileFormat(format: string): (e: AccessEntry) => string {
     if (m[2] !== undefined) {
       const name = m[2].toLowerCase()
       parts.push(m[3] === 'i' ? (e) => header(e.req.headers[name])
-        : m[3] === 'o' ? (e) => header(e.res.getHeader(name))
+        : m[3] === 'o' ? (e) => sentHeader(e.res, name)
         : () => process.env[m[2]] ?? '-')
     } else {
       parts.push(atoms[m[1]] ?? m[0])

@@ -45,11 +45,11 @@ describe('configuration', () => {
     assert.equal(r.code, 0, r.stderr)
     const line = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(name + ' '))!
     assert.match(line('workers'), /= 3 .*# file .*corral\.config\.ts/)
-    assert.match(line('keepalive'), /= 8000 .*# env CORRAL_KEEPALIVE/)
+    assert.match(line('keepalive'), /= 8s .*# env CORRAL_KEEPALIVE/)
     assert.match(line('backlog'), /= 300 .*# cli --backlog/)
     assert.match(line('logLevel'), /= debug .*# file/)
     assert.match(line('bind'), /= 127\.0\.0\.1:7000, unix:\/tmp\/x\.sock .*# cli --bind/)
-    assert.match(line('gracefulTimeout'), /= 30000 .*# default/)
+    assert.match(line('gracefulTimeout'), /= 30s .*# default/)
   })
 
   it('honours WEB_CONCURRENCY as Gunicorn does, below CORRAL_WORKERS', async () => {
