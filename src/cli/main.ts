@@ -3,9 +3,12 @@
  * corral's command line: argv → a command from the table. Every command returns its exit status;
  * a CorralError that escapes prints its code and message and exits with the code's status.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
-import { codes, exitCodeOf, isCorralError } from '../errors.js'
+import { codes, corralError, exitCodeOf, isCorralError } from '../errors.js'
 import { check } from './check.js'
 import { ctl } from './ctl.js'
 import { errorsMarkdown, settingsHelp, settingsMarkdown } from './help.js'
@@ -13,13 +16,24 @@ import { printConfig } from './print-config.js'
 import { serve } from './serve.js'
 import { version } from './version.js'
 
-type Command = { run: (argv: string[]) => Promise<number>; usage: string; doc: string }
+type Command = { run: (argv: string[]) => Promise<number>; usage: string; doc: string; ownHelp?: boolean }
 
 const commands: Record<string, Command> = {
   serve: { run: serve, usage: 'corral serve <app.ts[:export]> [options]', doc: 'Serve an app with a master and N workers.' },
   check: { run: check, usage: 'corral check [app.ts] [options]', doc: 'Validate the config and load the app without serving.' },
   'print-config': { run: printConfig, usage: 'corral print-config [--explain] [options]', doc: 'Print every setting; --explain adds which source set it.' },
   ctl: { run: ctl, usage: 'corral ctl workers|stats|reload|scale N|kill ID [--json]', doc: 'Control a running master over its control socket.' },
+  bench: {
+    run: async (argv) => {
+      // The harness is TypeScript beside the package (bench/), run through tsx like `npm run bench`.
+      const script = fileURLToPath(new URL('../../bench/run.ts', import.meta.url))
+      if (!existsSync(script)) throw corralError('CORRAL_ERR_USAGE', `corral bench needs corral's source checkout (no ${script})`)
+      const child = spawn(process.execPath, ['--import', 'tsx', script, ...argv], { stdio: 'inherit' })
+      const [code] = await once(child, 'exit')
+      return code ?? 1
+    },
+    usage: 'corral bench [--quick|--full] [options]', doc: 'Benchmark corral against node:cluster, PM2 and Gunicorn (writes bench/results/).', ownHelp: true,
+  },
   docs: {
     run: async (argv) => {
       const dir = argv[0] ?? 'docs'
@@ -55,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`corral: CORRAL_ERR_USAGE: unknown command ${JSON.stringify(name)}\n\n${usage()}\n`)
     return codes.CORRAL_ERR_USAGE.exit
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (!command.ownHelp && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(`usage: ${command.usage}\n${command.doc}\n${settingsHelp()}\n`)
     return 0
   }
