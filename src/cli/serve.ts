@@ -56,24 +56,60 @@ export async function serve(argv: string[]): Promise<number> {
   const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance, env: database?.env })
   await callHook(config.hooks, 'onStarting', log, true, arbiter.view())
 
-  const admin = s.adminBind ? await startAdmin(arbiter, s.adminBind, log) : undefined
-  try {
-    await arbiter.start()
-  } catch (err) {
-    await admin?.close()
-    await database?.close()
-    throw err
+  // Signals are taken from here on: a default SIGTTIN/SIGTTOU would stop (suspend) the master and
+  // a default SIGHUP would kill it, so none may arrive before corral's handlers are in place.
+  let stopping: Promise<void> | undefined
+  let resolveStopped!: (code: number) => void
+  const stopped = new Promise<number>((resolve) => { resolveStopped = resolve })
+  const booting = () => arbiter.state === 'booting'
+  const cleanups: (() => Promise<void> | void)[] = []
+  const stop = (mode: 'graceful' | 'now') => {
+    if (stopping && mode === 'graceful') return
+    log.info(booting() ? 'Shutting down during boot' : mode === 'graceful' ? 'Shutting down: draining workers (graceful)' : 'Shutting down: stopping workers now')
+    arbiter.emit('stopping')
+    const done = arbiter.stop(booting() ? 'now' : mode)
+    if (stopping) return
+    stopping = done.then(async () => {
+      uninstall()
+      for (const cleanup of cleanups.reverse()) await cleanup()
+      for (const b of binds) if (b.kind === 'unix' && existsSync(b.path)) try { unlinkSync(b.path) } catch { /* gone */ }
+      await callHook(arbiter.hooks, 'onExit', log, false, arbiter.view())
+      log.info('Shutdown complete')
+      flushAll()
+      resolveStopped(0)
+    })
   }
-  const stopWatching = watchWorkers(arbiter)
-  for (const b of binds) log.info(`Listening at: ${describeBind(b)} (${process.pid})`)
-  if (admin) log.info(`Admin at: ${admin.address} (/healthz /readyz /metrics /status)`)
-  await callHook(config.hooks, 'whenReady', log, false, arbiter.view())
-
   const reloadNow = () => reload(arbiter, async () => {
     const next = await loadConfig({ argv })
     await database?.migrate()
     return { settings: next.settings, hooks: next.hooks, workers: resolveWorkers(next.settings, next.sources.workers).count, threads: resolveThreads(next.settings) }
   })
+  const uninstall = installSignals({
+    stop,
+    reload: () => { if (booting()) log.warn('SIGHUP ignored: still booting'); else if (!stopping) void reloadNow() },
+    scaleBy: (delta) => { if (booting()) log.warn('scaling ignored: still booting'); else if (!stopping) arbiter.scale(arbiter.target + delta) },
+    reopenLogs: () => {
+      reopenAll()
+      for (const w of arbiter.workers()) send(w.process, { type: 'reopen-logs' })
+    },
+  })
+  if (database) cleanups.push(() => database.close())
+
+  const admin = s.adminBind ? await startAdmin(arbiter, s.adminBind, log) : undefined
+  if (admin) cleanups.push(() => admin.close())
+  try {
+    await arbiter.start()
+  } catch (err) {
+    if (stopping) return stopped // a signal stopped the boot: that is a clean stop, not a failure
+    uninstall()
+    for (const cleanup of cleanups.reverse()) await cleanup()
+    throw err
+  }
+  cleanups.push(watchWorkers(arbiter))
+  for (const b of binds) log.info(`Listening at: ${describeBind(b)} (${process.pid})`)
+  if (admin) log.info(`Admin at: ${admin.address} (/healthz /readyz /metrics /status)`)
+  await callHook(config.hooks, 'whenReady', log, false, arbiter.view())
+
   const control = s.controlSocket ? await startControl(s.controlSocket, {
     workers: () => ({ ok: true, workers: arbiter.workers().map((w) => w.view()) }),
     stats: () => {
@@ -93,36 +129,6 @@ export async function serve(argv: string[]): Promise<number> {
       return { ok: true }
     },
   }) : undefined
-
-  return new Promise<number>((resolve) => {
-    let stopping: Promise<void> | undefined
-    const stop = (mode: 'graceful' | 'now') => {
-      if (stopping && mode === 'graceful') return
-      log.info(mode === 'graceful' ? 'Shutting down: draining workers (graceful)' : 'Shutting down: stopping workers now')
-      arbiter.emit('stopping')
-      const done = arbiter.stop(mode)
-      if (stopping) return
-      stopping = done.then(async () => {
-        stopWatching()
-        uninstall()
-        await admin?.close()
-        await control?.close()
-        await database?.close()
-        for (const b of binds) if (b.kind === 'unix' && existsSync(b.path)) try { unlinkSync(b.path) } catch { /* gone */ }
-        await callHook(arbiter.hooks, 'onExit', log, false, arbiter.view())
-        log.info('Shutdown complete')
-        flushAll()
-        resolve(0)
-      })
-    }
-    const uninstall = installSignals({
-      stop,
-      reload: () => { if (!stopping) void reloadNow() },
-      scaleBy: (delta) => { if (!stopping) arbiter.scale(arbiter.target + delta) },
-      reopenLogs: () => {
-        reopenAll()
-        for (const w of arbiter.workers()) send(w.process, { type: 'reopen-logs' })
-      },
-    })
-  })
+  if (control) cleanups.push(() => control.close())
+  return stopped
 }

@@ -57,8 +57,10 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const reusePort = env[WorkerEnv.balance] === 'reuseport'
   const log: Logger = createLogger({ level: s.logLevel, errorLog: s.errorLog, logFormat: s.logFormat, bindings: { worker: id } })
 
-  // Ctrl-C reaches the whole process group: the arbiter decides how workers stop, not the terminal.
-  process.on('SIGINT', () => {})
+  // Ctrl-C, a closed terminal or a signal sent to the whole process group reach the workers too:
+  // the arbiter decides what happens to them. Left at their defaults these would suspend (TTIN,
+  // TTOU), kill (HUP) or open the inspector (USR1) in every worker.
+  for (const signal of ['SIGINT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2'] as const) process.on(signal, () => {})
 
   let hooks: Hooks = {}
   let server: Server

@@ -62,4 +62,18 @@ describe('stopping the server', () => {
     assert.ok(Date.now() - started < 5000)
     assert.ok((await slow) instanceof Error)
   })
+
+  it('stops cleanly on SIGTERM while workers are still booting, and ignores scaling signals until ready', async (t) => {
+    const server = await startCorral(t, fixture('slow-boot.ts'), { args: ['--workers', '2'], noWait: true })
+    await server.waitFor(/Booting worker 2/)
+    server.child.kill('SIGTTIN')
+    await server.waitFor(/scaling ignored: still booting/)
+    const started = Date.now()
+    server.child.kill('SIGTERM')
+    const { code } = await server.exited
+    assert.equal(code, 0)
+    assert.ok(Date.now() - started < 4000, 'did not wait for the boot to finish')
+    assert.match(server.output(), /Shutting down during boot/)
+    assert.doesNotMatch(server.output(), /CORRAL_ERR_WORKER_BOOT/)
+  })
 })
