@@ -64,7 +64,7 @@ function corral(model: 'async' | 'sync' | 'threads'): ServerDef {
       args: [corralMain(root), 'serve', join(root, scenario.app), '--workers', String(workers),
         '--bind', `127.0.0.1:${port}`, '--worker-class', model,
         ...(model === 'threads' ? ['--threads', String(threads)] : []),
-        '--admin-bind', 'off', '--access-log', 'off'],
+        '--admin-bind', 'off', '--control-socket', 'off', '--access-log', 'off'],
     }),
   }
 }
