@@ -17,7 +17,7 @@ export interface AccessEntry {
   clientIp: string
   requestId: string
   startedAt: number // Date.now() at arrival
-  durationNs: bigint
+  durationMs: number
   bodyBytes: number
 }
 
@@ -82,10 +82,10 @@ const atoms: Record<string, Atom> = {
   b: (e) => (e.bodyBytes ? String(e.bodyBytes) : '-'),
   f: (e) => header(e.req.headers.referer),
   a: (e) => header(e.req.headers['user-agent']),
-  T: (e) => String(Number(e.durationNs / 1_000_000_000n)),
-  M: (e) => String(Number(e.durationNs / 1_000_000n)),
-  D: (e) => String(Number(e.durationNs / 1000n)),
-  L: (e) => (Number(e.durationNs) / 1e9).toFixed(6),
+  T: (e) => String(Math.floor(e.durationMs / 1000)),
+  M: (e) => String(Math.floor(e.durationMs)),
+  D: (e) => String(Math.round(e.durationMs * 1000)),
+  L: (e) => (e.durationMs / 1000).toFixed(6),
   p: () => `<${process.pid}>`,
 }
 
@@ -125,7 +125,7 @@ export function jsonFormat(workerId: number): (e: AccessEntry) => string {
     bytes: e.bodyBytes,
     referer: e.req.headers.referer,
     userAgent: e.req.headers['user-agent'],
-    durationMs: Number(e.durationNs) / 1e6,
+    durationMs: e.durationMs,
     requestId: e.requestId,
     worker: workerId,
   })

@@ -4,6 +4,7 @@
  * requests never touch either, and both cost more than a small handler.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import type { RequestContext } from '../app/types.js'
 
@@ -17,8 +18,8 @@ export class Exchange implements RequestContext {
   readonly workerId: number
   readonly clientIp: string
   readonly protocol: string
-  readonly startedAt = Date.now()
-  readonly startNs = process.hrtime.bigint()
+  /** performance.now() at arrival: one monotonic clock read per request (Date is derived when logged). */
+  readonly startMs = performance.now()
   route: string | undefined
   started = false
   bodyBytes = 0
@@ -65,7 +66,12 @@ export class Exchange implements RequestContext {
     this.#controller?.abort(reason)
   }
 
-  elapsedMs(now = process.hrtime.bigint()): number {
-    return Number(now - this.startNs) / 1e6
+  elapsedMs(now = performance.now()): number {
+    return now - this.startMs
+  }
+
+  /** Wall-clock arrival time, for logs. */
+  get startedAt(): number {
+    return Math.round(performance.timeOrigin + this.startMs)
   }
 }

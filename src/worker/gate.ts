@@ -20,12 +20,15 @@ export class Gate {
   get running(): number { return this.#running }
   get waiting(): number { return this.#queue.length }
 
-  /** Admit a request: run now, queue `start` for later, or refuse. */
-  admit(start: () => void): Admission {
-    if (this.#running < this.#concurrency) {
-      this.#running++
-      return 'run'
-    }
+  /** Take a running slot if one is free (the common case: no closure, no queue). */
+  enter(): boolean {
+    if (this.#running >= this.#concurrency) return false
+    this.#running++
+    return true
+  }
+
+  /** With no free slot: queue `start` to run when one frees, or refuse when the queue is full too. */
+  wait(start: () => void): Exclude<Admission, 'run'> {
     if (this.#running + this.#queue.length >= this.#limit) return 'full'
     this.#queue.push(start)
     return 'queued'

@@ -12,7 +12,7 @@ const REPORTED = 3
 
 /** The oldest requests in flight, oldest first. */
 export function inFlightNow(requests: Requests, limit = REPORTED): InFlightRequest[] {
-  const now = process.hrtime.bigint()
+  const now = performance.now()
   const out: InFlightRequest[] = []
   for (const ex of requests.active) {
     if (out.length >= limit) break

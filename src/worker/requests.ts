@@ -62,10 +62,9 @@ export class Requests {
     if (this.#draining) res.shouldKeepAlive = false
     if (o.accessLog) countBody(res, (n) => { ex.bodyBytes = n })
     res.once('close', () => this.#finish(ex))
+    if (o.gate.enter()) return this.#start(ex)
     ex.start = () => this.#start(ex)
-    const admission = o.gate.admit(ex.start)
-    if (admission === 'run') this.#start(ex)
-    else if (admission === 'full') overloaded(res, o.gateLimit)
+    if (o.gate.wait(ex.start) === 'full') overloaded(res, o.gateLimit)
   }
 
   #start(ex: Exchange): void {
@@ -114,13 +113,13 @@ export class Requests {
     } else if (ex.start && o.gate.cancel(ex.start)) {
       // A queued request whose client left: it never ran, so nothing else to undo.
     }
-    const durationNs = process.hrtime.bigint() - ex.startNs
-    o.metrics?.observe(req.method ?? '', res.statusCode, ex.route ?? routeOf(req.url ?? '/'), Number(durationNs) / 1e9)
-    o.accessLog?.write({ req, res, clientIp: ex.clientIp, requestId: ex.requestId, startedAt: ex.startedAt, durationNs, bodyBytes: ex.bodyBytes })
+    const durationMs = ex.elapsedMs()
+    o.metrics?.observe(req.method ?? '', res.statusCode, ex.route ?? routeOf(req.url ?? '/'), durationMs / 1000)
+    o.accessLog?.write({ req, res, clientIp: ex.clientIp, requestId: ex.requestId, startedAt: ex.startedAt, durationMs, bodyBytes: ex.bodyBytes })
     if (o.hooks.postRequest) {
       void callHook(o.hooks, 'postRequest', o.log, false, o.worker,
         { id: ex.requestId, method: req.method ?? '', url: req.url ?? '', headers: req.headers },
-        { status: res.statusCode, durationMs: Number(durationNs) / 1e6 })
+        { status: res.statusCode, durationMs })
     }
     if (this.#draining && this.active.size === 0 && o.gate.waiting === 0) this.#onIdle?.()
   }
