@@ -63,7 +63,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   for (const signal of ['SIGINT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2'] as const) process.on(signal, () => {})
 
   let hooks: Hooks = {}
-  let server: Server
+  let servers: Server[] = []
   let requests: Requests
   let closeApp: (() => Promise<unknown>) | undefined
   try {
@@ -86,10 +86,11 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       hooks,
       worker: view,
     })
-    server = createHttpServer({ limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }, requests.handle)
+    // One node:http server per address (a server listens once), all with the same request path.
     const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
+    servers = binds.map(() => createHttpServer({ limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }, requests.handle))
     const listening: string[] = []
-    for (const bind of binds) listening.push(await listen(server, bind, s.backlog, reusePort && bind.kind === 'tcp'))
+    for (const [i, bind] of binds.entries()) listening.push(await listen(servers[i], bind, s.backlog, reusePort && bind.kind === 'tcp'))
     await prepared.app?.ready?.()
     await callHook(hooks, 'postWorkerInit', log, true, view)
     report({ type: 'ready', pid: process.pid, listening, balance: env[WorkerEnv.balance] ?? '' })
@@ -127,9 +128,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     // that is sending its next request on one (it would see a reset). net.Server#close only stops
     // accepting: an idle connection either brings one more request, answered with Connection:
     // close, or reaches --keepalive, which clients know from the Keep-Alive header and avoid.
-    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))
+    const closed = servers.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve())))
     await requests.drain()
-    await closed
+    await Promise.all(closed)
     await finish(WorkerExit.ok)
   }
 
@@ -137,9 +138,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     if (stopping && why !== 'SIGQUIT') return
     stopping = true
     await callHook(hooks, 'workerInt', log, false, view)
-    server.close()
+    for (const server of servers) server.close()
     requests.destroyAll()
-    server.closeAllConnections()
+    for (const server of servers) server.closeAllConnections()
     await finish(WorkerExit.ok)
   }
 

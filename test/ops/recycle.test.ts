@@ -25,4 +25,16 @@ describe('recycling workers', () => {
     assert.equal(status.workers.filter((w: { state: string }) => w.state === 'ready').length, 2, 'capacity kept')
     await server.stop()
   })
+
+  it('recycles a worker whose resident memory passes --max-worker-memory, keeping one serving throughout', async (t) => {
+    // Any Node process is past 1mb of RSS, so the worker is recycled as soon as its minimum uptime allows.
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--max-worker-memory', '1mb', '--min-worker-uptime', '2'] })
+    const traffic = load(server.url + '/', { concurrency: 4, maxMs: 30_000 })
+    await server.waitFor(/Recycling worker 1 \(memory\)/, 20_000)
+    await server.waitFor(/Worker 1 \(pid: \d+\) exited: memory/, 20_000)
+    const r = await traffic.stop()
+    assert.deepEqual(r.errors, {})
+    assert.deepEqual(Object.keys(r.statuses), ['200'])
+    await server.stop()
+  })
 })
