@@ -5,8 +5,8 @@
  * shared: every worker accepts from one shared socket (SCHED_NONE); the kernel wakes whichever
  * worker it likes, which on Linux piles connections onto a few busy processes.
  *
- * auto is round-robin: measured on 2 cores, Node 24 (docs/balance.md), reuseport was not faster
- * enough to pay for its drawback: a worker that closes its socket to retire drops the connections
+ * auto is round-robin: measured on 2 cores, Node 24 (docs/balance.md), neither reuseport nor
+ * shared was faster beyond the noise, so the default is the one without reuseport's drawback: a worker that closes its socket to retire drops the connections
  * still queued in that socket's accept queue unless the kernel's net.ipv4.tcp_migrate_req is 1,
  * which breaks the "reload drops nothing" promise.
  */
