@@ -2,7 +2,7 @@
  * The adapter for Web-standard fetch handlers: IncomingMessage → Request (lazy-request.ts),
  * Response → the socket (light-response.ts for the common case, streamed otherwise).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import type { FetchHandler, RequestContext, Serve } from './types.js'
 import { failRequest } from './fail.js'
 import { lazyRequest } from './lazy-request.js'
@@ -40,13 +40,16 @@ function headerList(response: Response): string[] {
   return headers
 }
 
-export async function writeResponse(res: ServerResponse, answer: Response): Promise<void> {
-  let response = answer
+export function writeResponse(res: ServerResponse, answer: Response): void | Promise<void> {
   if (isLight(answer)) {
     const fast = LightResponse.fast(answer)
     if (fast) return writeFast(res, fast.body, fast.init)
-    response = answer.raw
+    return writeStreamed(res, answer.raw)
   }
+  return writeStreamed(res, answer)
+}
+
+async function writeStreamed(res: ServerResponse, response: Response): Promise<void> {
   const headers = headerList(response)
   const body = response.body
   if (body === null || res.req.method === 'HEAD') {
@@ -85,16 +88,25 @@ export async function writeResponse(res: ServerResponse, answer: Response): Prom
   }
 }
 
+function send(res: ServerResponse, ctx: RequestContext, response: unknown): void | Promise<void> {
+  if (!(response instanceof NativeResponse)) {
+    failRequest(res, ctx, new TypeError(`the fetch handler returned ${response === null ? 'null' : typeof response}, not a Response`))
+    return
+  }
+  return writeResponse(res, response)
+}
+
 export function fetchAdapter(handler: FetchHandler): Serve {
-  return async (req, res, ctx) => {
-    let response: Response
+  // A handler that answers synchronously is written synchronously: no promise, no microtask.
+  return (req, res, ctx) => {
+    let result: Response | Promise<Response>
     try {
-      response = await handler(lazyRequest(req, ctx), ctx)
-      if (!(response instanceof NativeResponse)) throw new TypeError(`the fetch handler returned ${typeof response}, not a Response`)
+      result = handler(lazyRequest(req, ctx), ctx)
     } catch (err) {
       failRequest(res, ctx, err)
       return
     }
-    await writeResponse(res, response)
+    if (result instanceof Promise) return result.then((response) => send(res, ctx, response), (err) => failRequest(res, ctx, err))
+    return send(res, ctx, result)
   }
 }
