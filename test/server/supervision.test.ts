@@ -70,4 +70,12 @@ describe('supervising workers', () => {
     assert.match(server.output(), /uncaught exception/)
     await server.stop()
   })
+
+  it('backs off exponentially when workers keep crashing soon after they boot', async (t) => {
+    const server = await startCorral(t, fixture('crash-soon.ts'), { args: ['--workers', '1'] })
+    await server.waitFor(/next spawn in 400ms/, 30_000)
+    const delays = [...server.output().matchAll(/next spawn in (\d+)ms/g)].map((m) => Number(m[1]))
+    assert.deepEqual(delays.slice(0, 3), [100, 200, 400])
+    await server.stop()
+  })
 })
