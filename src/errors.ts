@@ -139,6 +139,31 @@ export const codes = {
     status: 500,
     doc: 'The lock expired or was taken over before fn finished (a pause longer than the ttl, or Redis unreachable). fn\'s signal was aborted; writes guarded by the fencing token are safe, others may have raced.',
   },
+  CORRAL_ERR_DB_POOL_BUDGET: {
+    message: '%s',
+    exit: 7,
+    doc: 'The database pools would need more connections than the PostgreSQL server allows (max_connections minus the slots reserved for superusers and, when counted, those other clients hold). The message shows the arithmetic and what to lower. This prevents "sorry, too many clients already" under load.',
+  },
+  CORRAL_ERR_DB_TIMEOUT: {
+    message: 'query passed its %dms statement timeout',
+    status: 504,
+    doc: 'A query ran longer than --db-statement-timeout. The server cancelled it (real PostgreSQL), or corral gave up on it and closed the connection (embedded PGlite, which cannot interrupt a running statement).',
+  },
+  CORRAL_ERR_DB_EMBEDDED: {
+    message: 'embedded PostgreSQL in %s: %s',
+    exit: 7,
+    doc: 'The embedded PGlite database could not start: its data folder is in use by another corral, not writable, or the PGlite process died. Set DATABASE_URL to use a real PostgreSQL instead.',
+  },
+  CORRAL_ERR_DB_MIGRATION: {
+    message: 'migration %s: %s',
+    exit: 7,
+    doc: 'A migration file failed to apply (its transaction was rolled back), or a file already applied has changed since (migrations are forward-only: add a new file instead of editing an applied one).',
+  },
+  CORRAL_ERR_QUEUE: {
+    message: 'queue %s: %s',
+    status: 500,
+    doc: 'A job queue call got an argument it cannot take (an empty queue name, a payload that is not JSON, a negative delay), or used a queue after close. The message says which.',
+  },
 } as const satisfies Record<string, { message: string; doc: string; exit?: number; status?: number }>
 
 export type ErrorCode = keyof typeof codes

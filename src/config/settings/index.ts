@@ -7,8 +7,9 @@ import { timeouts } from './timeouts.js'
 import { logging } from './logging.js'
 import { recycle } from './recycle.js'
 import { admin } from './admin.js'
+import { database } from './database.js'
 
-export const settings = { ...server, ...workers, ...http, ...timeouts, ...logging, ...recycle, ...admin }
+export const settings = { ...server, ...workers, ...http, ...timeouts, ...logging, ...recycle, ...admin, ...database }
 
 type Table = typeof settings
 export type SettingName = keyof Table

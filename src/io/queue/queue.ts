@@ -1,0 +1,128 @@
+/**
+ * Durable jobs on PostgreSQL: a table of our own, claimed with FOR UPDATE SKIP LOCKED under
+ * leases that a running consumer renews. Why not pg-boss or BullMQ: see docs/io/queue.md — in
+ * short, one code path that runs unchanged on a real PostgreSQL across hosts and on the embedded
+ * PGlite, leases renewed while a job runs (pg-boss 10 has only a fixed expiry, so a killed
+ * worker's job waits out the whole expiry), and Node 20 support (pg-boss 11+ needs Node 22).
+ */
+import { corralError } from '../../errors.js'
+import type { Db } from '../db/pool.js'
+import { onClose } from '../lifecycle.js'
+import { consume, type Consumer, type Handler, type WorkOptions } from './consumer.js'
+import { install, SCHEMA_NAME } from './schema.js'
+import { statements } from './statements.js'
+
+export interface JobOptions {
+  /** Higher runs first. Default 0. */
+  priority?: number
+  /** Do not run before this many ms from now (the database's clock). Default 0. */
+  delayMs?: number
+  /** Runs before the job is dead-lettered. Default 3. */
+  maxAttempts?: number
+  /** Retry delay: backoff × 2^(attempt−1) ms, or { baseMs, maxMs }. Default 1000 ms, capped at 1 h. */
+  backoff?: number | { baseMs: number; maxMs?: number }
+}
+
+export type JobState = 'queued' | 'active' | 'done' | 'dead'
+
+export interface JobStatus {
+  id: string
+  queue: string
+  state: JobState
+  priority: number
+  attempts: number
+  maxAttempts: number
+  /** When it runs next (queued), or ran last. */
+  runAt: Date
+  lastError: string | null
+  createdAt: Date
+  finishedAt: Date | null
+}
+
+export interface QueueOptions {
+  db: Db
+  /** The schema holding the jobs table. Default "corral". */
+  schema?: string
+  /** Finished jobs are deleted after this long (dead ones are kept). Default 24 h. */
+  keepDoneMs?: number
+}
+
+export interface Queue {
+  enqueue(queue: string, payload: unknown, options?: JobOptions): Promise<string>
+  status(jobId: string): Promise<JobStatus | null>
+  work<T = unknown>(queue: string, handler: Handler<T>, options?: WorkOptions): Consumer
+  /** The dead letters of a queue, newest first. */
+  dead(queue: string, limit?: number): Promise<JobStatus[]>
+  /** Stop every consumer (waiting for running jobs) and delete old finished jobs. The pool stays open. */
+  close(timeoutMs?: number): Promise<void>
+}
+
+const HOUR = 3_600_000
+
+function check(queue: string, ok: boolean, what: string, got: unknown): void {
+  if (!ok) throw corralError('CORRAL_ERR_QUEUE', queue, `${what}, received ${JSON.stringify(got) ?? String(got)}`)
+}
+
+const toStatus = (r: Record<string, any>): JobStatus => ({
+  id: String(r.id), queue: r.queue, state: r.state, priority: r.priority, attempts: r.attempts,
+  maxAttempts: r.max_attempts, runAt: r.run_at, lastError: r.last_error, createdAt: r.created_at, finishedAt: r.finished_at,
+})
+
+export async function createQueue({ db, schema = 'corral', keepDoneMs = 24 * HOUR }: QueueOptions): Promise<Queue> {
+  check(schema, SCHEMA_NAME.test(schema), 'schema must be a plain lower-case identifier', schema)
+  await install(db, schema)
+  const sql = statements(schema)
+  const consumers = new Map<string, Set<Consumer>>()
+  let closed = false
+
+  const queue: Queue = {
+    async enqueue(name, payload, { priority = 0, delayMs = 0, maxAttempts = 3, backoff = 1000 } = {}) {
+      check(name, !closed, 'queue is closed', name)
+      check(name, typeof name === 'string' && name.length > 0, 'the queue name must be a non-empty string', name)
+      const json = JSON.stringify(payload)
+      check(name, json !== undefined, 'the payload must be JSON-serializable', typeof payload)
+      check(name, Number.isInteger(priority), 'priority must be an integer', priority)
+      check(name, Number.isFinite(delayMs) && delayMs >= 0, 'delayMs must be >= 0', delayMs)
+      check(name, Number.isInteger(maxAttempts) && maxAttempts >= 1, 'maxAttempts must be an integer >= 1', maxAttempts)
+      const { baseMs, maxMs = HOUR } = typeof backoff === 'number' ? { baseMs: backoff } : backoff
+      check(name, Number.isInteger(baseMs) && baseMs >= 0 && Number.isInteger(maxMs) && maxMs >= baseMs,
+        'backoff must be whole ms >= 0 (maxMs >= baseMs)', backoff)
+      const { rows: [row] } = await db.query(sql.enqueue, [name, json, priority, maxAttempts, baseMs, maxMs, Math.round(delayMs)])
+      if (delayMs === 0) for (const c of consumers.get(name) ?? []) c.wake()
+      return String(row.id)
+    },
+
+    async status(jobId) {
+      if (!/^\d{1,19}$/.test(jobId)) return null
+      const { rows } = await db.query(sql.status, [jobId])
+      return rows.length ? toStatus(rows[0]) : null
+    },
+
+    work(name, handler, options) {
+      check(name, !closed, 'queue is closed', name)
+      check(name, typeof name === 'string' && name.length > 0, 'the queue name must be a non-empty string', name)
+      const consumer = consume(db, sql, name, handler, options)
+      const set = consumers.get(name) ?? new Set()
+      consumers.set(name, set.add(consumer))
+      const stop = consumer.stop.bind(consumer)
+      consumer.stop = async (timeoutMs) => { set.delete(consumer); await stop(timeoutMs) }
+      return consumer
+    },
+
+    async dead(name, limit = 100) {
+      const { rows } = await db.query(sql.dead, [name, limit])
+      return rows.map(toStatus)
+    },
+
+    async close(timeoutMs) {
+      if (closed) return
+      closed = true
+      unregister()
+      await Promise.all([...consumers.values()].flatMap((set) => [...set].map((c) => c.stop(timeoutMs))))
+      await db.query(sql.prune, [keepDoneMs]).catch(() => {})
+    },
+  }
+  // Registered after the pool, so it closes first (newest first): consumers stop while the pool still works.
+  const unregister = onClose(`job queue ${schema}`, () => queue.close())
+  return queue
+}

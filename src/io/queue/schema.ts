@@ -1,0 +1,41 @@
+/**
+ * The queue's one table. A job is a row; its state moves
+ *
+ *   queued ──claim──► active ──done──► done
+ *     ▲                 │ fail / lease expired
+ *     └── attempts < max ┤
+ *                        └── attempts = max ──► dead   (the dead letters: kept for a person to look at)
+ *
+ * `attempts` counts claims and doubles as the lease's fencing token: a consumer that lost its
+ * lease (it stalled, another took the job) can no longer complete or fail that job.
+ */
+import type { Db } from '../db/pool.js'
+
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+export async function install(db: Db, schema: string): Promise<void> {
+  const t = `${schema}.jobs`
+  await db.transaction(async (tx) => {
+    // Many workers install at boot at once; concurrent CREATE … IF NOT EXISTS can still collide on
+    // a real server, so they take turns.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`corral queue ${schema}`])
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${t} (
+      id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      queue          text NOT NULL,
+      payload        jsonb NOT NULL,
+      state          text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'active', 'done', 'dead')),
+      priority       int NOT NULL DEFAULT 0,
+      attempts       int NOT NULL DEFAULT 0,
+      max_attempts   int NOT NULL,
+      backoff_ms     int NOT NULL,
+      backoff_max_ms int NOT NULL,
+      run_at         timestamptz NOT NULL DEFAULT now(),
+      lease_until    timestamptz,
+      last_error     text,
+      created_at     timestamptz NOT NULL DEFAULT now(),
+      finished_at    timestamptz)`)
+    await tx.query(`CREATE INDEX IF NOT EXISTS jobs_ready ON ${t} (queue, priority DESC, run_at, id) WHERE state = 'queued'`)
+    await tx.query(`CREATE INDEX IF NOT EXISTS jobs_leased ON ${t} (queue, lease_until) WHERE state = 'active'`)
+  })
+}
