@@ -32,7 +32,8 @@ export interface RequestsOptions {
   worker: WorkerView
 }
 
-const clientClosed = () => Object.assign(new DOMException('the client closed the connection', 'AbortError'), { code: 'CORRAL_CLIENT_CLOSED' })
+// An Error named AbortError, as fetch and undici throw (a DOMException's code is read-only).
+const clientClosed = () => Object.assign(new Error('the client closed the connection'), { name: 'AbortError', code: 'CORRAL_CLIENT_CLOSED' })
 
 export class Requests {
   readonly active = new Set<Exchange>()
