@@ -19,11 +19,16 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@'
 function describeBackends(server: ServerView): string[] {
   const s = server.settings as { databaseUrl?: string | null; dataDir?: string }
   const db = s.databaseUrl ?? process.env.DATABASE_URL
-  const real = upstreamNames.filter((n) => process.env[urlVar(n)] && !simulator?.url.startsWith(process.env[urlVar(n)]!.replace(/\/$/, '')))
+  const where = (n: (typeof upstreamNames)[number]) => process.env[urlVar(n)] || process.env.SHOP_SERVICES_URL || ''
+  const real = upstreamNames.filter((n) => where(n) !== simulator?.url)
+  const services = [
+    ...(simulator ? [`simulated at ${simulator.url}${real.length ? ` (${upstreamNames.length - real.length} of ${upstreamNames.length})` : ''}`] : []),
+    ...(real.length ? [`real: ${real.map((n) => `${n} ${redact(where(n))}`).join(', ')}`] : []),
+  ]
   return [
     `database: ${db ? `PostgreSQL at ${redact(db)}` : `embedded PostgreSQL (PGlite), data in ${s.dataDir ?? '.corral/data'}`}`,
     `cache: ${process.env.REDIS_URL ? `memory in front of Redis at ${redact(process.env.REDIS_URL)}` : 'in-process memory (set REDIS_URL for Redis)'}`,
-    `services: ${simulator ? `simulated at ${simulator.url}` : ''}${simulator && real.length ? '; ' : ''}${real.length ? `real: ${real.map((n) => `${n} ${process.env[urlVar(n)]}`).join(', ')}` : ''}`,
+    `services: ${services.join('; ')}`,
   ]
 }
 
