@@ -16,8 +16,11 @@ import { buy, orderByKey, recordConfirmationJob, type Order } from '../store/ord
 import { stockKey } from './products.js'
 
 const MAX_QUANTITY = 100
-/** How long a replay waits for the first request to record its confirmation job. */
-const REPLAY_WAIT_MS = 3000
+/**
+ * An order this old with no confirmation job lost its first request between the order's commit
+ * and the enqueue (a crash). Younger, the first request is still on its way and a replay waits.
+ */
+const ORPHANED_AFTER_MS = 30_000
 
 /** The 201 body: only what never changes after the order is made, so a replay is byte-for-byte the same. */
 function orderBody(order: Order) {
@@ -30,12 +33,12 @@ function orderBody(order: Order) {
 
 /**
  * The order an earlier request with this key made, checked against this request. The first
- * request records its confirmation job a moment after its order commits; a duplicate arriving in
- * that moment waits for it (bounded), so both answers carry the same job.
+ * request records its confirmation job a moment after its order commits (longer under a rush);
+ * a duplicate arriving in that moment waits for it, so both answers carry the same job. The wait
+ * ends when the job is recorded, the order is orphaned, or this request's signal aborts.
  */
 async function replay(db: Queryable, key: string, productId: number, quantity: number, signal: AbortSignal): Promise<Order | null> {
-  const started = Date.now()
-  for (;;) {
+  for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
     const order = await orderByKey(db, key, { signal })
     if (!order) return null
     if (order.productId !== productId || order.quantity !== quantity) {
@@ -43,8 +46,8 @@ async function replay(db: Queryable, key: string, productId: number, quantity: n
         `Idempotency-Key was used for ${order.quantity} × product ${order.productId}; send a new key for another order`,
         { field: 'Idempotency-Key' })
     }
-    if (order.confirmationJobId !== null || Date.now() - started > REPLAY_WAIT_MS) return order
-    await sleep(20, undefined, { signal })
+    if (order.confirmationJobId !== null || Date.now() - Date.parse(order.createdAt) > ORPHANED_AFTER_MS) return order
+    await sleep(pause, undefined, { signal })
   }
 }
 
