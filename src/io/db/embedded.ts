@@ -32,10 +32,23 @@ export interface EmbeddedPostgres {
 const here = import.meta.url
 const entry = new URL(here.endsWith('.ts') ? './embedded-process.ts' : './embedded-process.js', here)
 
+/**
+ * Only the flags that load code (tsx's --import, --require, --loader) pass to the child: the
+ * parent's others would make it something else (-e would rerun the parent's script, --test a test runner).
+ */
+export function loaderFlags(execArgv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!
+    if (/^--(import|require|loader|experimental-loader)=/.test(arg)) out.push(arg)
+    else if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(arg) && i + 1 < execArgv.length) out.push(arg, execArgv[++i]!)
+  }
+  return out
+}
+
 export async function startEmbeddedPostgres({ dataDir, startTimeoutMs = 60_000 }: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const child = fork(entry, [dataDir], {
-    // Keep loaders such as tsx (--import), drop the test runner's own flags.
-    execArgv: process.execArgv.filter((arg) => !arg.startsWith('--test')),
+    execArgv: loaderFlags(process.execArgv),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'json',
   })

@@ -1,0 +1,176 @@
+/** One behaviour suite for the job queue, run on each database it must work with (STYLE.md #11). */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createDb, type Db } from '../../../src/io/db/pool.js'
+import { createQueue, type Queue } from '../../../src/io/queue/queue.js'
+import { loaderFlags } from '../../../src/io/db/embedded.js'
+import type { Server } from '../db/pool.contract.js'
+
+/** Poll until check() is truthy; bounded, and fails with `what` when time runs out. */
+type Falsy = false | null | undefined
+async function until<T>(what: string, check: () => Promise<T | Falsy> | T | Falsy, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value as T
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(25)
+  }
+}
+
+export function queueContract(name: string, start: () => Promise<Server | undefined>) {
+  describe(`the job queue on ${name}`, () => {
+    let server: Server | undefined
+    let db: Db
+    let queue: Queue
+    const schema = `q_${process.pid}_${Date.now() % 100000}`
+    let n = 0
+    const fresh = () => `q${++n}`
+
+    before(async () => {
+      server = await start()
+      if (!server) return
+      db = createDb({ url: server.url, size: 4, closeWithWorker: false })
+      queue = await createQueue({ db, schema })
+    })
+    after(async () => {
+      if (!server) return
+      await queue.close(1000)
+      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {})
+      await db.close()
+      await server.close()
+    })
+
+    it('runs an enqueued job with its payload and reports it done', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      const id = await queue.enqueue(q, { order: 42, items: ['a'] })
+      assert.equal((await queue.status(id))?.state, 'queued')
+      const seen: unknown[] = []
+      const consumer = queue.work(q, async (job) => { seen.push(job.payload) }, { pollMs: 50 })
+      const status = await until('done', async () => { const s = await queue.status(id); return s?.state === 'done' && s })
+      await consumer.stop()
+      assert.deepEqual(seen, [{ order: 42, items: ['a'] }])
+      assert.equal(status.attempts, 1)
+      assert.ok(status.finishedAt instanceof Date)
+    })
+
+    it('retries a failing job with exponential backoff, then dead-letters it', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      const id = await queue.enqueue(q, {}, { maxAttempts: 3, backoff: 200 })
+      const at: number[] = []
+      const consumer = queue.work(q, async (job) => { at.push(Date.now()); throw new Error(`boom ${job.attempt}`) }, { pollMs: 20 })
+      const status = await until('dead', async () => { const s = await queue.status(id); return s?.state === 'dead' && s })
+      await consumer.stop()
+      assert.equal(at.length, 3)
+      // 200 ms before the 2nd run, 400 ms before the 3rd (a little slack: the clocks are the database's and ours).
+      assert.ok(at[1]! - at[0]! >= 180, `second run after ${at[1]! - at[0]!}ms`)
+      assert.ok(at[2]! - at[1]! >= 380, `third run after ${at[2]! - at[1]!}ms`)
+      assert.equal(status.attempts, 3)
+      assert.match(status.lastError ?? '', /boom 3/)
+      assert.deepEqual((await queue.dead(q)).map((s) => s.id), [id])
+    })
+
+    it('runs higher priorities first', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      await queue.enqueue(q, 'low', { priority: 1 })
+      await queue.enqueue(q, 'high', { priority: 10 })
+      await queue.enqueue(q, 'default')
+      await queue.enqueue(q, 'mid', { priority: 5 })
+      const order: unknown[] = []
+      const consumer = queue.work(q, async (job) => { order.push(job.payload) }, { pollMs: 20 })
+      await until('all four', () => order.length === 4)
+      await consumer.stop()
+      assert.deepEqual(order, ['high', 'mid', 'low', 'default'])
+    })
+
+    it('does not run a delayed job before its time', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      const ran: number[] = []
+      const consumer = queue.work(q, async () => { ran.push(Date.now()) }, { pollMs: 20 })
+      const enqueued = Date.now()
+      const id = await queue.enqueue(q, {}, { delayMs: 700 })
+      await sleep(400)
+      assert.deepEqual(ran, [], 'ran early')
+      assert.equal((await queue.status(id))?.state, 'queued')
+      await until('the delayed run', () => ran.length === 1)
+      await consumer.stop()
+      assert.ok(ran[0]! - enqueued >= 680, `ran after ${ran[0]! - enqueued}ms`)
+    })
+
+    it('runs at most `concurrency` jobs of a queue at once', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      for (let i = 0; i < 8; i++) await queue.enqueue(q, i)
+      let now = 0
+      let peak = 0
+      let done = 0
+      const consumer = queue.work(q, async () => {
+        peak = Math.max(peak, ++now)
+        await sleep(80)
+        now--
+        done++
+      }, { concurrency: 3, pollMs: 20 })
+      await until('all eight', () => done === 8)
+      await consumer.stop()
+      assert.equal(peak, 3)
+    })
+
+    it('hands each job to one consumer when several compete', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      const other = createDb({ url: server.url, size: 2, closeWithWorker: false })
+      const otherQueue = await createQueue({ db: other, schema })
+      const runs = new Map<string, number>()
+      const handler = async (job: { id: string }) => { runs.set(job.id, (runs.get(job.id) ?? 0) + 1); await sleep(5) }
+      const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => queue.enqueue(q, i)))
+      const a = queue.work(q, handler, { concurrency: 2, pollMs: 10 })
+      const b = otherQueue.work(q, handler, { concurrency: 2, pollMs: 10 })
+      await until('all twenty', () => runs.size === 20)
+      await Promise.all([a.stop(), b.stop()])
+      await otherQueue.close()
+      await other.close()
+      assert.deepEqual(ids.map((id) => runs.get(id)), ids.map(() => 1))
+    })
+
+    it('completes a job whose worker was killed mid-job, once the lease expires', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      const id = await queue.enqueue(q, { charge: 10 })
+      const script = new URL('./fixtures/consumer.ts', import.meta.url).pathname
+      const child = spawn(process.execPath, [...loaderFlags(process.execArgv), script, server.url, schema, q, '600'],
+        { stdio: ['ignore', 'pipe', 'inherit'] })
+      try {
+        let out = ''
+        child.stdout.on('data', (d) => { out += d })
+        await until('the child to start the job', () => out.includes(`started ${id}`), 20_000)
+        assert.equal((await queue.status(id))?.state, 'active')
+        child.kill('SIGKILL')
+        await new Promise((resolve) => child.once('exit', resolve))
+      } finally {
+        child.kill('SIGKILL')
+      }
+      const attempts: number[] = []
+      const consumer = queue.work(q, async (job) => { attempts.push(job.attempt) }, { pollMs: 50, leaseMs: 600 })
+      const status = await until('done', async () => { const s = await queue.status(id); return s?.state === 'done' && s })
+      await consumer.stop()
+      assert.deepEqual(attempts, [2])
+      assert.equal(status.attempts, 2)
+    })
+
+    it('answers null for an unknown job, and a coded error for bad input', async (t) => {
+      if (!server) return t.skip('no server')
+      assert.equal(await queue.status('999999999'), null)
+      assert.equal(await queue.status('not-an-id'), null)
+      await assert.rejects(queue.enqueue('', {}), (err: any) => err.code === 'CORRAL_ERR_QUEUE')
+      await assert.rejects(queue.enqueue('x', undefined), /JSON-serializable/)
+      await assert.rejects(queue.enqueue('x', {}, { maxAttempts: 0 }), /maxAttempts must be an integer >= 1/)
+      await assert.rejects(queue.enqueue('x', {}, { delayMs: -1 }), /delayMs must be >= 0/)
+    })
+  })
+}
