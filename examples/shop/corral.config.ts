@@ -18,7 +18,8 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@'
 
 function describeBackends(server: ServerView): string[] {
   const s = server.settings as { databaseUrl?: string | null; dataDir?: string }
-  const db = s.databaseUrl ?? process.env.DATABASE_URL
+  // The user's choice as the master read it at startup (flag, env or file), before any hook ran.
+  const db = s.databaseUrl
   const where = (n: (typeof upstreamNames)[number]) => process.env[urlVar(n)] || process.env.SHOP_SERVICES_URL || ''
   const real = upstreamNames.filter((n) => where(n) !== simulator?.url)
   const services = [
