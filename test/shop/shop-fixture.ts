@@ -65,7 +65,7 @@ export async function realDatabase(): Promise<TestDatabase> {
 
 /** The services simulator with the given SIM_* env (latencies, failure rates). */
 export function startSimulator(t: TestContext | undefined, env: Record<string, string> = {}): Promise<Running> {
-  return startCorral(t, SIMULATOR_APP, { args: ['--workers', '1', '--config', 'off', '--migrations', 'off'], env })
+  return startCorral(t, SIMULATOR_APP, { args: ['--workers', '1', '--balance', 'shared', '--config', 'off', '--migrations', 'off'], env })
 }
 
 /**
