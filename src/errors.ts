@@ -154,6 +154,11 @@ export const codes = {
     exit: 7,
     doc: 'The database pools would need more connections than the PostgreSQL server allows (max_connections minus the slots reserved for superusers and, when counted, those other clients hold). The message shows the arithmetic and what to lower. This prevents "sorry, too many clients already" under load.',
   },
+  CORRAL_ERR_DB_UNSET: {
+    message: 'database(): DATABASE_URL is not set',
+    exit: 7,
+    doc: 'database() or queue() was called in a process without DATABASE_URL. Under `corral serve` the master sets it (your --database-url, or the embedded PGlite it starts when --migrations points at a folder); in a script or test, set DATABASE_URL yourself.',
+  },
   CORRAL_ERR_DB_TIMEOUT: {
     message: 'query passed its %dms statement timeout',
     status: 504,

@@ -1,0 +1,39 @@
+-- wrk script for bench/shop-product.ts: GET /api/products/:id for a random product among the first
+-- SHOP_BENCH_IDS (default 1000), as a random signed-in user (so all five calls run), counting
+-- answers whose "degraded" list is not empty. Prints one JSON line in done() for the runner.
+local ids = tonumber(os.getenv("SHOP_BENCH_IDS") or "1000")
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() + (tonumber(wrk.thread:get("id")) or 0) * 7919)
+  degraded, checked = 0, 0
+end
+
+function request()
+  local id = math.random(1, ids)
+  return wrk.format("GET", "/api/products/" .. id, { ["X-User-Id"] = tostring(math.random(1, 1000)) })
+end
+
+function response(status, headers, body)
+  checked = checked + 1
+  if status == 200 and not string.find(body, '"degraded":[]', 1, true) then degraded = degraded + 1 end
+end
+
+function done(summary, latency, requests)
+  local d, c = 0, 0
+  for _, t in ipairs(threads) do
+    d = d + (t:get("degraded") or 0)
+    c = c + (t:get("checked") or 0)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.0f,' ..
+    '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,"degraded":%d,"checked":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean,
+    e.connect, e.read, e.write, e.status, e.timeout, d, c))
+end

@@ -1,0 +1,119 @@
+/**
+ * The flash sale (seed 001, issue 5): 500 concurrent buyers for 100 items. Exactly 100 orders,
+ * stock 0, no key buys twice (100 keys are sent twice at once, and every key is retried after),
+ * and one confirmation job per order, run to completion. The same scenario runs on the embedded
+ * PGlite and on a real PostgreSQL with Redis as the cache.
+ */
+import { after, before, describe, it, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Running } from '../support/corral.js'
+import { needService, REDIS_URL } from '../support/services.js'
+import { embeddedDatabase, post, put, realDatabase, startShop, startSimulator, type TestDatabase } from './shop-fixture.js'
+
+const PRODUCT = 77
+const STOCK = 100
+const BUYERS = 500
+const DUPLICATED = 100
+
+interface Answer { status: number; body: any }
+
+async function flashSale(shop: Running, db: TestDatabase): Promise<void> {
+  assert.equal((await put(`${shop.url}/api/products/${PRODUCT}/stock`, { stock: STOCK })).status, 200)
+  const keyOf = (i: number) => `flash-${process.pid}-${i}`
+  const buy = (i: number): Promise<Answer> => post(`${shop.url}/api/orders`, { productId: PRODUCT, quantity: 1 }, { 'idempotency-key': keyOf(i) })
+
+  // Everyone at once, and the first DUPLICATED buyers twice at once (a client retrying before its first answer).
+  const rush = await Promise.all([
+    ...Array.from({ length: BUYERS }, (_, i) => buy(i).then((a) => ({ i, a }))),
+    ...Array.from({ length: DUPLICATED }, (_, i) => buy(i).then((a) => ({ i, a }))),
+  ])
+  // Then every buyer retries once more, after the sale.
+  const retries = await Promise.all(Array.from({ length: BUYERS }, (_, i) => buy(i).then((a) => ({ i, a }))))
+
+  const byKey = new Map<number, Answer[]>()
+  for (const { i, a } of [...rush, ...retries]) byKey.set(i, [...(byKey.get(i) ?? []), a])
+  const unexpected = [...rush, ...retries].filter(({ a }) => a.status !== 201 && a.status !== 409)
+  assert.deepEqual(unexpected.slice(0, 3), [], 'every answer is 201 or 409')
+
+  let bought = 0
+  for (const [i, answers] of byKey) {
+    // All answers for one key agree: the same order (same body), or all sold out.
+    const first = answers[0]
+    for (const a of answers) {
+      assert.equal(a.status, first.status, `key ${i}`)
+      if (a.status === 201) assert.deepEqual(a.body, first.body, `key ${i} replays its order`)
+    }
+    if (first.status === 201) bought++
+  }
+  assert.equal(bought, STOCK, 'exactly as many buyers as items got an order')
+
+  const [{ stock }] = await db.sql('SELECT stock FROM products WHERE id = $1', [PRODUCT])
+  assert.equal(stock, 0)
+  const orders = await db.sql('SELECT id::int, idempotency_key, confirmation_job_id::text AS job FROM orders WHERE product_id = $1', [PRODUCT])
+  assert.equal(orders.length, STOCK)
+  assert.equal(new Set(orders.map((o) => o.idempotency_key)).size, STOCK)
+  const answered = new Set([...byKey.values()].filter((a) => a[0].status === 201).map((a) => a[0].body.order.id))
+  assert.deepEqual([...answered].sort(), orders.map((o) => o.id).sort(), 'the orders answered are the orders stored')
+
+  // One confirmation job per order, recorded on the order, and each runs to done.
+  const jobs = await db.sql(`SELECT id::text, (payload->>'orderId')::int AS "orderId" FROM corral.jobs
+    WHERE queue = 'order-confirmation' AND (payload->>'orderId')::int = ANY($1)`, [orders.map((o) => o.id)])
+  assert.equal(jobs.length, STOCK)
+  assert.equal(new Set(jobs.map((j) => j.orderId)).size, STOCK)
+  const jobOf = new Map(jobs.map((j) => [j.orderId, j.id]))
+  for (const o of orders) assert.equal(o.job, jobOf.get(o.id), `order ${o.id} names its job`)
+
+  let confirmed = 0
+  for (let tries = 0; tries < 300 && confirmed < STOCK; tries++) {
+    [{ confirmed }] = await db.sql("SELECT count(*)::int AS confirmed FROM orders WHERE product_id = $1 AND status = 'confirmed'", [PRODUCT])
+    if (confirmed < STOCK) await sleep(100)
+  }
+  assert.equal(confirmed, STOCK, 'every order was confirmed by its job')
+}
+
+describe('the flash sale on embedded PostgreSQL (PGlite)', () => {
+  let db: TestDatabase
+  let simulator: Running
+  let shop: Running
+  before(async () => {
+    db = await embeddedDatabase()
+    simulator = await startSimulator(undefined)
+    shop = await startShop(undefined, { databaseUrl: db.url, servicesUrl: simulator.url, env: { REDIS_URL: '' } })
+  })
+  after(async () => {
+    await shop?.stop()
+    await simulator?.stop()
+    await db?.close()
+  })
+
+  it('sells exactly 100 items to 500 concurrent buyers, never twice per key, one confirmation job each', async () => {
+    await flashSale(shop, db)
+  })
+})
+
+describe('the flash sale on PostgreSQL with Redis', () => {
+  let db: TestDatabase | undefined
+  let simulator: Running | undefined
+  let shop: Running | undefined
+  const start = async (t: TestContext) => {
+    if (!(await needService(t, 'postgres')) || !(await needService(t, 'redis'))) return false
+    db = await realDatabase()
+    simulator = await startSimulator(undefined)
+    shop = await startShop(undefined, {
+      databaseUrl: db.url, servicesUrl: simulator.url,
+      env: { REDIS_URL, SHOP_CACHE_PREFIX: `shop-test-${process.pid}:` },
+    })
+    return true
+  }
+  after(async () => {
+    await shop?.stop()
+    await simulator?.stop()
+    await db?.close()
+  })
+
+  it('sells exactly 100 items to 500 concurrent buyers, never twice per key, one confirmation job each', async (t) => {
+    if (!(await start(t))) return
+    await flashSale(shop!, db!)
+  })
+})
