@@ -11,7 +11,7 @@ describe('the request deadline (--request-timeout)', () => {
     assert.equal(res.status, 504)
     assert.match(await res.text(), /passed its 500ms deadline/)
     assert.ok(took >= 450 && took < 3000, `answered at the deadline, took ${took}ms`)
-    const stats = await (await fetch(server.url + '/stats')).json()
+    const stats = await (await fetch(server.url + '/stats')).json() as any
     assert.equal(stats.aborted, 1, "the handler's ctx.signal fired, so its sleep stopped")
     assert.equal((await fetch(server.url + '/slow?ms=50')).status, 200, 'a request within the deadline is fine')
     assert.doesNotMatch(server.output(), /CORRAL_ERR_HANDLER/, 'the abort is not logged as an app failure')
@@ -26,7 +26,7 @@ describe('the request deadline (--request-timeout)', () => {
     controller.abort()
     assert.equal(await pending, 'aborted')
     await new Promise((r) => setTimeout(r, 300))
-    const stats = await (await fetch(server.url + '/stats')).json()
+    const stats = await (await fetch(server.url + '/stats')).json() as any
     assert.equal(stats.aborted, 1)
     await server.stop()
   })

@@ -21,7 +21,7 @@ describe('recycling workers', () => {
     const metrics = await (await fetch(server.admin + '/metrics')).text()
     const count = Number(/corral_worker_restarts_total\{reason="max_requests"\} (\d+)/.exec(metrics)?.[1])
     assert.ok(count >= 2, `restarts for max_requests: ${count}`)
-    const status = await (await fetch(server.admin + '/status')).json()
+    const status = await (await fetch(server.admin + '/status')).json() as any
     assert.equal(status.workers.filter((w: { state: string }) => w.state === 'ready').length, 2, 'capacity kept')
     await server.stop()
   })

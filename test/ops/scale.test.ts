@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
 
-const ready = async (admin: string) => ((await (await fetch(admin + '/status')).json()).workers as { state: string }[]).filter((w) => w.state === 'ready').length
+const ready = async (admin: string) => ((await (await fetch(admin + '/status')).json() as any).workers as { state: string }[]).filter((w) => w.state === 'ready').length
 
 async function until(admin: string, n: number) {
   const end = Date.now() + 20_000

@@ -6,7 +6,7 @@ import { fixture, startCorral } from '../support/corral.js'
 describe('a worker whose event loop is blocked', () => {
   it('is detected by its missing heartbeat, logged with its in-flight request and stack, killed and replaced while the others serve', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--worker-timeout', '2'] })
-    const before = (await (await fetch(server.admin + '/status')).json()).workers.map((w: { pid: number }) => w.pid)
+    const before = (await (await fetch(server.admin + '/status')).json() as any).workers.map((w: { pid: number }) => w.pid)
     const stuck = fetch(server.url + '/spin?ms=60000').then((r) => r.status, () => 'cut off')
     await sleep(300)
     // While one worker spins, the other keeps answering (a fresh connection each time, so the
@@ -26,7 +26,7 @@ describe('a worker whose event loop is blocked', () => {
     assert.match(server.output(), /Blocked at:[\s\S]*fetch-app\.ts/)
     await server.waitFor(/Booting worker 3/)
     await sleep(1500)
-    const after = (await (await fetch(server.admin + '/status')).json()).workers
+    const after = (await (await fetch(server.admin + '/status')).json() as any).workers
     assert.equal(after.filter((w: { state: string }) => w.state === 'ready').length, 2)
     assert.equal(after.filter((w: { pid: number }) => before.includes(w.pid)).length, 1, 'one old worker kept, the stuck one replaced')
     const metrics = await (await fetch(server.admin + '/metrics')).text()

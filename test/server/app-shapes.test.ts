@@ -24,8 +24,8 @@ describe('serving each app export shape', () => {
 
   it('gives a fetch handler ctx with a signal, a request id, the worker id and the client address', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
-    const a = await (await fetch(server.url + '/ctx')).json()
-    const b = await (await fetch(server.url + '/ctx')).json()
+    const a = await (await fetch(server.url + '/ctx')).json() as any
+    const b = await (await fetch(server.url + '/ctx')).json() as any
     assert.equal(a.hasSignal, true)
     assert.equal(a.workerId, 1)
     assert.equal(a.clientIp, '127.0.0.1')
@@ -38,7 +38,7 @@ describe('serving each app export shape', () => {
 
   it('passes route params, headers and JSON bodies through a Hono app', async (t) => {
     const server = await startCorral(t, fixture('hono-app.ts'), { args: ['--workers', '1'] })
-    const user = await (await fetch(server.url + '/users/42', { headers: { 'user-agent': 'corral-test' } })).json()
+    const user = await (await fetch(server.url + '/users/42', { headers: { 'user-agent': 'corral-test' } })).json() as any
     assert.deepEqual(user, { id: '42', ua: 'corral-test' })
     const echoed = await fetch(server.url + '/echo', { method: 'POST', body: JSON.stringify({ a: [1, 2] }), headers: { 'content-type': 'application/json' } })
     assert.deepEqual(await echoed.json(), { a: [1, 2] })

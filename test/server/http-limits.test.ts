@@ -42,19 +42,19 @@ describe('request limits and malformed requests', () => {
     assert.equal(closed.match(/HTTP\/1\.1/g)?.length, 1, 'the connection closes after the rejection; the pipelined request is not served')
     const ok = await fetch(server.url + '/echo', { method: 'POST', body: 'small' })
     assert.equal(await ok.text(), 'small')
-    const status = await (await fetch(server.admin + '/status')).json()
+    const status = await (await fetch(server.admin + '/status')).json() as any
     assert.equal(status.workers[0].id, 1, 'still the first worker: none of this crashed it')
     await server.stop()
   })
 
   it('drops X-Forwarded-For from peers not in --forwarded-allow-ips and believes it from those that are', async (t) => {
     const untrusting = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--forwarded-allow-ips', '10.9.9.9'] })
-    const spoofed = await (await fetch(untrusting.url + '/ctx', { headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https' } })).json()
+    const spoofed = await (await fetch(untrusting.url + '/ctx', { headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https' } })).json() as any
     assert.equal(spoofed.clientIp, '127.0.0.1')
     assert.equal(spoofed.protocol, 'http')
     await untrusting.stop()
     const trusting = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
-    const proxied = await (await fetch(trusting.url + '/ctx', { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' } })).json()
+    const proxied = await (await fetch(trusting.url + '/ctx', { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' } })).json() as any
     assert.equal(proxied.clientIp, '203.0.113.7')
     assert.equal(proxied.protocol, 'https')
     await trusting.stop()

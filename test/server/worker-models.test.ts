@@ -22,7 +22,7 @@ describe('worker models', () => {
   it('async: runs many requests at once in one worker', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
     await Promise.all(Array.from({ length: 20 }, () => fetch(server.url + '/slow?ms=500').then((r) => r.text())))
-    const stats = await (await fetch(server.url + '/stats')).json()
+    const stats = await (await fetch(server.url + '/stats')).json() as any
     assert.ok(stats.maxInFlight >= 10, `maxInFlight ${stats.maxInFlight}`)
     await server.stop()
   })
@@ -33,7 +33,7 @@ describe('worker models', () => {
     const all = await Promise.all(Array.from({ length: 4 }, () => fetch(server.url + '/slow?ms=300').then((r) => r.status)))
     const took = Date.now() - started
     assert.deepEqual(all, [200, 200, 200, 200])
-    const stats = await (await fetch(server.url + '/stats')).json()
+    const stats = await (await fetch(server.url + '/stats')).json() as any
     assert.equal(stats.maxInFlight, 1)
     assert.ok(took >= 4 * 300 - 50, `four 300ms requests one at a time take >= 1.2s, took ${took}ms`)
     await server.stop()
