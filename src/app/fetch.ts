@@ -13,9 +13,9 @@ function writeFast(res: ServerResponse, body: string | Uint8Array | null | undef
   const headers: string[] = []
   let hasType = false
   const add = (name: string, value: string) => {
-    const lower = name.toLowerCase()
-    if (lower === 'content-length') return
-    if (lower === 'content-type') hasType = true
+    // Only names of these two lengths can be the two headers that matter here; skip the lowercasing otherwise.
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return
+    if (name.length === 12 && name.toLowerCase() === 'content-type') hasType = true
     headers.push(name, value)
   }
   const h = init?.headers

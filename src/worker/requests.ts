@@ -35,6 +35,10 @@ export interface RequestsOptions {
 // An Error named AbortError, as fetch and undici throw (a DOMException's code is read-only).
 const clientClosed = () => Object.assign(new Error('the client closed the connection'), { name: 'AbortError', code: 'CORRAL_CLIENT_CLOSED' })
 
+/** Where a response keeps its Exchange, so one shared 'close' listener serves every request. */
+const kExchange = Symbol('corral.exchange')
+type Tracked = ServerResponse & { [kExchange]?: Exchange }
+
 export class Requests {
   readonly active = new Set<Exchange>()
   served = 0
@@ -43,9 +47,14 @@ export class Requests {
   readonly #o: RequestsOptions
   readonly #hasRequestHooks: boolean
 
+  // One listener for all responses instead of a closure (and once-wrapper) per request.
+  readonly #onClose: (this: Tracked) => void
+
   constructor(options: RequestsOptions) {
     this.#o = options
     this.#hasRequestHooks = Boolean(options.hooks.preRequest || options.hooks.postRequest)
+    const requests = this
+    this.#onClose = function (this: Tracked) { requests.#finish(this[kExchange]!) }
   }
 
   get draining(): boolean { return this.#draining }
@@ -61,7 +70,8 @@ export class Requests {
     const ex = new Exchange(req, res, o.workerId, from.clientIp, from.protocol, from.requestId, o.log)
     if (this.#draining) res.shouldKeepAlive = false
     if (o.accessLog) countBody(res, (n) => { ex.bodyBytes = n })
-    res.once('close', () => this.#finish(ex))
+    ;(res as Tracked)[kExchange] = ex
+    res.on('close', this.#onClose)
     if (o.gate.enter()) return this.#start(ex)
     ex.start = () => this.#start(ex)
     if (o.gate.wait(ex.start) === 'full') overloaded(res, o.gateLimit)
