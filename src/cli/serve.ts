@@ -1,6 +1,6 @@
 /**
  * `corral serve <app>`: load and check the config, then run the arbiter until a signal stops it.
- * Startup logs say what was chosen and why (workers, balance, TypeScript loader), as Gunicorn's do.
+ * Startup logs say what was chosen and why (workers, balance, database), as Gunicorn's do.
  */
 import { existsSync, unlinkSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -16,7 +16,8 @@ import { describeBind } from '../config/parse.js'
 import { send } from '../ipc/channel.js'
 import { flushAll, reopenAll } from '../logging/destination.js'
 import { createLogger } from '../logging/logger.js'
-import { startAdmin, status } from '../arbiter/admin.js'
+import { startAdmin } from '../arbiter/admin.js'
+import { controlHandlers } from '../arbiter/control.js'
 import { startControl } from '../control/server.js'
 import { prepareDatabase } from '../arbiter/database.js'
 import { watchWorkers } from '../arbiter/watch.js'
@@ -110,25 +111,7 @@ export async function serve(argv: string[]): Promise<number> {
   if (admin) log.info(`Admin at: ${admin.address} (/healthz /readyz /metrics /status)`)
   await callHook(config.hooks, 'whenReady', log, false, arbiter.view())
 
-  const control = s.controlSocket ? await startControl(s.controlSocket, {
-    workers: () => ({ ok: true, workers: arbiter.workers().map((w) => w.view()) }),
-    stats: () => {
-      const st = status(arbiter)
-      return { ok: true, ...st, served: st.workers.reduce((n, w) => n + w.served, 0), inFlight: st.workers.reduce((n, w) => n + w.inFlight, 0) }
-    },
-    reload: async () => {
-      const ok = await reloadNow()
-      return ok ? { ok: true, generation: arbiter.generation } : { ok: false, code: 'CORRAL_ERR_RELOAD', error: 'the reload stopped; the old workers keep serving (see the log)' }
-    },
-    scale: ({ to }) => { arbiter.scale(to); return { ok: true, target: arbiter.target } },
-    kill: ({ id }) => {
-      const w = arbiter.workers().find((x) => x.id === id)
-      if (!w) return { ok: false, code: 'CORRAL_ERR_CONTROL', error: `no worker ${id}; workers: ${arbiter.workers().map((x) => x.id).join(', ')}` }
-      arbiter.log.info({ worker: id }, `Killing worker ${id} (pid: ${w.pid}) on request from the control socket`)
-      arbiter.kill(w, 'killed')
-      return { ok: true }
-    },
-  }) : undefined
+  const control = s.controlSocket ? await startControl(s.controlSocket, controlHandlers(arbiter, reloadNow)) : undefined
   if (control) cleanups.push(() => control.close())
   return stopped
 }
