@@ -22,6 +22,8 @@ export class Exchange implements RequestContext {
   readonly startMs = performance.now()
   route: string | undefined
   started = false
+  /** The request has a Transfer-Encoding (a streamed body, counted against --max-body-size). */
+  chunked = false
   bodyBytes = 0
   timer: NodeJS.Timeout | undefined
   /** The gate's callback for a queued request (sync worker class). */

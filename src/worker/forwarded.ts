@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage } from 'node:http'
 
-const FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'forwarded']
+/** The headers only a trusted proxy may set (lowercase). */
+export const FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'forwarded']
 
 export interface Origin { clientIp: string; protocol: string; requestId: string | undefined; trusted: boolean }
 
@@ -17,13 +18,14 @@ export function forwardedTrust(allow: readonly string[]): (ip: string) => boolea
   return (ip) => set.has(bare(ip))
 }
 
+export const peerOf = (req: IncomingMessage) => bare(req.socket.remoteAddress)
+export const protocolOf = (req: IncomingMessage) => ((req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http')
+
+/** For a request that carries forwarding headers (limits.ts's scan says so): believe them or strip them. */
 export function origin(req: IncomingMessage, trusted: (ip: string) => boolean): Origin {
-  const peer = bare(req.socket.remoteAddress)
+  const peer = peerOf(req)
   const h = req.headers
-  const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'
-  if (h['x-forwarded-for'] === undefined && h['x-forwarded-proto'] === undefined && h['x-request-id'] === undefined && h.forwarded === undefined) {
-    return { clientIp: peer, protocol: proto, requestId: undefined, trusted: false }
-  }
+  const proto = protocolOf(req)
   if (trusted(peer)) {
     // The client is the rightmost hop that is not itself a trusted proxy.
     const hops = String(h['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { codes, type ErrorCode } from '../errors.js'
+import { FORWARDED } from './forwarded.js'
 
 export interface Limits {
   limitRequestLine: number
@@ -31,7 +32,19 @@ export function maxHeaderSize(l: Limits): number {
 /** Node keeps only this many headers; one more than the limit lets us see the overflow. */
 export const maxHeadersCount = (l: Limits) => (l.limitRequestFields ? l.limitRequestFields + 1 : 0)
 
-export function checkRequest(req: IncomingMessage, l: Limits): Rejection | undefined {
+/**
+ * What checkRequest saw in the raw headers, so the request path never touches `req.headers`:
+ * Node builds that object lazily, and a hello-world request that never reads it is cheaper.
+ */
+export interface Scan { chunked: boolean; forwarded: boolean }
+
+// Names the scan looks for, by length first, so most headers are never lowercased.
+const FORWARDED_NAMES = new Set(FORWARDED)
+const INTERESTING_LENGTHS = new Set([4, 9, 12, 14, 15, 16, 17])
+
+export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejection | undefined {
+  scan.chunked = false
+  scan.forwarded = false
   if (l.limitRequestLine && req.method!.length + req.url!.length + 10 > l.limitRequestLine) {
     return { code: 'CORRAL_ERR_URI_TOO_LONG', detail: String(l.limitRequestLine) }
   }
@@ -40,20 +53,26 @@ export function checkRequest(req: IncomingMessage, l: Limits): Rejection | undef
     return { code: 'CORRAL_ERR_HEADERS_TOO_LARGE', detail: `more than ${l.limitRequestFields} header fields` }
   }
   let hosts = 0
+  let length: string | undefined
   for (let i = 0; i < raw.length; i += 2) {
-    if (l.limitRequestFieldSize && raw[i].length + raw[i + 1].length + 2 > l.limitRequestFieldSize) {
-      return { code: 'CORRAL_ERR_HEADERS_TOO_LARGE', detail: `header field ${raw[i]} is larger than ${l.limitRequestFieldSize} bytes` }
+    const name = raw[i]
+    if (l.limitRequestFieldSize && name.length + raw[i + 1].length + 2 > l.limitRequestFieldSize) {
+      return { code: 'CORRAL_ERR_HEADERS_TOO_LARGE', detail: `header field ${name} is larger than ${l.limitRequestFieldSize} bytes` }
     }
-    if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts++
+    if (!INTERESTING_LENGTHS.has(name.length)) continue
+    const lower = name.toLowerCase()
+    if (lower === 'host') hosts++
+    else if (lower === 'transfer-encoding') scan.chunked = true
+    else if (lower === 'content-length') length = raw[i + 1]
+    else if (FORWARDED_NAMES.has(lower)) scan.forwarded = true
   }
   if (hosts > 1) return { code: 'CORRAL_ERR_BAD_REQUEST', detail: 'more than one Host header' }
   if (req.httpVersionMajor !== 1 || (req.httpVersionMinor !== 0 && req.httpVersionMinor !== 1)) {
     return { code: 'CORRAL_ERR_BAD_REQUEST', detail: `unsupported protocol HTTP/${req.httpVersion}` }
   }
-  if (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) {
+  if (req.httpVersionMinor === 0 && scan.chunked) {
     return { code: 'CORRAL_ERR_BAD_REQUEST', detail: 'Transfer-Encoding on an HTTP/1.0 request' }
   }
-  const length = req.headers['content-length']
   if (l.maxBodySize && length !== undefined && Number(length) > l.maxBodySize) {
     return { code: 'CORRAL_ERR_BODY_TOO_LARGE', detail: String(l.maxBodySize) }
   }

@@ -9,9 +9,9 @@ import type { Serve } from '../app/types.js'
 import { failRequest } from '../app/fail.js'
 import { corralError } from '../errors.js'
 import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
-import { checkRequest, limitBody, reject, type Limits } from './limits.js'
+import { checkRequest, limitBody, reject, type Limits, type Scan } from './limits.js'
 import { Gate, overloaded } from './gate.js'
-import { origin } from './forwarded.js'
+import { origin, peerOf, protocolOf } from './forwarded.js'
 import { Exchange } from './exchange.js'
 import { armDeadline } from './deadline.js'
 import { countBody, type AccessLog } from './access-log.js'
@@ -46,6 +46,8 @@ export class Requests {
   #onIdle: (() => void) | undefined
   readonly #o: RequestsOptions
   readonly #hasRequestHooks: boolean
+  /** Reused for every request: checkRequest fills it and handle() reads it at once. */
+  readonly #scan: Scan = { chunked: false, forwarded: false }
 
   // One listener for all responses instead of a closure (and once-wrapper) per request.
   readonly #onClose: (this: Tracked) => void
@@ -61,13 +63,20 @@ export class Requests {
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     const o = this.#o
-    const rejection = checkRequest(req, o.limits)
+    const scan = this.#scan
+    const rejection = checkRequest(req, o.limits, scan)
     if (rejection) {
       reject(res, rejection)
       return
     }
-    const from = origin(req, o.trusted)
-    const ex = new Exchange(req, res, o.workerId, from.clientIp, from.protocol, from.requestId, o.log)
+    let ex: Exchange
+    if (scan.forwarded) {
+      const from = origin(req, o.trusted)
+      ex = new Exchange(req, res, o.workerId, from.clientIp, from.protocol, from.requestId, o.log)
+    } else {
+      ex = new Exchange(req, res, o.workerId, peerOf(req), protocolOf(req), undefined, o.log)
+    }
+    ex.chunked = scan.chunked
     if (this.#draining) res.shouldKeepAlive = false
     if (o.accessLog) countBody(res, (n) => { ex.bodyBytes = n })
     ;(res as Tracked)[kExchange] = ex
@@ -82,7 +91,7 @@ export class Requests {
     ex.started = true
     this.active.add(ex)
     if (o.requestTimeout > 0) armDeadline(ex, o.requestTimeout)
-    if (o.limits.maxBodySize && ex.req.headers['transfer-encoding'] !== undefined) {
+    if (o.limits.maxBodySize && ex.chunked) {
       limitBody(ex.req, o.limits.maxBodySize, () => {
         ex.abort(corralError('CORRAL_ERR_BODY_TOO_LARGE', o.limits.maxBodySize))
         if (!ex.res.headersSent) reject(ex.res, { code: 'CORRAL_ERR_BODY_TOO_LARGE', detail: String(o.limits.maxBodySize) })
