@@ -14,6 +14,8 @@ export interface RequestContext {
   readonly clientIp: string
   /** http or https, from X-Forwarded-Proto when the peer is trusted. */
   readonly protocol: string
+  /** Name this request's route for metrics ("/api/products/:id"); without it corral folds id-like path segments. */
+  setRoute?(pattern: string): void
 }
 
 /** A Web-standard handler (Hono, and what Bun, Deno and Workers use). */
