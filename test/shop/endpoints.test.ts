@@ -6,23 +6,18 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Running } from '../support/corral.js'
-import { GENEROUS_BUDGETS, embeddedDatabase, getJson, post, put, startShop, startSimulator, type TestDatabase } from './shop-fixture.js'
+import { GENEROUS_BUDGETS, embeddedDatabase, getJson, post, put, startShopStack, type ShopStack } from './shop-fixture.js'
 
 describe('the shop on embedded PostgreSQL', () => {
-  let db: TestDatabase
-  let simulator: Running
+  let stack: ShopStack
   let shop: Running
+  let db: ShopStack['db']
 
   before(async () => {
-    db = await embeddedDatabase()
-    simulator = await startSimulator(undefined)
-    shop = await startShop(undefined, { databaseUrl: db.url, servicesUrl: simulator.url, env: { REDIS_URL: '', ...GENEROUS_BUDGETS } })
+    stack = await startShopStack(await embeddedDatabase(), { env: { REDIS_URL: '', ...GENEROUS_BUDGETS } })
+    ;({ shop, db } = stack)
   })
-  after(async () => {
-    await shop?.stop()
-    await simulator?.stop()
-    await db?.close()
-  })
+  after(async () => { await stack?.stop() })
 
   it('serves the product page with every field and nothing degraded', async () => {
     const { status, body } = await getJson(`${shop.url}/api/products/3`, { headers: { 'x-user-id': '2' } })

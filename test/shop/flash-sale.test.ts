@@ -4,12 +4,12 @@
  * and one confirmation job per order, run to completion. The same scenario runs on the embedded
  * PGlite and on a real PostgreSQL with Redis as the cache.
  */
-import { after, before, describe, it, type TestContext } from 'node:test'
+import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Running } from '../support/corral.js'
 import { needService, REDIS_URL } from '../support/services.js'
-import { embeddedDatabase, post, put, realDatabase, startShop, startSimulator, type TestDatabase } from './shop-fixture.js'
+import { embeddedDatabase, post, put, realDatabase, startShopStack, type ShopStack, type TestDatabase } from './shop-fixture.js'
 
 const PRODUCT = 77
 const STOCK = 100
@@ -73,47 +73,22 @@ async function flashSale(shop: Running, db: TestDatabase): Promise<void> {
 }
 
 describe('the flash sale on embedded PostgreSQL (PGlite)', () => {
-  let db: TestDatabase
-  let simulator: Running
-  let shop: Running
-  before(async () => {
-    db = await embeddedDatabase()
-    simulator = await startSimulator(undefined)
-    shop = await startShop(undefined, { databaseUrl: db.url, servicesUrl: simulator.url, env: { REDIS_URL: '' } })
-  })
-  after(async () => {
-    await shop?.stop()
-    await simulator?.stop()
-    await db?.close()
-  })
+  let stack: ShopStack
+  before(async () => { stack = await startShopStack(await embeddedDatabase(), { env: { REDIS_URL: '' } }) })
+  after(async () => { await stack?.stop() })
 
   it('sells exactly 100 items to 500 concurrent buyers, never twice per key, one confirmation job each', async () => {
-    await flashSale(shop, db)
+    await flashSale(stack.shop, stack.db)
   })
 })
 
 describe('the flash sale on PostgreSQL with Redis', () => {
-  let db: TestDatabase | undefined
-  let simulator: Running | undefined
-  let shop: Running | undefined
-  const start = async (t: TestContext) => {
-    if (!(await needService(t, 'postgres')) || !(await needService(t, 'redis'))) return false
-    db = await realDatabase()
-    simulator = await startSimulator(undefined)
-    shop = await startShop(undefined, {
-      databaseUrl: db.url, servicesUrl: simulator.url,
-      env: { REDIS_URL, SHOP_CACHE_PREFIX: `shop-test-${process.pid}:` },
-    })
-    return true
-  }
-  after(async () => {
-    await shop?.stop()
-    await simulator?.stop()
-    await db?.close()
-  })
+  let stack: ShopStack | undefined
+  after(async () => { await stack?.stop() })
 
   it('sells exactly 100 items to 500 concurrent buyers, never twice per key, one confirmation job each', async (t) => {
-    if (!(await start(t))) return
-    await flashSale(shop!, db!)
+    if (!(await needService(t, 'postgres')) || !(await needService(t, 'redis'))) return
+    stack = await startShopStack(await realDatabase(), { env: { REDIS_URL, SHOP_CACHE_PREFIX: `shop-test-${process.pid}:` } })
+    await flashSale(stack.shop, stack.db)
   })
 })

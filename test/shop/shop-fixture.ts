@@ -92,6 +92,15 @@ export function startShop(t: TestContext | undefined, o: ShopOptions): Promise<R
   })
 }
 
+export interface ShopStack { db: TestDatabase; simulator: Running; shop: Running; stop(): Promise<void> }
+
+/** A database, the simulator and the shop pointed at both; stop() takes all three down, newest first. */
+export async function startShopStack(db: TestDatabase, o: { simulatorEnv?: Record<string, string> } & Partial<Omit<ShopOptions, 'databaseUrl' | 'servicesUrl'>> = {}): Promise<ShopStack> {
+  const simulator = await startSimulator(undefined, o.simulatorEnv)
+  const shop = await startShop(undefined, { databaseUrl: db.url, servicesUrl: simulator.url, workers: o.workers, env: o.env })
+  return { db, simulator, shop, stop: async () => { await shop.stop(); await simulator.stop(); await db.close() } }
+}
+
 export async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(url, init)
   const text = await res.text()

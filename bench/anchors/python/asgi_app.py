@@ -5,17 +5,10 @@ view is the seed's: three concurrent calls with httpx.AsyncClient under asyncio.
 pooled client per worker process.
 """
 import asyncio
-import hashlib
-import json
-import os
 
 import httpx
 
-UPSTREAM = os.environ.get("BENCH_UPSTREAM", "http://127.0.0.1:9400")
-DELAY_MS = int(os.environ.get("BENCH_DELAY_MS", "300"))
-ITERATIONS = int(os.environ.get("BENCH_CPU_ITERATIONS", "100000"))
-CONNECTIONS = int(os.environ.get("BENCH_UPSTREAM_CONNECTIONS", "1024"))
-SCENARIO = os.environ.get("BENCH_SCENARIO", "hello")
+from scenarios import CONNECTIONS, DELAY_MS, FANOUT_PATHS, SCENARIO, UPSTREAM, fanout_body, fixed_body
 
 _client = None
 
@@ -35,18 +28,10 @@ async def _call(path):
 
 
 async def _body(scenario):
-    if scenario == "hello":
-        return "text/plain", b"Hello, World!"
-    if scenario == "json":
-        return "application/json", json.dumps({"message": "Hello, World!"}).encode()
-    if scenario == "cpu":
-        key = hashlib.pbkdf2_hmac("sha256", b"corral", b"bench", ITERATIONS, 32)
-        return "application/json", json.dumps({"key": key.hex()}).encode()
-    if scenario == "fanout":
-        user, orders, products = await asyncio.gather(_call("/user"), _call("/orders"), _call("/products"))
-        data = {"status": "ok", "count": 3, "user": user, "orders": orders, "products": products}
-        return "application/json", json.dumps(data).encode()
-    raise ValueError(f"unknown BENCH_SCENARIO {scenario!r}")
+    fixed = fixed_body(scenario)
+    if fixed is not None:
+        return fixed
+    return fanout_body(await asyncio.gather(*(_call(p) for p in FANOUT_PATHS)))
 
 
 async def app(scope, receive, send):

@@ -6,17 +6,9 @@ nothing else to do while it waits, so the critical path is 3 x delay); under the
 which monkey-patches sockets before loading this module, it spawns the three calls as greenlets,
 the gevent idiom for concurrent I/O, so its critical path is one delay like the async servers.
 """
-import hashlib
-import json
-import os
-
 import httpx
 
-UPSTREAM = os.environ.get("BENCH_UPSTREAM", "http://127.0.0.1:9400")
-DELAY_MS = int(os.environ.get("BENCH_DELAY_MS", "300"))
-ITERATIONS = int(os.environ.get("BENCH_CPU_ITERATIONS", "100000"))
-CONNECTIONS = int(os.environ.get("BENCH_UPSTREAM_CONNECTIONS", "1024"))
-SCENARIO = os.environ.get("BENCH_SCENARIO", "hello")
+from scenarios import CONNECTIONS, DELAY_MS, FANOUT_PATHS, SCENARIO, UPSTREAM, fanout_body, fixed_body
 
 
 def _gevent_patched():
@@ -44,29 +36,19 @@ def _call(path):
 
 
 def _fanout():
-    paths = ("/user", "/orders", "/products")
     if _gevent_patched():
         import gevent
-        jobs = [gevent.spawn(_call, p) for p in paths]
+        jobs = [gevent.spawn(_call, p) for p in FANOUT_PATHS]
         gevent.joinall(jobs, raise_error=True)
-        results = [j.value for j in jobs]
-    else:
-        results = [_call(p) for p in paths]
-    user, orders, products = results
-    return {"status": "ok", "count": 3, "user": user, "orders": orders, "products": products}
+        return [j.value for j in jobs]
+    return [_call(p) for p in FANOUT_PATHS]
 
 
 def _body(scenario):
-    if scenario == "hello":
-        return "text/plain", b"Hello, World!"
-    if scenario == "json":
-        return "application/json", json.dumps({"message": "Hello, World!"}).encode()
-    if scenario == "cpu":
-        key = hashlib.pbkdf2_hmac("sha256", b"corral", b"bench", ITERATIONS, 32)
-        return "application/json", json.dumps({"key": key.hex()}).encode()
-    if scenario == "fanout":
-        return "application/json", json.dumps(_fanout()).encode()
-    raise ValueError(f"unknown BENCH_SCENARIO {scenario!r}")
+    fixed = fixed_body(scenario)
+    if fixed is not None:
+        return fixed
+    return fanout_body(_fanout())
 
 
 def app(environ, start_response):
