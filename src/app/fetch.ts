@@ -6,27 +6,40 @@ import type { ServerResponse } from 'node:http'
 import type { FetchHandler, RequestContext, Serve } from './types.js'
 import { failRequest } from './fail.js'
 import { lazyRequest } from './lazy-request.js'
-import { isLight, LightResponse, NativeResponse } from './light-response.js'
+import { isLight, LightResponse, NativeResponse, SLOW } from './light-response.js'
 
-/** Write a LightResponse that never became a real one: no stream, one write with its Content-Length. */
+const CONTENT_LENGTH = 'content-length'
+const CONTENT_TYPE = 'content-type'
+
+/** `name` is `lower` in any case; compared by length first, since most header names are neither. */
+const isHeader = (name: string, lower: string) => name.length === lower.length && (name === lower || name.toLowerCase() === lower)
+
+/**
+ * Write a LightResponse that never became a real one: no stream, one write with its Content-Length.
+ * This runs for every request of a typical handler, so it avoids closures and per-header work: the
+ * headers go to writeHead as a flat list, and only two names are ever compared.
+ */
 function writeFast(res: ServerResponse, body: string | Uint8Array | null | undefined, init: ResponseInit | undefined): void {
   const headers: string[] = []
   let hasType = false
-  const add = (name: string, value: string) => {
-    // Only names of these two lengths can be the two headers that matter here; skip the lowercasing otherwise.
-    if (name.length === 14 && name.toLowerCase() === 'content-length') return
-    if (name.length === 12 && name.toLowerCase() === 'content-type') hasType = true
-    headers.push(name, value)
-  }
   const h = init?.headers
   if (h instanceof Headers) {
-    h.forEach((value, name) => { if (name !== 'set-cookie') add(name, value) })
-    for (const cookie of h.getSetCookie()) add('set-cookie', cookie)
-  } else if (Array.isArray(h)) for (const [name, value] of h) add(name, value)
-  else if (h) for (const name in h) add(name, (h as Record<string, string>)[name])
-  if (typeof body === 'string' && !hasType) headers.push('content-type', 'text/plain;charset=UTF-8')
+    h.forEach((value, name) => { if (name !== 'set-cookie' && name !== CONTENT_LENGTH) headers.push(name, value) })
+    for (const cookie of h.getSetCookie()) headers.push('set-cookie', cookie)
+    hasType = h.has(CONTENT_TYPE)
+  } else if (h) {
+    const pairs = Array.isArray(h)
+    const names = pairs ? h : Object.keys(h)
+    for (let i = 0; i < names.length; i++) {
+      const name = pairs ? (h[i] as [string, string])[0] : names[i] as string
+      if (isHeader(name, CONTENT_LENGTH)) continue
+      if (!hasType && isHeader(name, CONTENT_TYPE)) hasType = true
+      headers.push(name, pairs ? (h[i] as [string, string])[1] : (h as Record<string, string>)[name])
+    }
+  }
+  if (typeof body === 'string' && !hasType) headers.push(CONTENT_TYPE, 'text/plain;charset=UTF-8')
   const length = body == null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
-  headers.push('content-length', String(length))
+  headers.push(CONTENT_LENGTH, String(length))
   res.writeHead(init?.status ?? 200, init?.statusText || undefined, headers)
   res.end(res.req.method === 'HEAD' ? undefined : body ?? undefined)
 }
@@ -40,13 +53,14 @@ function headerList(response: Response): string[] {
   return headers
 }
 
+function writeLight(res: ServerResponse, answer: LightResponse): void | Promise<void> {
+  const body = LightResponse.fastBody(answer)
+  if (body !== SLOW) return writeFast(res, body, LightResponse.initOf(answer))
+  return writeStreamed(res, answer.raw)
+}
+
 export function writeResponse(res: ServerResponse, answer: Response): void | Promise<void> {
-  if (isLight(answer)) {
-    const fast = LightResponse.fast(answer)
-    if (fast) return writeFast(res, fast.body, fast.init)
-    return writeStreamed(res, answer.raw)
-  }
-  return writeStreamed(res, answer)
+  return isLight(answer) ? writeLight(res, answer) : writeStreamed(res, answer)
 }
 
 async function writeStreamed(res: ServerResponse, response: Response): Promise<void> {
@@ -89,6 +103,7 @@ async function writeStreamed(res: ServerResponse, response: Response): Promise<v
 }
 
 function send(res: ServerResponse, ctx: RequestContext, response: unknown): void | Promise<void> {
+  if (isLight(response)) return writeLight(res, response)
   if (!(response instanceof NativeResponse)) {
     failRequest(res, ctx, new TypeError(`the fetch handler returned ${response === null ? 'null' : typeof response}, not a Response`))
     return
@@ -106,6 +121,9 @@ export function fetchAdapter(handler: FetchHandler): Serve {
       failRequest(res, ctx, err)
       return
     }
+    // The common answer first: a light Response, written at once (checked before Promise, whose
+    // instanceof walks the whole prototype chain of a Response to say no).
+    if (isLight(result)) return writeLight(res, result)
     if (result instanceof Promise) return result.then((response) => send(res, ctx, response), (err) => failRequest(res, ctx, err))
     return send(res, ctx, result)
   }

@@ -15,6 +15,8 @@ export const NativeResponse = Native
 
 type Init = ResponseInit | undefined
 type Fast = string | Uint8Array | null | undefined
+/** What fastBody() returns for a response that has to be built and streamed. */
+export const SLOW: unique symbol = Symbol('corral.slowResponse')
 
 export class LightResponse {
   readonly #body: ConstructorParameters<typeof Response>[0] | null | undefined
@@ -26,11 +28,19 @@ export class LightResponse {
     this.#init = init
   }
 
-  /** The body and init, when the response can be written without building a real one. */
-  static fast(r: LightResponse): { body: Fast; init: Init } | undefined {
-    if (r.#real) return undefined
+  /** The body, when the response can be written without building a real one; SLOW otherwise. */
+  static fastBody(r: LightResponse): Fast | typeof SLOW {
+    if (r.#real) return SLOW
     const b = r.#body
-    return b == null || typeof b === 'string' || b instanceof Uint8Array ? { body: b as Fast, init: r.#init } : undefined
+    return b == null || typeof b === 'string' || b instanceof Uint8Array ? b as Fast : SLOW
+  }
+
+  static initOf(r: LightResponse): Init { return r.#init }
+
+  /** The body and init together, when the response can be written without building a real one. */
+  static fast(r: LightResponse): { body: Fast; init: Init } | undefined {
+    const body = LightResponse.fastBody(r)
+    return body === SLOW ? undefined : { body, init: r.#init }
   }
 
   get raw(): Response { return (this.#real ??= new Native(this.#body, this.#init)) }

@@ -1,47 +1,58 @@
 /**
  * One request and its answer, as the worker tracks it; it is also the `ctx` the app receives.
- * The AbortController and the child logger are made only when the app asks for them: most
- * requests never touch either, and both cost more than a small handler.
+ * What most requests never use is made only when asked for: the request id, the client address,
+ * the AbortController and the child logger. On a hello-world request each of these cost more
+ * than the handler (profiled with perf; see bench/README.md).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import type { RequestContext } from '../app/types.js'
+import { peerOf, protocolOf } from './forwarded.js'
+import type { Linked } from './in-flight.js'
 
 let counter = 0
 const idPrefix = process.pid.toString(36) + '-'
 
-export class Exchange implements RequestContext {
+/** What every request of a worker shares. */
+export interface WorkerScope { readonly workerId: number; readonly log: Logger }
+
+/** Where the client is, when a trusted proxy said so (forwarded.ts); otherwise read from the socket on demand. */
+export interface Told { clientIp: string; protocol: string; requestId: string | undefined }
+
+export class Exchange implements RequestContext, Linked<Exchange> {
   readonly req: IncomingMessage
   readonly res: ServerResponse
-  readonly requestId: string
-  readonly workerId: number
-  readonly clientIp: string
-  readonly protocol: string
   /** performance.now() at arrival: one monotonic clock read per request (Date is derived when logged). */
   readonly startMs = performance.now()
-  route: string | undefined
+  route: string | undefined = undefined
   started = false
   /** The request has a Transfer-Encoding (a streamed body, counted against --max-body-size). */
   chunked = false
   bodyBytes = 0
-  timer: NodeJS.Timeout | undefined
+  timer: NodeJS.Timeout | undefined = undefined
   /** The gate's callback for a queued request (sync worker class). */
-  start: (() => void) | undefined
-  #controller: AbortController | undefined
-  #abortReason: unknown
-  #log: Logger | undefined
-  readonly #parentLog: Logger
+  start: (() => void) | undefined = undefined
+  prev: Exchange | undefined = undefined
+  next: Exchange | undefined = undefined
+  readonly #scope: WorkerScope
+  #told: Told | undefined
+  #requestId: string | undefined = undefined
+  #controller: AbortController | undefined = undefined
+  #abortReason: unknown = undefined
+  #log: Logger | undefined = undefined
 
-  constructor(req: IncomingMessage, res: ServerResponse, workerId: number, clientIp: string, protocol: string, requestId: string | undefined, log: Logger) {
+  constructor(req: IncomingMessage, res: ServerResponse, scope: WorkerScope, told: Told | undefined) {
     this.req = req
     this.res = res
-    this.workerId = workerId
-    this.clientIp = clientIp
-    this.protocol = protocol
-    this.requestId = requestId ?? idPrefix + (++counter).toString(36)
-    this.#parentLog = log
+    this.#scope = scope
+    this.#told = told
   }
+
+  get workerId(): number { return this.#scope.workerId }
+  get requestId(): string { return (this.#requestId ??= this.#told?.requestId ?? idPrefix + (++counter).toString(36)) }
+  get clientIp(): string { return this.#told ? this.#told.clientIp : peerOf(this.req) }
+  get protocol(): string { return this.#told ? this.#told.protocol : protocolOf(this.req) }
 
   get signal(): AbortSignal {
     if (!this.#controller) {
@@ -54,7 +65,7 @@ export class Exchange implements RequestContext {
   get aborted(): boolean { return this.#abortReason !== undefined }
 
   get log(): Logger {
-    return (this.#log ??= this.#parentLog.child({ requestId: this.requestId }))
+    return (this.#log ??= this.#scope.log.child({ requestId: this.requestId }))
   }
 
   /** Name the route for metrics ("/api/products/:id"); otherwise corral derives one from the path. */

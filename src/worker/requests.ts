@@ -3,7 +3,7 @@
  * deadline, client-disconnect abort, metrics, access log and request hooks around it. It also
  * keeps the set of requests in flight that heartbeats report and drain waits for.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ServerResponse, type IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
 import type { Serve } from '../app/types.js'
 import { failRequest } from '../app/fail.js'
@@ -11,8 +11,9 @@ import { corralError } from '../errors.js'
 import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
 import { checkRequest, limitBody, reject, type Limits, type Scan } from './limits.js'
 import { Gate, overloaded } from './gate.js'
-import { origin, peerOf, protocolOf } from './forwarded.js'
-import { Exchange } from './exchange.js'
+import { origin } from './forwarded.js'
+import { Exchange, type WorkerScope } from './exchange.js'
+import { InFlight } from './in-flight.js'
 import { armDeadline } from './deadline.js'
 import { countBody, type AccessLog } from './access-log.js'
 import { routeOf, type RequestMetrics } from './metrics.js'
@@ -35,33 +36,41 @@ export interface RequestsOptions {
 // An Error named AbortError, as fetch and undici throw (a DOMException's code is read-only).
 const clientClosed = () => Object.assign(new Error('the client closed the connection'), { name: 'AbortError', code: 'CORRAL_CLIENT_CLOSED' })
 
-/** Where a response keeps its Exchange, so one shared 'close' listener serves every request. */
-const kExchange = Symbol('corral.exchange')
-type Tracked = ServerResponse & { [kExchange]?: Exchange }
+/**
+ * node:http's response with a slot for its Exchange, so one shared 'close' listener serves every
+ * request. The slot is declared in the class (the server is created with it) rather than added to
+ * each response: adding a property to Node's own objects gives them a second shape, and Node's
+ * code that handles them then runs slower for every request.
+ */
+export class TrackedResponse extends ServerResponse {
+  exchange: Exchange | undefined = undefined
+}
 
 export class Requests {
-  readonly active = new Set<Exchange>()
+  readonly active = new InFlight<Exchange>()
   served = 0
   #draining = false
   #onIdle: (() => void) | undefined
   readonly #o: RequestsOptions
   readonly #hasRequestHooks: boolean
+  readonly #scope: WorkerScope
   /** Reused for every request: checkRequest fills it and handle() reads it at once. */
   readonly #scan: Scan = { chunked: false, forwarded: false }
 
   // One listener for all responses instead of a closure (and once-wrapper) per request.
-  readonly #onClose: (this: Tracked) => void
+  readonly #onClose: (this: TrackedResponse) => void
 
   constructor(options: RequestsOptions) {
     this.#o = options
     this.#hasRequestHooks = Boolean(options.hooks.preRequest || options.hooks.postRequest)
+    this.#scope = { workerId: options.workerId, log: options.log }
     const requests = this
-    this.#onClose = function (this: Tracked) { requests.#finish(this[kExchange]!) }
+    this.#onClose = function (this: TrackedResponse) { requests.#finish(this.exchange!) }
   }
 
   get draining(): boolean { return this.#draining }
 
-  handle = (req: IncomingMessage, res: ServerResponse): void => {
+  handle = (req: IncomingMessage, res: TrackedResponse): void => {
     const o = this.#o
     const scan = this.#scan
     const rejection = checkRequest(req, o.limits, scan)
@@ -69,17 +78,11 @@ export class Requests {
       reject(res, rejection)
       return
     }
-    let ex: Exchange
-    if (scan.forwarded) {
-      const from = origin(req, o.trusted)
-      ex = new Exchange(req, res, o.workerId, from.clientIp, from.protocol, from.requestId, o.log)
-    } else {
-      ex = new Exchange(req, res, o.workerId, peerOf(req), protocolOf(req), undefined, o.log)
-    }
+    const ex = new Exchange(req, res, this.#scope, scan.forwarded ? origin(req, o.trusted) : undefined)
     ex.chunked = scan.chunked
     if (this.#draining) res.shouldKeepAlive = false
     if (o.accessLog) countBody(res, (n) => { ex.bodyBytes = n })
-    ;(res as Tracked)[kExchange] = ex
+    res.exchange = ex
     res.on('close', this.#onClose)
     if (o.gate.enter()) return this.#start(ex)
     ex.start = () => this.#start(ex)

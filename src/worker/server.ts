@@ -4,6 +4,7 @@
  * is also how late a slowloris connection gets noticed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { maxHeaderSize, maxHeadersCount, onClientError, type Limits } from './limits.js'
@@ -14,8 +15,13 @@ export interface ServerOptions {
   headerTimeoutMs: number
 }
 
-export function createHttpServer(o: ServerOptions, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  const server = createServer({
+export function createHttpServer<Res extends ServerResponse>(
+  o: ServerOptions,
+  Response: new (req: IncomingMessage) => Res,
+  onRequest: (req: IncomingMessage, res: Res) => void,
+): Server {
+  const server = createServer<typeof IncomingMessage, typeof ServerResponse>({
+    ServerResponse: Response as unknown as typeof ServerResponse,
     maxHeaderSize: maxHeaderSize(o.limits),
     keepAliveTimeout: o.keepaliveMs,
     headersTimeout: o.headerTimeoutMs || 0,
@@ -24,11 +30,20 @@ export function createHttpServer(o: ServerOptions, onRequest: (req: IncomingMess
     requestTimeout: 0,
     connectionsCheckingInterval: 1000,
     noDelay: true,
-  }, onRequest)
+  }, onRequest as unknown as (req: IncomingMessage, res: ServerResponse) => void)
+  server.on('connection', rememberPeer)
   server.maxHeadersCount = maxHeadersCount(o.limits)
   if (o.keepaliveMs === 0) server.keepAliveTimeout = 1 // 0 would mean "forever" to Node
   server.on('clientError', (err, socket) => onClientError(err as Error & { code?: string }, socket as import('node:net').Socket, o.limits))
   return server
+}
+
+/**
+ * Read the peer's address once per connection: Node caches it on the socket, so a request whose
+ * client has already gone (an access log line, a late ctx.clientIp) still knows who it was.
+ */
+function rememberPeer(socket: Socket): void {
+  void socket.remoteAddress
 }
 
 /** Listen on one address; with reusePort each worker binds its own socket and the kernel spreads connections. */

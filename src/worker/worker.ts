@@ -22,7 +22,7 @@ import { forwardedTrust } from './forwarded.js'
 import { Gate } from './gate.js'
 import { inFlightNow, startHeartbeat } from './heartbeat.js'
 import { RequestMetrics } from './metrics.js'
-import { Requests } from './requests.js'
+import { Requests, TrackedResponse } from './requests.js'
 import { createHttpServer, listen } from './server.js'
 import { threadPool } from './threads.js'
 import { exposeInFlight, startWatchdog } from './watchdog.js'
@@ -88,7 +88,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     })
     // One node:http server per address (a server listens once), all with the same request path.
     const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
-    servers = binds.map(() => createHttpServer({ limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }, requests.handle))
+    servers = binds.map(() => createHttpServer({ limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }, TrackedResponse, requests.handle))
     const listening: string[] = []
     for (const [i, bind] of binds.entries()) listening.push(await listen(servers[i], bind, s.backlog, reusePort && bind.kind === 'tcp'))
     await prepared.app?.ready?.()
