@@ -27,6 +27,8 @@ export class Exchange implements RequestContext, Linked<Exchange> {
   readonly startMs = performance.now()
   route: string | undefined = undefined
   started = false
+  /** Counted and logged: Requests#finish ran for it. */
+  done = false
   /** The request has a Transfer-Encoding (a streamed body, counted against --max-body-size). */
   chunked = false
   bodyBytes = 0

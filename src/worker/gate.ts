@@ -34,11 +34,17 @@ export class Gate {
     return 'queued'
   }
 
-  /** A running request finished: start the next queued one, if any. */
+  /**
+   * A running request finished: hand its slot to the next queued one, if any. The next starts on
+   * a microtask, not inside this call: a request that finishes synchronously would otherwise start
+   * the next inside its own stack, and a long queue of those would overflow it.
+   */
   leave(): void {
-    const next = this.#queue.shift()
-    if (next) next()
-    else this.#running--
+    if (this.#queue.length === 0) {
+      this.#running--
+      return
+    }
+    queueMicrotask(this.#queue.shift()!)
   }
 
   /** A queued request went away (client disconnect) before it started. */

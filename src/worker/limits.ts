@@ -38,9 +38,11 @@ export const maxHeadersCount = (l: Limits) => (l.limitRequestFields ? l.limitReq
  */
 export interface Scan { chunked: boolean; forwarded: boolean }
 
-// Names the scan looks for, by length first, so most headers are never lowercased.
+// Names the scan looks for, by length first, so most headers are never lowercased: an array
+// indexed by length, since a Set lookup per header showed in the hello profile.
 const FORWARDED_NAMES = new Set(FORWARDED)
-const INTERESTING_LENGTHS = new Set([4, 9, 12, 14, 15, 16, 17])
+const INTERESTING_LENGTH = new Uint8Array(32)
+for (const name of ['host', 'transfer-encoding', 'content-length', ...FORWARDED]) INTERESTING_LENGTH[name.length] = 1
 
 export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejection | undefined {
   scan.chunked = false
@@ -59,7 +61,7 @@ export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejec
     if (l.limitRequestFieldSize && name.length + raw[i + 1].length + 2 > l.limitRequestFieldSize) {
       return { code: 'CORRAL_ERR_HEADERS_TOO_LARGE', detail: `header field ${name} is larger than ${l.limitRequestFieldSize} bytes` }
     }
-    if (!INTERESTING_LENGTHS.has(name.length)) continue
+    if (INTERESTING_LENGTH[name.length] !== 1) continue
     const lower = name.toLowerCase()
     if (lower === 'host') hosts++
     else if (lower === 'transfer-encoding') scan.chunked = true

@@ -75,14 +75,27 @@ export class RequestMetrics {
     metric(inFlightName, 'Requests being handled now.', 'gauge', () => [{ value: inFlight(), labels: {} }])
   }
 
+  /** The series the last request counted in: traffic comes in runs of the same route, status and method. */
+  #last: Series | undefined
+  #lastStats: RouteStats | undefined
+
   observe(method: string, status: number, route: string, seconds: number): void {
-    let t = this.#routes.get(route)
-    if (!t) this.#routes.set(route, (t = { route, buckets: new Float64Array(BUCKETS.length), sum: 0, count: 0, byStatus: new Map() }))
-    let byMethod = t.byStatus.get(status)
-    if (!byMethod) t.byStatus.set(status, (byMethod = new Map()))
-    const series = byMethod.get(method)
-    if (series) series.count++
-    else byMethod.set(method, { method, status, route, count: 1 })
+    let t: RouteStats | undefined
+    const last = this.#last
+    if (last !== undefined && last.route === route && last.status === status && last.method === method) {
+      last.count++
+      t = this.#lastStats!
+    } else {
+      t = this.#routes.get(route)
+      if (!t) this.#routes.set(route, (t = { route, buckets: new Float64Array(BUCKETS.length), sum: 0, count: 0, byStatus: new Map() }))
+      let byMethod = t.byStatus.get(status)
+      if (!byMethod) t.byStatus.set(status, (byMethod = new Map()))
+      let series = byMethod.get(method)
+      if (series) series.count++
+      else byMethod.set(method, (series = { method, status, route, count: 1 }))
+      this.#last = series
+      this.#lastStats = t
+    }
     t.sum += seconds
     t.count++
     for (let i = 0; i < BUCKETS.length; i++) {

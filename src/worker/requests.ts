@@ -24,6 +24,8 @@ export interface RequestsOptions {
   gate: Gate
   gateLimit: number
   requestTimeout: number
+  /** --keepalive, for the Keep-Alive header. */
+  keepaliveMs: number
   trusted: (ip: string) => boolean
   workerId: number
   log: Logger
@@ -44,6 +46,8 @@ const clientClosed = () => Object.assign(new Error('the client closed the connec
  */
 export class TrackedResponse extends ServerResponse {
   exchange: Exchange | undefined = undefined
+  /** node:http's: the Keep-Alive header's timeout, which it copies from server.keepAliveTimeout. */
+  declare _keepAliveTimeout: number
 }
 
 export class Requests {
@@ -65,7 +69,7 @@ export class Requests {
     this.#hasRequestHooks = Boolean(options.hooks.preRequest || options.hooks.postRequest)
     this.#scope = { workerId: options.workerId, log: options.log }
     const requests = this
-    this.#onClose = function (this: TrackedResponse) { requests.#finish(this.exchange!) }
+    this.#onClose = function (this: TrackedResponse) { requests.#finish(this.exchange!, !this.writableFinished) }
   }
 
   get draining(): boolean { return this.#draining }
@@ -83,8 +87,12 @@ export class Requests {
     if (this.#draining) res.shouldKeepAlive = false
     if (o.accessLog) countBody(res, (n) => { ex.bodyBytes = n })
     res.exchange = ex
-    res.on('close', this.#onClose)
+    // corral enforces --keepalive itself (keepalive.ts) and Node's own timeout is off, so tell the
+    // client the real one, as Node would: clients stop reusing a connection before it runs out.
+    if (o.keepaliveMs) res._keepAliveTimeout = o.keepaliveMs
     if (o.gate.enter()) return this.#start(ex)
+    // A queued request is watched from now: its client may leave before it starts.
+    res.on('close', this.#onClose)
     ex.start = () => this.#start(ex)
     if (o.gate.wait(ex.start) === 'full') overloaded(res, o.gateLimit)
   }
@@ -115,18 +123,34 @@ export class Requests {
     } catch (err) {
       failRequest(ex.res, ex, err)
     }
+    this.#settle(ex)
   }
 
   async #serveWithHooks(ex: Exchange): Promise<void> {
     const view = { id: ex.requestId, method: ex.req.method ?? '', url: ex.req.url ?? '', headers: ex.req.headers }
     await callHook(this.#o.hooks, 'preRequest', this.#o.log, false, this.#o.worker, view)
     if (!ex.res.writableEnded) this.#serve(ex)
+    else this.#settle(ex)
   }
 
-  #finish(ex: Exchange): void {
+  /**
+   * After the app's synchronous part: a response it has already ended is counted now, and needs
+   * no 'close' listener (the listener and its event cost more than a hello-world handler). Any
+   * other is watched until its response closes, finished or cut by the client.
+   */
+  #settle(ex: Exchange): void {
+    if (ex.res.writableEnded) this.#finish(ex, false)
+    else if (ex.start === undefined) ex.res.on('close', this.#onClose)
+  }
+
+  /** The request is over: answered (`cut` false), or its connection closed before the answer was out. */
+  #finish(ex: Exchange, cut: boolean): void {
+    // A queued request that ended at once is watched too, and its 'close' comes after.
+    if (ex.done) return
+    ex.done = true
     const o = this.#o
     const { req, res } = ex
-    if (!res.writableFinished) ex.abort(clientClosed())
+    if (cut) ex.abort(clientClosed())
     if (ex.timer) clearTimeout(ex.timer)
     if (ex.started) {
       this.active.delete(ex)

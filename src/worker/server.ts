@@ -1,12 +1,13 @@
 /**
- * The worker's node:http server and its listeners. Keep-alive, header timeout and limits come from
- * the settings; `connectionsCheckingInterval` is cut from Node's 30 s to 1 s, since that interval
- * is also how late a slowloris connection gets noticed.
+ * The worker's node:http server and its listeners. Keep-alive (keepalive.ts), header timeout and
+ * limits come from the settings; `connectionsCheckingInterval` is cut from Node's 30 s to 1 s,
+ * since that interval is also how late a slowloris connection gets noticed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
+import { enforceKeepalive } from './keepalive.js'
 import { maxHeaderSize, maxHeadersCount, onClientError, type Limits } from './limits.js'
 
 export interface ServerOptions {
@@ -23,7 +24,6 @@ export function createHttpServer<Res extends ServerResponse>(
   const server = createServer<typeof IncomingMessage, typeof ServerResponse>({
     ServerResponse: Response as unknown as typeof ServerResponse,
     maxHeaderSize: maxHeaderSize(o.limits),
-    keepAliveTimeout: o.keepaliveMs,
     headersTimeout: o.headerTimeoutMs || 0,
     // The deadline is corral's (--request-timeout), with a 504 and an aborted signal; Node's own
     // requestTimeout would cut the socket with a bare 408 instead.
@@ -34,6 +34,7 @@ export function createHttpServer<Res extends ServerResponse>(
   server.on('connection', rememberPeer)
   server.maxHeadersCount = maxHeadersCount(o.limits)
   if (o.keepaliveMs === 0) server.keepAliveTimeout = 1 // 0 would mean "forever" to Node
+  else enforceKeepalive(server, o.keepaliveMs)
   server.on('clientError', (err, socket) => onClientError(err as Error & { code?: string }, socket as import('node:net').Socket, o.limits))
   return server
 }

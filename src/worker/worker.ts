@@ -78,6 +78,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       gate: new Gate(concurrency, s.workerConnections),
       gateLimit: s.workerConnections,
       requestTimeout: s.requestTimeout,
+      keepaliveMs: s.keepalive,
       trusted: forwardedTrust(s.forwardedAllowIps),
       workerId: id,
       log,

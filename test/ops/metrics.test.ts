@@ -20,8 +20,11 @@ describe('/metrics on the admin port', () => {
   it('serves Prometheus text aggregated across workers whose request counters match the requests sent', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2'] })
     for (let i = 0; i < 30; i++) await (await fetch(server.url + '/', { headers: { connection: 'close' } })).text()
-    for (let i = 0; i < 7; i++) await (await fetch(server.url + `/slow?ms=1`)).text()
-    for (let i = 0; i < 3; i++) await (await fetch(server.url + '/throw')).text()
+    // Interleaved, so each worker's count switches series often.
+    for (let i = 0; i < 7; i++) {
+      await (await fetch(server.url + `/slow?ms=1`)).text()
+      if (i < 3) await (await fetch(server.url + '/throw')).text()
+    }
     const samples = parse(await (await fetch(server.admin + '/metrics')).text())
     const count = (route: string, status: string) => samples.find((s) => s.name === 'corral_http_requests_total' && s.labels.route === route && s.labels.status === status)?.value
     assert.equal(count('/', '200'), 30)

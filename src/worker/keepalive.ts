@@ -1,0 +1,47 @@
+/**
+ * --keepalive, enforced by a sweep over the server's connections instead of Node's own
+ * keepAliveTimeout. Node re-arms a socket timer twice per request to do it (set when a response
+ * ends, cleared when the next request arrives): on a hello-world request that is about 5% of the
+ * worker's CPU (side-by-side wrk runs, bench/README.md). A sweep costs nothing per request.
+ *
+ * A connection counts as idle while it has no response in flight and has read no new byte. The
+ * sweep runs every quarter of the keep-alive time (at most every second), and measures idleness
+ * from the last sweep that saw activity, so a connection is closed no sooner than --keepalive
+ * after its last request (as the Keep-Alive header tells clients), and at most one sweep later.
+ */
+import type { Server } from 'node:http'
+import type { Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
+
+interface Seen { bytes: number; since: number }
+
+/** The response a socket is writing now; node:http keeps it on the socket until the response ends. */
+const busy = (socket: Socket) => (socket as Socket & { _httpMessage?: unknown })._httpMessage != null
+
+export const sweepEveryMs = (keepaliveMs: number) => Math.min(1000, Math.max(50, Math.floor(keepaliveMs / 4)))
+
+/** Close `server`'s connections once they have been idle for `keepaliveMs`. Returns a stop function. */
+export function enforceKeepalive(server: Server, keepaliveMs: number): () => void {
+  // Node's own timer is turned off; 0 in keepAliveTimeout means "no timeout" to Node.
+  server.keepAliveTimeout = 0
+  const connections = new Map<Socket, Seen>()
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, { bytes: socket.bytesRead, since: performance.now() })
+    socket.once('close', () => connections.delete(socket))
+  })
+  const timer = setInterval(() => {
+    const now = performance.now()
+    for (const [socket, seen] of connections) {
+      const bytes = socket.bytesRead
+      if (bytes !== seen.bytes || busy(socket)) {
+        seen.bytes = bytes
+        seen.since = now
+      } else if (now - seen.since >= keepaliveMs) {
+        connections.delete(socket)
+        socket.destroy()
+      }
+    }
+  }, sweepEveryMs(keepaliveMs))
+  timer.unref()
+  return () => clearInterval(timer)
+}
