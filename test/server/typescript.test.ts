@@ -1,15 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { fixture, runCli, startCorral } from '../support/corral.js'
-
-/**
- * Node 24 is found at $CORRAL_NODE24 (.ci/run installs it with `npm install node@24` into a
- * scratch folder). Without it the Node 24 cases are skipped with that reason.
- */
-const node24 = process.env.CORRAL_NODE24
-const has24 = node24 !== undefined && existsSync(node24)
-const skip24 = has24 ? false : 'no Node 24 binary: set CORRAL_NODE24 (see .ci/run)'
+import { fixture, node24, runCli, skip24, startCorral } from '../support/corral.js'
 
 describe('loading TypeScript apps', () => {
   it(`serves a .ts app on this Node (${process.version}) through tsx`, async (t) => {

@@ -3,10 +3,18 @@
  * log captured, stopped (and killed if it must be) when the test ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
+
+/**
+ * Node 24 is found at $CORRAL_NODE24 (.ci/run installs it with `npm install node@24` into a
+ * scratch folder). Without it the Node 24 cases are skipped with this reason.
+ */
+export const node24 = process.env.CORRAL_NODE24 !== undefined && existsSync(process.env.CORRAL_NODE24) ? process.env.CORRAL_NODE24 : undefined
+export const skip24: string | false = node24 ? false : 'no Node 24 binary: set CORRAL_NODE24 (see .ci/run)'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
