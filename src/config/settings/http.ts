@@ -4,7 +4,8 @@ import { bytes, duration, ipList, nonNegativeInt } from '../parse.js'
 export const http = section('HTTP', {
   keepalive: {
     parse: duration, default: 5000,
-    doc: `Seconds an idle keep-alive connection stays open. 0 closes each connection after its response.`,
+    doc: `Seconds an idle keep-alive connection stays open (told to clients in the Keep-Alive header); it is closed
+          within a quarter of that, at most a second, after it runs out. 0 closes each connection after its response.`,
   },
   limitRequestLine: {
     parse: nonNegativeInt, default: 4094,
