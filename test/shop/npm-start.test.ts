@@ -62,3 +62,30 @@ it('starts with embedded PostgreSQL, memory cache and simulated services, stops 
     assert.equal((await again.stop('SIGINT')).code, 0)
   }
 })
+
+it('drains without a failed request when SIGTERM reaches its whole process group (systemd, `timeout`, `kill -TERM -PGID`)', async (t) => {
+  const dataDir = await freshDataDir()
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }))
+  const shop = await startCorral(t, SHOP_APP, {
+    args: ['--config', SHOP_CONFIG, '--data-dir', dataDir, '--workers', '2'], env: FRESH_MACHINE, noWait: true, processGroup: true,
+  })
+  await shop.waitFor(/Shop ready at .*\n.*\n.*\n.*services: .*\n/, 90_000)
+  // Both workers hold idle database connections (a database that stopped at the signal would
+  // reset those, and pg throws that from nowhere in particular)...
+  const warm = await Promise.all(Array.from({ length: 20 }, (_, i) => getJson(`${shop.url}/api/products/${40 + i}`)))
+  assert.deepEqual(warm.map((r) => r.status), Array(20).fill(200))
+  await new Promise((r) => setTimeout(r, 3000))
+  // ...and requests that read and write the database are in flight when the signal lands.
+  const failed = (err: Error & { cause?: { code?: string } }) => `${err.message} (${err.cause?.code ?? ''})`
+  const inFlight = Array.from({ length: 30 }, (_, i) => i % 2
+    ? getJson(`${shop.url}/api/products/${1 + i}`).then((r) => r.status, failed)
+    : put(`${shop.url}/api/products/${1 + i}/stock`, { stock: 100 + i }).then((r) => r.status, failed))
+  // Let them be accepted and reach the database: a connection still in the listen queue when the
+  // master closes its sockets is reset, as with Gunicorn, and is not what this checks.
+  await new Promise((r) => setTimeout(r, 150))
+  const stopped = await shop.stop('SIGTERM')
+  const statuses = await Promise.all(inFlight)
+  assert.deepEqual(statuses.filter((s) => s !== 200), [], 'every request in flight was answered')
+  assert.equal(stopped.code, 0, shop.output())
+  assert.doesNotMatch(shop.output(), /uncaught exception|"code":1/, 'no worker crashed on the way out')
+})

@@ -48,6 +48,12 @@ export interface StartOptions {
   env?: Record<string, string>
   node?: string
   cwd?: string
+  /**
+   * Run corral in a process group of its own, and have stop() signal the whole group, as systemd
+   * (KillMode=control-group), `timeout` or `kill -TERM -PGID` do: every process corral started
+   * gets the signal at once, not only the master.
+   */
+  processGroup?: boolean
   /** Don't wait for "Listening at" (for boot failures). */
   noWait?: boolean
   timeoutMs?: number
@@ -73,7 +79,12 @@ export async function startCorral(t: TestContext | undefined, app: string, opts:
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, CORRAL_LOG_LEVEL: 'info', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.processGroup === true,
   })
+  const signal = (sig: NodeJS.Signals) => {
+    if (opts.processGroup) { try { process.kill(-child.pid!, sig) } catch { /* the group is gone */ } }
+    else child.kill(sig)
+  }
   let out = ''
   const waiters = new Set<() => void>()
   const onData = (d: Buffer) => { out += d; for (const w of waiters) w() }
@@ -94,15 +105,19 @@ export async function startCorral(t: TestContext | undefined, app: string, opts:
   const running: Running = {
     child, port, adminPort, url: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}`,
     output: () => out, exited, waitFor,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000)
+    stop: async (sig = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) signal(sig)
+      const timer = setTimeout(() => signal('SIGKILL'), 40_000)
       const r = await exited
       clearTimeout(timer)
       return r
     },
   }
-  t?.after(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited } })
+  t?.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) { signal('SIGKILL'); await exited }
+    // Whatever corral started in its group (an embedded database, a simulator) goes with it.
+    if (opts.processGroup) signal('SIGKILL')
+  })
   if (!opts.noWait) await waitFor(/Listening at: /)
   return running
 }

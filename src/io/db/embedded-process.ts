@@ -6,6 +6,7 @@
  *   child → parent  { type: 'failed', code, message } could not start; the child then exits 1
  *   parent → child  { type: 'close' }                  stop serving, close PGlite cleanly, exit 0
  * When the channel closes (the master died, even by SIGKILL), the child closes and exits too.
+ * Signals do not stop it: only the master does, through the channel.
  */
 import { serveEmbedded, type EmbeddedServer } from './embedded-server.js'
 
@@ -28,8 +29,12 @@ async function stop(status: number): Promise<never> {
 
 process.on('message', (msg: { type?: string }) => { if (msg?.type === 'close') void stop(0) })
 process.on('disconnect', () => void stop(0))
-process.on('SIGTERM', () => void stop(0))
-process.on('SIGINT', () => {}) // a terminal's ^C reaches the whole group; the master decides when we close
+// A terminal's ^C and a SIGTERM sent to the whole group (systemd's default KillMode, `timeout`,
+// `kill -TERM -PGID`) reach this process too. The master decides when it closes: it sends 'close'
+// after its workers have drained, and if the master dies the channel's 'disconnect' closes it.
+// Closing at once would cut the connections of requests still being answered.
+process.on('SIGTERM', () => {})
+process.on('SIGINT', () => {})
 
 try {
   server = await serveEmbedded(process.argv[2]!)

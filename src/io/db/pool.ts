@@ -76,9 +76,31 @@ export function createDb(options: DbOptions): Db {
   const counts = (): PoolCounts => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
   const unwatch = watchPool(name, counts)
 
+  /**
+   * A checked-out connection has no pool listener: if it breaks between statements (the server
+   * restarted, terminated the backend, or the embedded database went away), pg emits 'error' on it
+   * with nobody listening, and that would crash the worker. Listen while it is out; the next
+   * statement on it fails instead, and it is destroyed rather than reused.
+   */
+  const broken = new WeakSet<pg.PoolClient>()
+  function onBroken(this: pg.PoolClient, err: Error): void {
+    broken.add(this)
+    recordQuery(name, 0, err)
+  }
+
+  function checkedOut(client: pg.PoolClient): pg.PoolClient {
+    client.on('error', onBroken)
+    return client
+  }
+
+  function giveBack(client: pg.PoolClient, reusable: boolean): void {
+    client.off('error', onBroken)
+    client.release(reusable && !broken.has(client) ? undefined : true)
+  }
+
   async function acquire(signal?: AbortSignal): Promise<pg.PoolClient> {
     signal?.throwIfAborted()
-    if (!signal) return pool.connect()
+    if (!signal) return checkedOut(await pool.connect())
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(signal.reason)
       signal.addEventListener('abort', onAbort, { once: true })
@@ -86,7 +108,7 @@ export function createDb(options: DbOptions): Db {
         signal.removeEventListener('abort', onAbort)
         // Aborted while waiting for a connection: the caller has its answer; give this one back.
         if (signal.aborted) client.release()
-        else resolve(client)
+        else resolve(checkedOut(client))
       }, (err) => { signal.removeEventListener('abort', onAbort); reject(err) })
     })
   }
@@ -115,7 +137,7 @@ export function createDb(options: DbOptions): Db {
       return timed(async () => {
         const client = await acquire(signal)
         const { result, settled } = run<R>(client, sql, params, signal)
-        void settled.then((reusable) => client.release(reusable ? undefined : true))
+        void settled.then((reusable) => giveBack(client, reusable))
         return result
       })
     },
@@ -139,7 +161,7 @@ export function createDb(options: DbOptions): Db {
         if (reusable) await step('ROLLBACK').catch(() => { reusable = false })
         throw err
       } finally {
-        client.release(reusable ? undefined : true)
+        giveBack(client, reusable)
       }
     },
 

@@ -102,6 +102,27 @@ export function poolContract(name: string, start: () => Promise<Server | undefin
       }
     })
 
+    // PGlite has a single backend and no pg_terminate_backend.
+    if (serverStops) {
+      it('survives its connection being cut while a transaction holds it: the transaction fails, the process does not', async (t) => {
+        if (!server) return t.skip('no server')
+        const admin = createDb({ url: server.url, size: 1, statementTimeoutMs: 0, name: `${poolName}_admin`, closeWithWorker: false })
+        try {
+          await assert.rejects(db.transaction(async (tx) => {
+            const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+            await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid])
+            // The connection ends while this transaction holds it between statements: unheard,
+            // pg's 'error' would be an uncaught exception here.
+            await sleep(300)
+            await tx.query('SELECT 1')
+          }))
+          assert.deepEqual((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'the pool serves on')
+        } finally {
+          await admin.close()
+        }
+      })
+    }
+
     it('answers a health check', async (t) => {
       if (!server) return t.skip('no server')
       assert.ok((await db.ping()) >= 0)
