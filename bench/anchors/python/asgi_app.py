@@ -8,22 +8,10 @@ import asyncio
 
 import httpx
 
-from scenarios import CONNECTIONS, DELAY_MS, FANOUT_PATHS, SCENARIO, UPSTREAM, fanout_body, fixed_body
-
-_client = None
-
-
-def _upstream():
-    # Created on first use inside the worker's event loop, after the fork.
-    global _client
-    if _client is None:
-        limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-        _client = httpx.AsyncClient(base_url=UPSTREAM, limits=limits, timeout=30.0)
-    return _client
-
+from scenarios import DELAY_MS, FANOUT_PATHS, SCENARIO, fanout_body, fixed_body, upstream_client
 
 async def _call(path):
-    resp = await _upstream().get(path, params={"ms": DELAY_MS})
+    resp = await upstream_client(httpx.AsyncClient).get(path, params={"ms": DELAY_MS})
     return resp.json()
 
 

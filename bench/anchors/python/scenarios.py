@@ -5,12 +5,30 @@ import hashlib
 import json
 import os
 
+import httpx
+
 UPSTREAM = os.environ.get("BENCH_UPSTREAM", "http://127.0.0.1:9400")
 DELAY_MS = int(os.environ.get("BENCH_DELAY_MS", "300"))
 ITERATIONS = int(os.environ.get("BENCH_CPU_ITERATIONS", "100000"))
 CONNECTIONS = int(os.environ.get("BENCH_UPSTREAM_CONNECTIONS", "1024"))
 SCENARIO = os.environ.get("BENCH_SCENARIO", "hello")
 FANOUT_PATHS = ("/user", "/orders", "/products")
+
+
+_clients = {}
+
+
+def upstream_client(kind):
+    """The worker's one pooled upstream client of `kind` (httpx.Client or httpx.AsyncClient).
+
+    Made on first use, so it is created in the worker after the fork (a pool must not be shared
+    across forks) and, for ASGI, inside the worker's event loop.
+    """
+    client = _clients.get(kind)
+    if client is None:
+        limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+        client = _clients[kind] = kind(base_url=UPSTREAM, limits=limits, timeout=30.0)
+    return client
 
 
 def fixed_body(scenario):

@@ -8,7 +8,7 @@ the gevent idiom for concurrent I/O, so its critical path is one delay like the 
 """
 import httpx
 
-from scenarios import CONNECTIONS, DELAY_MS, FANOUT_PATHS, SCENARIO, UPSTREAM, fanout_body, fixed_body
+from scenarios import DELAY_MS, FANOUT_PATHS, SCENARIO, fanout_body, fixed_body, upstream_client
 
 
 def _gevent_patched():
@@ -19,20 +19,8 @@ def _gevent_patched():
         return False
 
 
-_client = None
-
-
-def _upstream():
-    # Created on first use, in the worker after the fork: a pool must not be shared across forks.
-    global _client
-    if _client is None:
-        limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-        _client = httpx.Client(base_url=UPSTREAM, limits=limits, timeout=30.0)
-    return _client
-
-
 def _call(path):
-    return _upstream().get(path, params={"ms": DELAY_MS}).json()
+    return upstream_client(httpx.Client).get(path, params={"ms": DELAY_MS}).json()
 
 
 def _fanout():
