@@ -5,8 +5,9 @@
  * (report/write.ts). Traffic goes to 127.0.0.1 only; every step is bounded in time.
  *
  * Order of work, per scenario: start all its servers at once (each on its own port), warm each,
- * then for each round, for each load point, load each server in turn: servers alternate
- * (A B C, A B C, …) so a slow drift of the machine spreads over all of them.
+ * then for each round, for each load point, load each server in turn: servers alternate, and the
+ * order reverses every other round (A B C, C B A, …), so a slow drift of the machine spreads over
+ * all of them and no server always runs right after the same other one (see inTurn).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -42,6 +43,16 @@ const live = new Set<number>()
 const killAll = () => {
   for (const pid of live) { try { process.kill(-pid, 'SIGKILL') } catch { /* gone */ } }
   live.clear()
+}
+
+/**
+ * The servers in the order round `round` (1-based) loads them: as given on odd rounds, reversed on
+ * even ones. With a fixed order each server always follows the same other one and inherits what
+ * that one leaves behind (its idle-time garbage collection, its closing connections), a bias of
+ * the same size as the few percent the hello table is read for.
+ */
+export function inTurn<T>(servers: readonly T[], round: number): readonly T[] {
+  return round % 2 === 1 ? servers : [...servers].reverse()
 }
 
 function pick<T extends { name: string }>(kind: string, all: readonly T[], names: string[] | undefined): T[] {
@@ -165,7 +176,7 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
       }
       for (let round = 1; round <= o.repeats; round++) {
         for (const point of points) {
-          for (const d of active) {
+          for (const d of inTurn(active, round)) {
             step++
             const w = running.get(d)
             const head = `[${step}/${totalSteps}] ${s.name} ${point.load} ${point.load === 'closed' ? `c=${point.level}` : `${point.level} rps`} · ${d.name} · round ${round}/${o.repeats}`

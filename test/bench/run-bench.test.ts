@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { runBench } from '../../bench/run.js'
+import { inTurn, runBench } from '../../bench/run.js'
 
 describe('runBench', () => {
   it('serves a scenario with the node:cluster anchor, loads it and writes the report, noting absent servers', async () => {
@@ -25,6 +25,15 @@ describe('runBench', () => {
     } finally {
       rmSync(out, { recursive: true, force: true })
     }
+  })
+
+  it('reverses the order of the servers every other round, so none always runs after the same one', () => {
+    const servers = ['node-cluster', 'pm2', 'corral-async']
+    assert.deepEqual([1, 2, 3, 4].map((round) => inTurn(servers, round).join(' ')), [
+      'node-cluster pm2 corral-async', 'corral-async pm2 node-cluster',
+      'node-cluster pm2 corral-async', 'corral-async pm2 node-cluster',
+    ])
+    assert.deepEqual(servers, ['node-cluster', 'pm2', 'corral-async'])
   })
 
   it('refuses an unknown server name with CORRAL_ERR_USAGE', async () => {
