@@ -43,6 +43,18 @@ describe('/metrics on the admin port', () => {
     await server.stop()
   })
 
+  it('reports the event-loop lag of a worker whose loop was blocked', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const lag = async () => parse(await (await fetch(server.admin + '/metrics')).text())
+      .find((s) => s.name === 'corral_worker_event_loop_lag_seconds')?.value ?? 0
+    await (await fetch(server.url + '/spin?ms=800')).text()
+    // The beat after the block carries it (and the next beat, a second later, no longer does).
+    let seen = 0
+    for (const until = Date.now() + 5000; Date.now() < until && seen < 0.02; await new Promise((r) => setTimeout(r, 100))) seen = await lag()
+    assert.ok(seen >= 0.02, `a loop blocked for 800 ms shows a mean lag of at least 20 ms over its beat; saw ${seen * 1000} ms`)
+    await server.stop()
+  })
+
   it('names routes with ids as :id so the series stay few', async (t) => {
     const server = await startCorral(t, fixture('hono-app.ts'), { args: ['--workers', '1'] })
     for (const id of [1, 2, 3, 'f47ac10b-58cc-4372-a567-0e02b2c3d479']) await (await fetch(server.url + `/users/${id}`)).text()
