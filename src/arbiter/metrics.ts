@@ -28,7 +28,7 @@ export function arbiterMetrics(a: Arbiter): void {
       for (const w of a.workers()) if (w.beat) this.labels(String(w.id)).set(pick(w))
     },
   })
-  perWorker('worker_event_loop_lag_seconds', 'Mean event-loop delay over the last heartbeat interval, per worker.', (w) => (w.beat?.loopLagMs ?? 0) / 1000)
+  perWorker('worker_event_loop_lag_seconds', 'Mean event-loop lag over the last heartbeat interval (how late due timers ran; 0 when idle), per worker.', (w) => (w.beat?.loopLagMs ?? 0) / 1000)
   perWorker('worker_event_loop_utilization', 'Share of time the event loop was busy over the last heartbeat interval, per worker.', (w) => w.beat?.loopUtilization ?? 0)
   perWorker('worker_resident_memory_bytes', 'Resident memory (RSS) at the last heartbeat, per worker.', (w) => w.rss)
   perWorker('worker_requests_served', 'Requests served by the worker since it was spawned.', (w) => w.served)

@@ -4,8 +4,9 @@
  * needs to recycle, scale and explain: served count, RSS, loop lag and utilisation, and the
  * oldest requests in flight (which a stuck-worker report names).
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { performance } from 'node:perf_hooks'
 import type { InFlightRequest, WorkerMessage } from '../ipc/messages.js'
+import { startLoopLag } from './loop-lag.js'
 import type { Requests } from './requests.js'
 
 const REPORTED = 3
@@ -30,8 +31,7 @@ export function inFlightNow(requests: Requests, limit = REPORTED): InFlightReque
 export const lagResolution = (intervalMs: number) => Math.max(10, Math.min(50, Math.floor(intervalMs / 20)))
 
 export function startHeartbeat(requests: Requests, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void): () => void {
-  const lag = monitorEventLoopDelay({ resolution: lagResolution(intervalMs) })
-  lag.enable()
+  const lag = startLoopLag(lagResolution(intervalMs))
   let elu = performance.eventLoopUtilization()
   const beat = () => {
     onBeat?.()
@@ -41,11 +41,10 @@ export function startHeartbeat(requests: Requests, intervalMs: number, send: (m:
     elu = nextElu
     send({
       type: 'beat', at: Date.now(), served: requests.served, inFlight: requests.active.size, oldest,
-      rss: process.memoryUsage.rss(), loopLagMs: Number.isFinite(lag.mean) ? lag.mean / 1e6 : 0, loopUtilization,
+      rss: process.memoryUsage.rss(), loopLagMs: lag.take(), loopUtilization,
     })
-    lag.reset()
   }
   beat()
   const timer = setInterval(beat, intervalMs)
-  return () => { clearInterval(timer); lag.disable() }
+  return () => { clearInterval(timer); lag.stop() }
 }
