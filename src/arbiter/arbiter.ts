@@ -13,6 +13,7 @@ import { send } from '../ipc/channel.js'
 import { isWorkerMessage, WorkerEnv, WorkerExit, type WorkerMessage } from '../ipc/messages.js'
 import type { Logger } from '../logging/logger.js'
 import type { Balance } from './balance.js'
+import { untilAcceptQueueEmpty } from '../net/listen-queue.js'
 import { WorkerRecord, type ExitReason } from './worker-record.js'
 
 export interface ArbiterOptions {
@@ -29,6 +30,11 @@ export interface ArbiterOptions {
 /** After this long up, a worker's crash no longer counts towards the crash-loop backoff. */
 const STABLE_MS = 10_000
 const MAX_BACKOFF_MS = 30_000
+/**
+ * The longest a graceful stop waits for the listen queue to empty. The master accepts in
+ * microseconds, so a queue stays full only under a flood that keeps refilling it.
+ */
+const LISTEN_QUEUE_MAX_MS = 5_000
 
 const jitter = (n: number) => (n > 0 ? Math.floor(Math.random() * (n + 1)) : 0)
 
@@ -139,9 +145,11 @@ export class Arbiter extends EventEmitter {
   #onMessage(w: WorkerRecord, m: WorkerMessage): void {
     switch (m.type) {
       case 'ready':
-        w.state = w.state === 'draining' ? 'draining' : 'ready'
         w.readyAt = Date.now()
         w.lastBeatAt = Date.now()
+        // Retired while it booted: it listens for the arbiter only now, so tell it now.
+        if (w.state === 'draining') send(w.process, { type: 'retire', reason: w.exitReason ?? 'stop' })
+        else w.state = 'ready'
         this.log.debug({ worker: w.id, listening: m.listening }, 'worker ready')
         this.emit('ready', w)
         break
@@ -156,6 +164,9 @@ export class Arbiter extends EventEmitter {
         break
       case 'draining':
         w.state = 'draining'
+        break
+      case 'signalled':
+        this.emit('signalled', w, m.signal)
         break
       case 'metrics':
         break // answered through ipc/channel.request
@@ -207,8 +218,9 @@ export class Arbiter extends EventEmitter {
   retire(w: WorkerRecord, reason: ExitReason): void {
     if (w.exitReason && w.state === 'draining') return
     w.exitReason = reason
+    // A worker still booting may not listen to its IPC channel yet: it is told once it says ready.
+    if (w.state !== 'booting') send(w.process, { type: 'retire', reason })
     w.state = 'draining'
-    send(w.process, { type: 'retire', reason })
     w.killTimer = setTimeout(() => {
       this.log.warn({ worker: w.id }, `Worker ${w.id} still busy after the ${this.settings.gracefulTimeout}ms graceful timeout; killing it`)
       w.process.process.kill('SIGKILL')
@@ -234,10 +246,16 @@ export class Arbiter extends EventEmitter {
     void callHook(this.hooks, 'nworkersChanged', this.log, false, this.view(), this.target, before)
   }
 
-  /** Stop every worker: graceful drains them (killing stragglers after the timeout); now cuts them off. */
+  /**
+   * Stop every worker: graceful drains them (killing stragglers after the timeout); now cuts them off.
+   * A graceful stop first lets the workers take every connection already waiting in the listen
+   * queue: the clients of those see an open connection, and closing the socket would reset them.
+   */
   async stop(mode: 'graceful' | 'now'): Promise<void> {
+    const escalating = this.state === 'stopping'
     this.state = 'stopping'
     clearTimeout(this.#respawnTimer)
+    if (mode === 'graceful' && !escalating) await this.#emptyListenQueue()
     const all = this.workers()
     const gone = Promise.all(all.map((w) => new Promise<void>((resolve) => {
       if (w.process.isDead()) return resolve()
@@ -252,5 +270,16 @@ export class Arbiter extends EventEmitter {
       }
     }
     await gone
+  }
+
+  /** Wait (bounded) until the listening sockets this master holds have no connection left to accept. */
+  async #emptyListenQueue(): Promise<void> {
+    const s = this.settings
+    const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
+    const ports = binds.flatMap((b) => (b.kind === 'tcp' ? [b.port] : []))
+    const emptied = await untilAcceptQueueEmpty(ports, Math.min(s.gracefulTimeout, LISTEN_QUEUE_MAX_MS)).catch(() => undefined)
+    if (!emptied || emptied.initial === 0) return
+    if (emptied.left > 0) this.log.warn(emptied, `Listen queue still held ${emptied.left} connections after ${emptied.waitedMs}ms; they are reset`)
+    else this.log.info(emptied, `Took the ${emptied.initial} connections waiting in the listen queue before draining`)
   }
 }

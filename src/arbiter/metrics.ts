@@ -6,7 +6,7 @@ import type { ExitReason, WorkerRecord } from './worker-record.js'
 
 export function arbiterMetrics(a: Arbiter): void {
   const restarts = new Counter({ name: `${PREFIX}worker_restarts_total`, help: 'Workers that exited and were replaced, by reason.', labelNames: ['reason'], registers: [registry] })
-  for (const reason of ['crash', 'timeout', 'max_requests', 'lifetime', 'memory', 'reload', 'boot_failed'] as const) restarts.labels(reason).inc(0)
+  for (const reason of ['crash', 'timeout', 'max_requests', 'lifetime', 'memory', 'reload', 'boot_failed', 'sigterm'] as const) restarts.labels(reason).inc(0)
   a.on('exit', (_w: WorkerRecord, reason: ExitReason) => {
     if (reason !== 'stop' && reason !== 'scale') restarts.labels(reason).inc()
   })

@@ -7,7 +7,7 @@ import type { WorkerMessage } from '../ipc/messages.js'
 export type WorkerState = 'booting' | 'ready' | 'draining'
 
 /** Why a worker went away: the label of corral_worker_restarts_total and of the log line. */
-export type ExitReason = 'crash' | 'timeout' | 'max_requests' | 'lifetime' | 'memory' | 'reload' | 'scale' | 'killed' | 'stop' | 'boot_failed'
+export type ExitReason = 'crash' | 'timeout' | 'max_requests' | 'lifetime' | 'memory' | 'reload' | 'scale' | 'killed' | 'stop' | 'boot_failed' | 'sigterm'
 
 export class WorkerRecord implements WorkerView {
   readonly id: number

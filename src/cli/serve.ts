@@ -6,7 +6,7 @@ import { existsSync, unlinkSync } from 'node:fs'
 import { connect } from 'node:net'
 import { Arbiter } from '../arbiter/arbiter.js'
 import { applyBalance, chooseBalance } from '../arbiter/balance.js'
-import { reload } from '../arbiter/reload.js'
+import { reload, roll } from '../arbiter/reload.js'
 import { installSignals } from '../arbiter/signals.js'
 import { callHook } from '../config/hooks.js'
 import { loadConfig, type Config } from '../config/load.js'
@@ -21,6 +21,7 @@ import { controlHandlers } from '../arbiter/control.js'
 import { startControl } from '../control/server.js'
 import { prepareDatabase } from '../arbiter/database.js'
 import { watchWorkers } from '../arbiter/watch.js'
+import type { WorkerRecord } from '../arbiter/worker-record.js'
 import { version } from './version.js'
 
 /** A unix socket file left by a crashed server blocks the bind; remove it only if nobody answers on it. */
@@ -95,6 +96,13 @@ export async function serve(argv: string[]): Promise<number> {
     },
   })
   if (database) cleanups.push(() => database.close())
+  // A SIGTERM aimed at one worker (`kill <pid>`) replaces it, surge first, as a recycle does. One
+  // sent to the whole process group reaches the master as well, whose stop retires every worker.
+  arbiter.on('signalled', (w: WorkerRecord) => {
+    if (arbiter.state !== 'running' || stopping || w.state === 'draining') return
+    log.info({ worker: w.id }, `Worker ${w.id} (pid: ${w.pid}) got SIGTERM; replacing it`)
+    void roll(arbiter, [w], 'sigterm')
+  })
 
   const admin = s.adminBind ? await startAdmin(arbiter, s.adminBind, log) : undefined
   if (admin) cleanups.push(() => admin.close())

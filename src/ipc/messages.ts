@@ -23,9 +23,16 @@ export type WorkerMessage =
   | { type: 'metrics'; ack: number; metrics: unknown[] }
   /** The worker has started draining (after retire or a signal of its own). */
   | { type: 'draining'; reason: string }
+  /**
+   * SIGTERM reached the worker from outside (the arbiter never sends it one). The worker keeps
+   * serving and leaves the decision to the arbiter: most often the whole process group got it and
+   * the arbiter is stopping, and a worker that closed its listener by itself would reset the
+   * connections still waiting to be accepted.
+   */
+  | { type: 'signalled'; signal: 'SIGTERM' }
 
 export type ArbiterMessage =
-  /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. */
+  /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. A worker still booting drains once it is up. */
   | { type: 'retire'; reason: string }
   /** Close everything now and exit (SIGINT/SIGQUIT on the master). */
   | { type: 'stop-now' }
@@ -35,7 +42,7 @@ export type ArbiterMessage =
 
 export type Message = WorkerMessage | ArbiterMessage
 
-const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining'])
+const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled'])
 const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs'])
 
 export const isWorkerMessage = (m: unknown): m is WorkerMessage =>

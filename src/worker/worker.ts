@@ -26,8 +26,14 @@ import { Requests, TrackedResponse } from './requests.js'
 import { createHttpServer, listen } from './server.js'
 import { threadPool } from './threads.js'
 import { exposeInFlight, startWatchdog } from './watchdog.js'
+import { untilAcceptQueueEmpty } from '../net/listen-queue.js'
+import type { BindAddress } from '../config/parse.js'
 
 const report = (m: WorkerMessage) => send(process, m)
+
+/** As the arbiter's: the longest a drain waits for this worker's own accept queue to empty. */
+const LISTEN_QUEUE_MAX_MS = 5_000
+const tcpPorts = (binds: readonly BindAddress[]) => binds.flatMap((b) => (b.kind === 'tcp' ? [b.port] : []))
 
 export function beatInterval(workerTimeoutMs: number): number {
   return workerTimeoutMs > 0 ? Math.max(100, Math.min(1000, Math.floor(workerTimeoutMs / 4))) : 1000
@@ -62,6 +68,39 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   // TTOU), kill (HUP) or open the inspector (USR1) in every worker.
   for (const signal of ['SIGINT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2'] as const) process.on(signal, () => {})
 
+  // What the arbiter says, and SIGTERM, are taken from the first moment: a stop can begin while
+  // this worker boots, and a message nobody listens for is lost. Until the worker serves, a retire
+  // waits for the boot to finish (the worker may already hold connections) and a fast stop exits.
+  let phase: 'booting' | 'serving' | 'stopping' = 'booting'
+  let retireAfterBoot: string | undefined
+  let drain = async (reason: string): Promise<void> => { retireAfterBoot ??= reason }
+  let stopNow = async (_why: string): Promise<void> => { flushAll(); process.exit(WorkerExit.ok) }
+  process.on('SIGTERM', () => {
+    // The arbiter never sends SIGTERM: it came from outside, most often to the whole process group,
+    // and then the arbiter is stopping too. It decides; by itself this worker would close its
+    // listener and the connections still queued to be accepted would be reset.
+    if (process.connected) report({ type: 'signalled', signal: 'SIGTERM' })
+    else void drain('SIGTERM')
+  })
+  process.on('SIGQUIT', () => void stopNow('SIGQUIT'))
+  process.on('message', (m: unknown) => {
+    if (!isArbiterMessage(m)) return
+    switch (m.type) {
+      case 'retire': void drain(m.reason); break
+      case 'stop-now': void stopNow('stop-now'); break
+      case 'reopen-logs': reopenAll(); break
+      case 'collect-metrics':
+        void registry.getMetricsAsJSON().then((metrics) => report({ type: 'metrics', ack: m.seq, metrics }))
+        break
+    }
+  })
+  process.on('disconnect', () => {
+    // The arbiter is gone (killed with SIGKILL): nobody supervises this worker any more.
+    log.warn('the arbiter went away; draining and exiting')
+    void drain('arbiter gone')
+  })
+
+  const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
   let hooks: Hooks = {}
   let servers: Server[] = []
   let requests: Requests
@@ -88,7 +127,6 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       worker: view,
     })
     // One node:http server per address (a server listens once), all with the same request path.
-    const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
     servers = binds.map(() => createHttpServer({ limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }, TrackedResponse, requests.handle))
     const listening: string[] = []
     for (const [i, bind] of binds.entries()) listening.push(await listen(servers[i], bind, s.backlog, reusePort && bind.kind === 'tcp'))
@@ -108,7 +146,6 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   if (watchdog) exposeInFlight(() => inFlightNow(requests))
   const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, watchdog?.tick)
   const stopBeats = () => { stopHeartbeat(); watchdog?.stop() }
-  let stopping = false
 
   const finish = async (code: number) => {
     stopBeats()
@@ -120,11 +157,14 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     process.exit(code)
   }
 
-  const drain = async (reason: string) => {
-    if (stopping) return
-    stopping = true
+  drain = async (reason: string) => {
+    if (phase === 'stopping') return
+    phase = 'stopping'
     report({ type: 'draining', reason })
     log.debug({ reason }, 'draining')
+    // With reuseport this worker holds its own listening socket: take what already waits in its
+    // accept queue before closing it (closing would reset those connections).
+    if (reusePort) await untilAcceptQueueEmpty(tcpPorts(binds), LISTEN_QUEUE_MAX_MS).catch(() => undefined)
     // http.Server#close would also close idle keep-alive connections at once, racing any client
     // that is sending its next request on one (it would see a reset). net.Server#close only stops
     // accepting: an idle connection either brings one more request, answered with Connection:
@@ -135,9 +175,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     await finish(WorkerExit.ok)
   }
 
-  const stopNow = async (why: string) => {
-    if (stopping && why !== 'SIGQUIT') return
-    stopping = true
+  stopNow = async (why: string) => {
+    if (phase === 'stopping' && why !== 'SIGQUIT') return
+    phase = 'stopping'
     await callHook(hooks, 'workerInt', log, false, view)
     for (const server of servers) server.close()
     requests.destroyAll()
@@ -145,28 +185,12 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     await finish(WorkerExit.ok)
   }
 
-  process.on('SIGTERM', () => void drain('SIGTERM'))
-  process.on('SIGQUIT', () => void stopNow('SIGQUIT'))
+  phase = 'serving'
+  if (retireAfterBoot !== undefined) void drain(retireAfterBoot)
   // The arbiter sends SIGABRT to a worker whose loop stopped beating, then SIGKILL shortly after:
   // if the loop comes back in between, the workerAbort hook gets its chance.
   process.on('SIGABRT', () => {
     void callHook(hooks, 'workerAbort', log, false, view).finally(() => { flushAll(); process.exit(WorkerExit.crash) })
-  })
-  process.on('message', (m: unknown) => {
-    if (!isArbiterMessage(m)) return
-    switch (m.type) {
-      case 'retire': void drain(m.reason); break
-      case 'stop-now': void stopNow('stop-now'); break
-      case 'reopen-logs': reopenAll(); break
-      case 'collect-metrics':
-        void registry.getMetricsAsJSON().then((metrics) => report({ type: 'metrics', ack: m.seq, metrics }))
-        break
-    }
-  })
-  process.on('disconnect', () => {
-    // The arbiter is gone (killed with SIGKILL): nobody supervises this worker any more.
-    log.warn('the arbiter went away; draining and exiting')
-    void drain('arbiter gone')
   })
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception; the worker exits and the arbiter starts another')

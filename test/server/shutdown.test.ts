@@ -2,7 +2,9 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fixture, startCorral } from '../support/corral.js'
+import { fixture, node24, skip24, startCorral, type Running } from '../support/corral.js'
+import { connectedRequest } from '../support/connected-request.js'
+import { listeningSockets } from '../../src/net/listen-queue.js'
 
 /** A GET over a keep-alive agent-less socket, returning status, the Connection header and body. */
 function get(url: string): Promise<{ status: number; connection: string | undefined; body: string }> {
@@ -77,5 +79,58 @@ describe('stopping the server', () => {
     assert.ok(Date.now() - started < 4000, 'did not wait for the boot to finish')
     assert.match(server.output(), /Shutting down during boot/)
     assert.doesNotMatch(server.output(), /CORRAL_ERR_WORKER_BOOT/)
+  })
+})
+
+/** Connections the kernel holds in the accept queues of every socket listening on `port`. */
+async function queued(port: number): Promise<number> {
+  return (await listeningSockets(new Set([port]))).reduce((sum, s) => sum + s.depth, 0)
+}
+
+/** Polls the kernel (evidence, not a guess) until `count` connections wait in the accept queue. */
+async function untilQueued(port: number, count: number): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (await queued(port) >= count) return
+    await sleep(10)
+  }
+  assert.fail(`the accept queue of port ${port} never held ${count} connections (it holds ${await queued(port)})`)
+}
+
+const workerPids = async (server: Running): Promise<number[]> =>
+  ((await (await fetch(server.admin + '/status')).json()) as { workers: { pid: number }[] }).workers.map((w) => w.pid)
+
+/**
+ * A stopped process accepts nothing, so connections made while the acceptor is stopped provably
+ * wait in the kernel's accept queue when SIGTERM arrives: exactly the connections a stop used to
+ * reset. Every one must be answered. Linux only (the queue is read from /proc/net/tcp).
+ */
+describe('connections waiting in the listen queue when a stop begins', { skip: process.platform !== 'linux' && 'reads /proc/net/tcp' }, () => {
+  const N = 30
+  async function stopWithQueued(t: import('node:test').TestContext, server: Running, acceptors: number[], signalGroup: boolean) {
+    for (const pid of acceptors) process.kill(pid, 'SIGSTOP')
+    t.after(() => { for (const pid of acceptors) try { process.kill(pid, 'SIGCONT') } catch { /* gone */ } })
+    const requests = Array.from({ length: N }, () => connectedRequest(server.url + '/slow?ms=50'))
+    await Promise.all(requests.map((r) => r.connected))
+    await untilQueued(server.port, N)
+    process.kill(signalGroup ? -server.child.pid! : server.child.pid!, 'SIGTERM')
+    for (const pid of acceptors) process.kill(pid, 'SIGCONT')
+    const answers = await Promise.all(requests.map((r) => r.answer))
+    assert.deepEqual(answers.map((a) => (a instanceof Error ? `${a.message}` : a.status)), Array(N).fill(200))
+    for (const a of answers) assert.equal((a as { body: string }).body, 'slept 50')
+    const { code } = await server.exited
+    assert.equal(code, 0, server.output())
+  }
+
+  for (const group of [true, false]) {
+    it(`answers every one when SIGTERM reaches ${group ? 'the whole process group (systemd, timeout, kill -TERM -PGID)' : 'the master'}`, async (t) => {
+      const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2'], processGroup: true })
+      // Round-robin balance: the master holds the listening socket and accepts.
+      await stopWithQueued(t, server, [server.child.pid!], group)
+    })
+  }
+
+  it('answers every one with --balance reuseport, where each worker holds a listen queue of its own', { skip: skip24 }, async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--balance', 'reuseport'], processGroup: true, node: node24 })
+    await stopWithQueued(t, server, await workerPids(server), true)
   })
 })

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
+import { connectedRequest } from '../support/connected-request.js'
 
 const status = async (admin: string) => (await (await fetch(admin + '/status')).json()) as { target: number; workers: { id: number; pid: number; state: string }[] }
 
@@ -53,6 +54,23 @@ describe('supervising workers', () => {
     assert.match(server.output(), new RegExp(`Worker ${victim.id} \\(pid: ${victim.pid}\\) died \\(SIGKILL\\); starting another`))
     const metrics = await (await fetch(server.admin + '/metrics')).text()
     assert.match(metrics, /corral_worker_restarts_total\{reason="crash"\} 1/)
+    await server.stop()
+  })
+
+  it('replaces a worker sent SIGTERM on its own, surge first, without a failed request', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const [victim] = (await status(server.admin)).workers
+    // A request in flight on the worker when the signal lands, and one connection made afterwards.
+    const slow = fetch(server.url + '/slow?ms=1500').then((r) => r.text())
+    await until('the slow request is in flight', async () => ((await status(server.admin)).workers[0] as { inFlight?: number }).inFlight === 1 || undefined)
+    process.kill(victim.pid, 'SIGTERM')
+    await server.waitFor(new RegExp(`Worker ${victim.id} \\(pid: ${victim.pid}\\) got SIGTERM; replacing it`))
+    const fresh = await until('a replacement is ready', async () => (await status(server.admin)).workers.find((w) => w.pid !== victim.pid && w.state === 'ready'))
+    assert.equal(await slow, 'slept 1500', 'the request in flight was answered')
+    await server.waitFor(new RegExp(`Worker ${victim.id} \\(pid: ${victim.pid}\\) exited: sigterm`))
+    const next = await connectedRequest(server.url + '/pid').answer
+    assert.equal((next as { body: string }).body, String(fresh.pid), 'a new connection reaches the replacement')
+    assert.match(await (await fetch(server.admin + '/metrics')).text(), /corral_worker_restarts_total\{reason="sigterm"\} 1/)
     await server.stop()
   })
 
