@@ -13,7 +13,7 @@ import { send } from '../ipc/channel.js'
 import { isWorkerMessage, WorkerEnv, WorkerExit, type WorkerMessage } from '../ipc/messages.js'
 import type { Logger } from '../logging/logger.js'
 import type { Balance } from './balance.js'
-import { untilAcceptQueueEmpty } from '../net/listen-queue.js'
+import { untilNoneWaiting } from '../net/listen-queue.js'
 import { WorkerRecord, type ExitReason } from './worker-record.js'
 
 export interface ArbiterOptions {
@@ -272,14 +272,14 @@ export class Arbiter extends EventEmitter {
     await gone
   }
 
-  /** Wait (bounded) until the listening sockets this master holds have no connection left to accept. */
+  /** Wait (bounded) until no connection waits in the listen queue or in node:cluster's hand-off to a worker. */
   async #emptyListenQueue(): Promise<void> {
     const s = this.settings
     const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
     const ports = binds.flatMap((b) => (b.kind === 'tcp' ? [b.port] : []))
-    const emptied = await untilAcceptQueueEmpty(ports, Math.min(s.gracefulTimeout, LISTEN_QUEUE_MAX_MS)).catch(() => undefined)
+    const emptied = await untilNoneWaiting(ports, { held: true, timeoutMs: Math.min(s.gracefulTimeout, LISTEN_QUEUE_MAX_MS) }).catch(() => undefined)
     if (!emptied || emptied.initial === 0) return
-    if (emptied.left > 0) this.log.warn(emptied, `Listen queue still held ${emptied.left} connections after ${emptied.waitedMs}ms; they are reset`)
-    else this.log.info(emptied, `Took the ${emptied.initial} connections waiting in the listen queue before draining`)
+    if (emptied.left > 0) this.log.warn(emptied, `${emptied.left} connections were still waiting for a worker after ${emptied.waitedMs}ms; they are reset`)
+    else this.log.info(emptied, `Handed the ${emptied.initial} connections waiting to be accepted to the workers before draining`)
   }
 }

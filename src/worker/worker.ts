@@ -26,7 +26,7 @@ import { Requests, TrackedResponse } from './requests.js'
 import { createHttpServer, listen } from './server.js'
 import { threadPool } from './threads.js'
 import { exposeInFlight, startWatchdog } from './watchdog.js'
-import { untilAcceptQueueEmpty } from '../net/listen-queue.js'
+import { untilNoneWaiting } from '../net/listen-queue.js'
 import type { BindAddress } from '../config/parse.js'
 
 const report = (m: WorkerMessage) => send(process, m)
@@ -164,7 +164,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     log.debug({ reason }, 'draining')
     // With reuseport this worker holds its own listening socket: take what already waits in its
     // accept queue before closing it (closing would reset those connections).
-    if (reusePort) await untilAcceptQueueEmpty(tcpPorts(binds), LISTEN_QUEUE_MAX_MS).catch(() => undefined)
+    if (reusePort) await untilNoneWaiting(tcpPorts(binds), { held: false, timeoutMs: LISTEN_QUEUE_MAX_MS }).catch(() => undefined)
     // http.Server#close would also close idle keep-alive connections at once, racing any client
     // that is sending its next request on one (it would see a reset). net.Server#close only stops
     // accepting: an idle connection either brings one more request, answered with Connection:

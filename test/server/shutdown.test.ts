@@ -4,7 +4,7 @@ import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, node24, skip24, startCorral, type Running } from '../support/corral.js'
 import { connectedRequest } from '../support/connected-request.js'
-import { listeningSockets } from '../../src/net/listen-queue.js'
+import { queuedOn } from '../../src/net/listen-queue.js'
 
 /** A GET over a keep-alive agent-less socket, returning status, the Connection header and body. */
 function get(url: string): Promise<{ status: number; connection: string | undefined; body: string }> {
@@ -82,10 +82,7 @@ describe('stopping the server', () => {
   })
 })
 
-/** Connections the kernel holds in the accept queues of every socket listening on `port`. */
-async function queued(port: number): Promise<number> {
-  return (await listeningSockets(new Set([port]))).reduce((sum, s) => sum + s.depth, 0)
-}
+const queued = (port: number) => queuedOn([port])
 
 /** Polls the kernel (evidence, not a guess) until `count` connections wait in the accept queue. */
 async function untilQueued(port: number, count: number): Promise<void> {
