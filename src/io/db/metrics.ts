@@ -7,14 +7,14 @@ import { PREFIX, registry } from '../../metrics/registry.js'
 
 export interface PoolCounts { total: number; idle: number; waiting: number }
 
-const live = new Map<string, () => PoolCounts>()
+const live = new Map<string, { counts: () => PoolCounts; size: number }>()
 
-function poolGauge(name: string, help: string, pick: (c: PoolCounts) => number): Gauge<'pool'> {
+function poolGauge(name: string, help: string, pick: (c: PoolCounts & { size: number }) => number): Gauge<'pool'> {
   return new Gauge({
     name: PREFIX + name, help, labelNames: ['pool'], registers: [registry],
     collect() {
       this.reset()
-      for (const [pool, counts] of live) this.set({ pool }, pick(counts()))
+      for (const [pool, { counts, size }] of live) this.set({ pool }, pick({ ...counts(), size }))
     },
   })
 }
@@ -26,6 +26,7 @@ function metrics() {
   poolGauge('db_pool_connections', 'Connections open in the pool (idle and in use).', (c) => c.total)
   poolGauge('db_pool_idle', 'Pool connections open and not in use.', (c) => c.idle)
   poolGauge('db_pool_waiting', 'Queries waiting for a free pool connection.', (c) => c.waiting)
+  poolGauge('db_pool_size', 'Most connections the pool opens (its size, as the master planned it).', (c) => c.size)
   made = {
     duration: new Histogram({
       name: PREFIX + 'db_query_duration_seconds', help: 'Query time, from asking the pool to the last row.',
@@ -40,10 +41,10 @@ function metrics() {
   return made
 }
 
-/** Start reporting a pool; the returned function stops it (on close). */
-export function watchPool(pool: string, counts: () => PoolCounts): () => void {
+/** Start reporting a pool of at most `size` connections; the returned function stops it (on close). */
+export function watchPool(pool: string, counts: () => PoolCounts, size: number): () => void {
   metrics()
-  live.set(pool, counts)
+  live.set(pool, { counts, size })
   return () => { live.delete(pool) }
 }
 

@@ -74,7 +74,7 @@ export function createDb(options: DbOptions): Db {
   const cancelTarget: CancelTarget = { host: probe.host, port: probe.port }
 
   const counts = (): PoolCounts => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
-  const unwatch = watchPool(name, counts)
+  const unwatch = watchPool(name, counts, options.size)
 
   /**
    * A checked-out connection has no pool listener: if it breaks between statements (the server

@@ -9,6 +9,8 @@ import { corralError } from '../../errors.js'
 import type { Db } from '../db/pool.js'
 import { onClose } from '../lifecycle.js'
 import { consume, type Consumer, type Handler, type WorkOptions } from './consumer.js'
+import { depthReader } from './depth.js'
+import { watchDepth } from './metrics.js'
 import { install, SCHEMA_NAME } from './schema.js'
 import { statements } from './statements.js'
 
@@ -73,7 +75,9 @@ export async function createQueue({ db, schema = 'corral', keepDoneMs = 24 * HOU
   await install(db, schema)
   const sql = statements(schema)
   const consumers = new Map<string, Set<Consumer>>()
+  const named = new Set<string>()
   let closed = false
+  const unwatchDepth = watchDepth(depthReader(db, sql, () => new Set([...named, ...consumers.keys()])))
 
   const queue: Queue = {
     async enqueue(name, payload, { priority = 0, delayMs = 0, maxAttempts = 3, backoff = 1000 } = {}) {
@@ -87,6 +91,7 @@ export async function createQueue({ db, schema = 'corral', keepDoneMs = 24 * HOU
       const { baseMs, maxMs = HOUR } = typeof backoff === 'number' ? { baseMs: backoff } : backoff
       check(name, Number.isInteger(baseMs) && baseMs >= 0 && Number.isInteger(maxMs) && maxMs >= baseMs,
         'backoff must be whole ms >= 0 (maxMs >= baseMs)', backoff)
+      named.add(name)
       const { rows: [row] } = await db.query(sql.enqueue, [name, json, priority, maxAttempts, baseMs, maxMs, Math.round(delayMs)])
       if (delayMs === 0) for (const c of consumers.get(name) ?? []) c.wake()
       return String(row.id)
@@ -118,6 +123,7 @@ export async function createQueue({ db, schema = 'corral', keepDoneMs = 24 * HOU
       if (closed) return
       closed = true
       unregister()
+      unwatchDepth()
       await Promise.all([...consumers.values()].flatMap((set) => [...set].map((c) => c.stop(timeoutMs))))
       await db.query(sql.prune, [keepDoneMs]).catch(() => {})
     },

@@ -37,5 +37,6 @@ export async function install(db: Db, schema: string): Promise<void> {
       finished_at    timestamptz)`)
     await tx.query(`CREATE INDEX IF NOT EXISTS jobs_ready ON ${t} (queue, priority DESC, run_at, id) WHERE state = 'queued'`)
     await tx.query(`CREATE INDEX IF NOT EXISTS jobs_leased ON ${t} (queue, lease_until) WHERE state = 'active'`)
+    await tx.query(`CREATE INDEX IF NOT EXISTS jobs_dead ON ${t} (queue, finished_at DESC) WHERE state = 'dead'`)
   })
 }

@@ -48,6 +48,11 @@ export function statements(schema: string) {
     dead: `SELECT id, queue, state, priority, attempts, max_attempts, run_at, last_error, created_at, finished_at
       FROM ${t} WHERE queue = $1 AND state = 'dead' ORDER BY finished_at DESC LIMIT $2`,
 
+    /** Jobs per queue and state, each part over its partial index (finished jobs are not counted). */
+    depth: `SELECT queue, 'queued' AS state, count(*)::int AS n FROM ${t} WHERE state = 'queued' GROUP BY queue
+      UNION ALL SELECT queue, 'active', count(*)::int FROM ${t} WHERE state = 'active' GROUP BY queue
+      UNION ALL SELECT queue, 'dead', count(*)::int FROM ${t} WHERE state = 'dead' GROUP BY queue`,
+
     prune: `DELETE FROM ${t} WHERE state = 'done' AND finished_at < now() - $1 * interval '1 millisecond'`,
   }
 }

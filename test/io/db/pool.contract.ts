@@ -135,6 +135,7 @@ export function poolContract(name: string, start: () => Promise<Server | undefin
       const text = await registry.metrics()
       assert.match(text, new RegExp(`corral_db_pool_connections\\{pool="${poolName}"\\} \\d`))
       assert.match(text, new RegExp(`corral_db_pool_waiting\\{pool="${poolName}"\\} 0`))
+      assert.match(text, new RegExp(`corral_db_pool_size\\{pool="${poolName}"\\} 2\n`))
       assert.match(text, new RegExp(`corral_db_query_duration_seconds_count\\{pool="${poolName}",outcome="ok"\\} \\d`))
       assert.match(text, new RegExp(`corral_db_query_errors_total\\{pool="${poolName}",code="42P01"\\} 1`))
     })

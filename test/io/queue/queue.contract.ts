@@ -7,6 +7,7 @@ import { createDb, type Db } from '../../../src/io/db/pool.js'
 import { createQueue, type Queue } from '../../../src/io/queue/queue.js'
 import { loaderFlags } from '../../../src/io/db/embedded.js'
 import type { Server } from '../db/pool.contract.js'
+import { registry } from '../../../src/metrics/registry.js'
 
 /** Poll until check() is truthy; bounded, and fails with `what` when time runs out. */
 type Falsy = false | null | undefined
@@ -161,6 +162,27 @@ export function queueContract(name: string, start: () => Promise<Server | undefi
       await consumer.stop()
       assert.deepEqual(attempts, [2])
       assert.equal(status.attempts, 2)
+    })
+
+    it('reports how many jobs of each queue wait, run and lie dead on corral_queue_jobs, without holding up a scrape', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      await queue.enqueue(q, 'a')
+      await queue.enqueue(q, 'b')
+      const dead = await queue.enqueue(q, 'dies', { maxAttempts: 1 })
+      const consumer = queue.work(q, async (job) => { if (job.payload === 'dies') throw new Error('no') }, { pollMs: 20 })
+      await until('dead', async () => (await queue.status(dead))?.state === 'dead')
+      await consumer.stop()
+      await queue.enqueue(q, 'waits')
+      await queue.enqueue(q, 'waits too')
+      // The first collection starts a count and answers the last one; a later one has it.
+      const depth = async () => {
+        const text = await registry.metrics()
+        const of = (state: string) => Number(new RegExp(`corral_queue_jobs\\{queue="${q}",state="${state}"\\} (\\d+)`).exec(text)?.[1] ?? NaN)
+        return { queued: of('queued'), active: of('active'), dead: of('dead') }
+      }
+      const seen = await until('the depth', async () => { const d = await depth(); return d.queued === 2 && d })
+      assert.deepEqual(seen, { queued: 2, active: 0, dead: 1 })
     })
 
     it('answers null for an unknown job, and a coded error for bad input', async (t) => {
