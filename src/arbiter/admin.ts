@@ -5,8 +5,9 @@
  *             a stop begins (before draining), so a load balancer stops sending first
  *   /metrics  Prometheus text, aggregated across workers
  *   /status   JSON: generation, target, and each worker's pid, age, requests, in flight, heartbeat age, memory
+ * Any other path goes to the `more` handler when one is given (the dashboard, src/admin/).
  */
-import { createServer, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { request } from '../ipc/channel.js'
@@ -16,6 +17,7 @@ import { exposition } from '../metrics/aggregate.js'
 import { registry } from '../metrics/registry.js'
 import type { Arbiter } from './arbiter.js'
 import { arbiterMetrics } from './metrics.js'
+import type { WorkerRecord } from './worker-record.js'
 
 const SCRAPE_TIMEOUT_MS = 2000
 
@@ -24,18 +26,27 @@ export function status(a: Arbiter) {
   return { pid: process.pid, state: a.state, generation: a.generation, target: a.target, workers: a.workers().map((w) => w.view(now)) }
 }
 
-export async function collectMetrics(a: Arbiter): Promise<{ text: string; contentType: string }> {
-  const replies = await Promise.all(a.workers().filter((w) => w.state !== 'booting').map((w) =>
-    request<Extract<WorkerMessage, { type: 'metrics' }>>(w.process, { type: 'collect-metrics' }, SCRAPE_TIMEOUT_MS)))
-  return exposition(replies.filter((r) => r !== undefined).map((r) => r!.metrics), registry)
+/** Each booted worker's registry (prom-client's getMetricsAsJSON); a worker that does not answer in time is left out. */
+export async function collectWorkerMetrics(a: Arbiter, timeoutMs = SCRAPE_TIMEOUT_MS): Promise<{ worker: WorkerRecord; metrics: unknown[] }[]> {
+  const workers = a.workers().filter((w) => w.state !== 'booting')
+  const replies = await Promise.all(workers.map((w) =>
+    request<Extract<WorkerMessage, { type: 'metrics' }>>(w.process, { type: 'collect-metrics' }, timeoutMs)))
+  return workers.flatMap((worker, i) => (replies[i] ? [{ worker, metrics: replies[i].metrics }] : []))
 }
+
+export async function collectMetrics(a: Arbiter): Promise<{ text: string; contentType: string }> {
+  return exposition((await collectWorkerMetrics(a)).map((r) => r.metrics), registry)
+}
+
+/** A handler for the paths the admin table does not know; it answers false to let a 404 go out. */
+export type MoreRoutes = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>
 
 const reply = (res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8') => {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' })
   res.end(body)
 }
 
-export async function startAdmin(a: Arbiter, bind: BindAddress, log: Logger): Promise<{ address: string; close(): Promise<void> }> {
+export async function startAdmin(a: Arbiter, bind: BindAddress, log: Logger, more?: MoreRoutes): Promise<{ address: string; close(): Promise<void> }> {
   let stopping = false
   a.once('stopping', () => { stopping = true })
   if (a.settings.metrics) arbiterMetrics(a)
@@ -53,10 +64,11 @@ export async function startAdmin(a: Arbiter, bind: BindAddress, log: Logger): Pr
     },
     '/status': (res) => reply(res, 200, JSON.stringify(status(a), null, 2) + '\n', 'application/json'),
   }
+  const notFound = (res: ServerResponse) => reply(res, 404, 'not found: try /healthz /readyz /metrics /status\n')
   const server = createServer((req, res) => {
     const route = routes[(req.url ?? '/').split('?')[0]]
-    if (!route) return reply(res, 404, 'not found: try /healthz /readyz /metrics /status\n')
-    Promise.resolve(route(res)).catch((err) => {
+    const answer = route ? route(res) : more ? Promise.resolve(more(req, res)).then((done) => { if (!done) notFound(res) }) : notFound(res)
+    Promise.resolve(answer).catch((err) => {
       log.error({ err }, 'admin endpoint failed')
       if (!res.headersSent) reply(res, 500, 'internal error\n')
     })

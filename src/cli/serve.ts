@@ -17,6 +17,7 @@ import { send } from '../ipc/channel.js'
 import { flushAll, reopenAll } from '../logging/destination.js'
 import { createLogger } from '../logging/logger.js'
 import { startAdmin } from '../arbiter/admin.js'
+import { createDashboard } from '../admin/dashboard.js'
 import { controlHandlers } from '../arbiter/control.js'
 import { startControl } from '../control/server.js'
 import { prepareDatabase } from '../arbiter/database.js'
@@ -104,7 +105,11 @@ export async function serve(argv: string[]): Promise<number> {
     void roll(arbiter, [w], 'sigterm')
   })
 
-  const admin = s.adminBind ? await startAdmin(arbiter, s.adminBind, log) : undefined
+  const dashboard = s.adminBind && s.dashboard
+    ? createDashboard(arbiter, { version, metrics: s.metrics, actions: s.dashboardActions, reload: () => reloadNow() })
+    : undefined
+  if (dashboard) cleanups.push(() => dashboard.close())
+  const admin = s.adminBind ? await startAdmin(arbiter, s.adminBind, log, dashboard?.routes) : undefined
   if (admin) cleanups.push(() => admin.close())
   try {
     await arbiter.start()
@@ -116,7 +121,7 @@ export async function serve(argv: string[]): Promise<number> {
   }
   cleanups.push(watchWorkers(arbiter))
   for (const b of binds) log.info(`Listening at: ${describeBind(b)} (${process.pid})`)
-  if (admin) log.info(`Admin at: ${admin.address} (/healthz /readyz /metrics /status)`)
+  if (admin) log.info(`Admin at: ${admin.address} (${dashboard ? 'dashboard at /, ' : ''}/healthz /readyz /metrics /status)`)
   await callHook(config.hooks, 'whenReady', log, false, arbiter.view())
 
   const control = s.controlSocket ? await startControl(s.controlSocket, controlHandlers(arbiter, reloadNow)) : undefined
