@@ -22,6 +22,8 @@ const commands: Record<string, Command> = {
   serve: { run: serve, usage: 'corral serve <app.ts[:export]> [options]', doc: 'Serve an app with a master and N workers.' },
   check: { run: check, usage: 'corral check [app.ts] [options]', doc: 'Validate the config and load the app without serving.' },
   'print-config': { run: printConfig, usage: 'corral print-config [--explain] [options]', doc: 'Print every setting; --explain adds which source set it.' },
+  // Loaded only when asked for: Ink and React have no business in a serving master's memory.
+  top: { run: async (argv) => (await import('./top.js')).top(argv), usage: 'corral top [host:port|unix:/path]', doc: 'Watch a running server in the terminal: workers, requests, latency, io, restarts.' },
   ctl: { run: ctl, usage: 'corral ctl workers|stats|reload|scale N|kill ID [--json]', doc: 'Control a running master over its control socket.' },
   bench: {
     run: async (argv) => {
