@@ -91,6 +91,9 @@ export function caches(all: MetricSample[], w: Window | null): CacheRow[] {
   })
 }
 
+/** A duration is not added up across workers: the worst worker's is the one to see. */
+export const isDuration = (name: string) => name.endsWith('_seconds')
+
 /** Every corral_overload_* family, whatever the overload control names them. */
 export function overload(all: MetricSample[], w: Window | null, gauges: Gauges): OverloadRow[] {
   const rows = new Map<string, OverloadRow>()
@@ -98,7 +101,7 @@ export function overload(all: MetricSample[], w: Window | null, gauges: Gauges):
     for (const s of samples) {
       if (!s.name.startsWith(`${P}overload_`)) continue
       const row = rows.get(s.name) ?? { name: s.name, kind: 'gauge' as const, total: 0, perSecond: null, perWorker: {} }
-      row.total += s.value
+      row.total = isDuration(s.name) ? Math.max(row.total, s.value) : row.total + s.value
       row.perWorker[worker] = (row.perWorker[worker] ?? 0) + s.value
       rows.set(s.name, row)
     }
@@ -110,13 +113,13 @@ export function overload(all: MetricSample[], w: Window | null, gauges: Gauges):
   return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name))
 }
 
-/** The gauges of the overload families, summed across workers, for the history. */
+/** The overload gauges that count (limit, running, queue length), summed across workers, for the history. */
 export function overloadLevels(gauges: Gauges): Record<string, number> | null {
   const out: Record<string, number> = {}
   let any = false
   for (const samples of gauges.values()) {
     for (const s of samples) {
-      if (!s.name.startsWith(`${P}overload_`)) continue
+      if (!s.name.startsWith(`${P}overload_`) || isDuration(s.name)) continue
       out[s.name] = (out[s.name] ?? 0) + s.value
       any = true
     }

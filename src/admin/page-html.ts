@@ -28,7 +28,7 @@ main { padding: 16px 20px; display: grid; gap: 16px; }
 .tile .value { font-size: 22px; font-variant-numeric: tabular-nums; font-weight: 600; }
 .tile.bad .value { color: var(--bad); }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 10px; }
-.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; min-width: 0; }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; min-width: 0; overflow-x: auto; }
 .panel h2 { font-size: 13px; font-weight: 600; margin: 0 0 6px; color: var(--muted); text-transform: uppercase; letter-spacing: .4px; }
 .panel[hidden] { display: none; }
 .chart { min-height: 170px; }
@@ -98,7 +98,7 @@ export function pageHtml(version: string): string {
     ${panel('workers', 'Workers', '<table id="workers"></table>', { wide: true })}
     ${panel('codes', 'Status codes', '<table id="codes"></table>')}
     ${panel('restarts', 'Restarts by reason', '<table id="restarts"></table>')}
-    ${panel('upstreams', 'Upstreams', '<table id="upstreams"></table>', { hidden: true })}
+    ${panel('upstreams', 'Upstreams', '<table id="upstreams"></table>', { hidden: true, wide: true })}
     ${panel('pools', 'Database pools', '<table id="pools"></table>', { hidden: true })}
     ${panel('queues', 'Job queues', '<table id="queues"></table>', { hidden: true })}
     ${panel('caches', 'Caches', '<table id="caches"></table>', { hidden: true })}

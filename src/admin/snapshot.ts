@@ -6,7 +6,7 @@
 import { bucketsOf, quantile } from './quantile.js'
 import { sumBy, total, type MetricSample } from './readings.js'
 import { caches, overload, overloadLevels, pools, queues, upstreams, type Gauges, type Window } from './io-view.js'
-import type { DashboardEvent, Latency, Point, Snapshot, StatusCount, WorkerRow } from './wire.js'
+import type { DashboardEvent, Latency, Point, Snapshot, StatusCount, WorkerOverload, WorkerRow } from './wire.js'
 
 /** What /status says (arbiter/admin.ts status()). */
 export interface StatusView {
@@ -38,17 +38,29 @@ export interface Inputs {
 
 const REQUESTS = 'corral_http_requests_total'
 const DURATION_BUCKET = 'corral_http_request_duration_seconds_bucket'
-const known = new Set(['id', 'pid', 'generation', 'state', 'ageMs', 'served', 'inFlight', 'heartbeatAgeMs', 'rss', 'loopLagMs', 'loopUtilization'])
+const known = new Set(['id', 'pid', 'generation', 'state', 'ageMs', 'served', 'inFlight', 'heartbeatAgeMs', 'rss', 'loopLagMs', 'loopUtilization', 'overload'])
+const plain = (v: unknown): v is number | string | boolean => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'
+const num = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'number' ? (o[k] as number) : 0)
+
+/** The overload control's part of a worker's /status (its heartbeat's `overload`), if it has one. */
+function overloadOf(v: unknown): WorkerOverload | null {
+  if (typeof v !== 'object' || v === null) return null
+  const o = v as Record<string, unknown>
+  const shed = typeof o.shed === 'object' && o.shed !== null ? Object.values(o.shed).reduce<number>((n, x) => n + (typeof x === 'number' ? x : 0), 0) : num(o, 'shed')
+  return { limit: num(o, 'limit'), running: num(o, 'running'), waiting: num(o, 'waiting'), held: num(o, 'held'), shed }
+}
 
 function workerRow(w: Record<string, unknown>): WorkerRow {
-  const n = (k: string) => (typeof w[k] === 'number' ? (w[k] as number) : 0)
   const extra: WorkerRow['extra'] = {}
   for (const [k, v] of Object.entries(w)) {
-    if (!known.has(k) && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) extra[k] = v
+    if (known.has(k)) continue
+    if (plain(v)) extra[k] = v
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) for (const [k2, v2] of Object.entries(v)) if (plain(v2)) extra[`${k}.${k2}`] = v2
   }
   return {
-    id: n('id'), pid: n('pid'), generation: n('generation'), state: String(w.state ?? ''), ageMs: n('ageMs'), served: n('served'),
-    inFlight: n('inFlight'), heartbeatAgeMs: n('heartbeatAgeMs'), rss: n('rss'), loopLagMs: n('loopLagMs'), loopUtilization: n('loopUtilization'), extra,
+    id: num(w, 'id'), pid: num(w, 'pid'), generation: num(w, 'generation'), state: String(w.state ?? ''), ageMs: num(w, 'ageMs'), served: num(w, 'served'),
+    inFlight: num(w, 'inFlight'), heartbeatAgeMs: num(w, 'heartbeatAgeMs'), rss: num(w, 'rss'), loopLagMs: num(w, 'loopLagMs'),
+    loopUtilization: num(w, 'loopUtilization'), overload: overloadOf(w.overload), extra,
   }
 }
 

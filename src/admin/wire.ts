@@ -26,9 +26,13 @@ export interface WorkerRow {
   rss: number
   loopLagMs: number
   loopUtilization: number
-  /** Fields /status has beyond the ones above (added by other features, e.g. overload's limit). */
+  /** The worker's admission under its adaptive limit, when the overload control reports one. */
+  overload: WorkerOverload | null
+  /** Other plain fields /status has beyond the ones above (nested ones as `a.b`). */
   extra: Record<string, number | string | boolean>
 }
+
+export interface WorkerOverload { limit: number; running: number; waiting: number; held: number; shed: number }
 
 export interface Latency { p50: number; p95: number; p99: number }
 
@@ -52,7 +56,10 @@ export interface QueueRow { name: string; queued: number | null; active: number 
 
 export interface CacheRow { name: string; hitRatio: number | null; readsPerSecond: number }
 
-/** A family of corral_overload_* metrics: a gauge's value, or a counter's total and rate. */
+/**
+ * A family of corral_overload_* metrics: a gauge's value (summed across workers, or the worst
+ * worker's for a duration in seconds), or a counter's total and rate.
+ */
 export interface OverloadRow { name: string; kind: 'gauge' | 'counter'; total: number; perSecond: number | null; perWorker: Record<string, number> }
 
 export interface DashboardEvent { at: number; kind: 'spawn' | 'ready' | 'exit' | 'reload' | 'scale'; text: string }
@@ -113,7 +120,7 @@ export interface Point {
   dbWaiting: number | null
   queued: number | null
   restarts: number
-  /** Each corral_overload_* gauge, summed across workers. */
+  /** Each corral_overload_* gauge that counts (limit, running, queue length), summed across workers. */
   overload: Record<string, number> | null
 }
 

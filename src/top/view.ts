@@ -7,7 +7,7 @@ import { createElement as h, type ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import asciichart from 'asciichart'
 import type { Point, Snapshot, WorkerRow } from '../admin/wire.js'
-import { age, breakerText, bytes, clock, count, metricLabel, ms, percent, rate } from '../admin/page/format.js'
+import { age, breakerText, bytes, clock, count, metricLabel, metricValue, ms, percent, rate } from '../admin/page/format.js'
 
 interface Cell { text: string; width: number; left?: boolean; color?: string; bold?: boolean }
 
@@ -78,6 +78,11 @@ function workerColumns(workers: WorkerRow[]) {
     { title: 'rss', width: 7, cell: (w: WorkerRow) => bytes(w.rss) },
     { title: 'lag', width: 8, cell: (w: WorkerRow) => ms(w.loopLagMs), color: (w: WorkerRow) => (w.loopLagMs > 100 ? 'red' : undefined) },
     { title: 'loop', width: 5, cell: (w: WorkerRow) => percent(w.loopUtilization) },
+    ...(workers.some((w) => w.overload) ? [
+      { title: 'limit', width: 5, cell: (w: WorkerRow) => count(w.overload?.limit) },
+      { title: 'waiting', width: 7, cell: (w: WorkerRow) => count(w.overload?.waiting), color: (w: WorkerRow) => ((w.overload?.waiting ?? 0) > 0 ? 'yellow' : undefined) },
+      { title: 'shed', width: 6, cell: (w: WorkerRow) => count(w.overload?.shed), color: (w: WorkerRow) => ((w.overload?.shed ?? 0) > 0 ? 'yellow' : undefined) },
+    ] : []),
     ...extra.map((k) => ({ title: k, width: Math.max(6, k.length), cell: (w: WorkerRow) => (typeof w.extra[k] === 'number' ? count(w.extra[k] as number) : String(w.extra[k] ?? '–')) })),
   ]
 }
@@ -113,7 +118,7 @@ export function TopView({ snapshot: s, points, status, message, columns, rows }:
       h(Text, { wrap: 'truncate' }, h(Text, { bold: true, color: 'cyan' }, 'RESTARTS  '), ...restarts.map(([reason, n], i) =>
         h(Text, { key: reason, color: n > 0 && reason !== 'reload' ? 'yellow' : undefined }, `${i ? '   ' : ''}${reason.replace(/_/g, ' ')} ${n}`)))),
     s.upstreams.length > 0 && h(Table<(typeof s.upstreams)[number]>, { title: 'UPSTREAMS', rows: s.upstreams, columns: [
-      { title: 'upstream', width: 16, left: true, cell: (u) => u.name },
+      { title: 'upstream', width: 20, left: true, cell: (u) => u.name },
       { title: 'calls', width: 8, cell: (u) => count(u.calls) },
       { title: '/s', width: 7, cell: (u) => rate(u.perSecond) },
       { title: 'errors/s', width: 8, cell: (u) => rate(u.errorsPerSecond), color: (u) => (u.errorsPerSecond > 0 ? 'red' : undefined) },
@@ -121,7 +126,7 @@ export function TopView({ snapshot: s, points, status, message, columns, rows }:
       { title: 'breaker', width: 24, left: true, cell: (u) => breakerText(u.breaker), color: (u) => (u.breaker.open ? 'red' : u.breaker.halfOpen ? 'yellow' : undefined) },
     ] }),
     s.pools.length > 0 && h(Table<(typeof s.pools)[number]>, { title: 'DATABASE POOLS', rows: s.pools, columns: [
-      { title: 'pool', width: 16, left: true, cell: (p) => p.name },
+      { title: 'pool', width: 20, left: true, cell: (p) => p.name },
       { title: 'in use', width: 6, cell: (p) => count(p.inUse) },
       { title: 'idle', width: 5, cell: (p) => count(p.idle) },
       { title: 'max', width: 5, cell: (p) => count(p.size) },
@@ -129,16 +134,21 @@ export function TopView({ snapshot: s, points, status, message, columns, rows }:
       { title: 'queries/s', width: 9, cell: (p) => rate(p.queriesPerSecond) },
     ] }),
     s.queues.length > 0 && h(Table<(typeof s.queues)[number]>, { title: 'JOB QUEUES', rows: s.queues, columns: [
-      { title: 'queue', width: 16, left: true, cell: (q) => q.name },
+      { title: 'queue', width: 20, left: true, cell: (q) => q.name },
       { title: 'queued', width: 7, cell: (q) => count(q.queued) },
       { title: 'running', width: 7, cell: (q) => count(q.active) },
       { title: 'dead', width: 5, cell: (q) => count(q.dead), color: (q) => ((q.dead ?? 0) > 0 ? 'yellow' : undefined) },
       { title: 'runs/s', width: 7, cell: (q) => rate(q.runsPerSecond) },
     ] }),
+    s.caches.length > 0 && h(Table<(typeof s.caches)[number]>, { title: 'CACHES', rows: s.caches, columns: [
+      { title: 'cache', width: 20, left: true, cell: (c) => c.name },
+      { title: 'hit ratio', width: 9, cell: (c) => percent(c.hitRatio) },
+      { title: 'reads/s', width: 8, cell: (c) => rate(c.readsPerSecond) },
+    ] }),
     s.overload.length > 0 && h(Table<(typeof s.overload)[number]>, { title: 'OVERLOAD', rows: s.overload, columns: [
       { title: 'metric', width: 24, left: true, cell: (o) => metricLabel(o.name) },
-      { title: 'all workers', width: 16, cell: (o) => (o.kind === 'counter' ? `${count(o.total)} (${rate(o.perSecond)}/s)` : count(o.total)) },
-      ...s.workers.map((w) => ({ title: `w${w.id}`, width: 6, cell: (o: (typeof s.overload)[number]) => count(o.perWorker[w.id]) })),
+      { title: 'all workers', width: 16, cell: (o) => (o.kind === 'counter' ? `${count(o.total)} (${rate(o.perSecond)}/s)` : metricValue(o.name, o.total)) },
+      ...s.workers.map((w) => ({ title: `w${w.id}`, width: 9, cell: (o: (typeof s.overload)[number]) => (o.kind === 'counter' ? '' : metricValue(o.name, o.perWorker[w.id])) })),
     ] }),
     h(Box, { marginTop: 1, flexDirection: 'column' },
       h(Text, { bold: true, color: 'cyan' }, 'EVENTS'),

@@ -141,6 +141,37 @@ describe('the dashboard monitor', () => {
     m.close()
   })
 
+  it('shows the overload control\'s numbers when workers report them: per worker, summed, durations as the worst worker\'s', async () => {
+    const clock = new HandClock()
+    const events = new EventEmitter()
+    const overload = (id: number, limit: number, delay: number, shed: number) => ({ id, metrics: [
+      { name: 'corral_overload_limit', type: 'gauge', values: [{ value: limit, labels: { worker: id } }] },
+      { name: 'corral_overload_loop_delay_seconds', type: 'gauge', values: [{ value: delay, labels: { worker: id } }] },
+      { name: 'corral_overload_shed_total', type: 'counter', values: [{ value: shed, labels: { worker: id, reason: 'queue_full' } }] },
+    ] })
+    let shed = 0
+    const source: Source = {
+      status: () => ({ pid: 1, state: 'running', generation: 1, target: 2, workers: [1, 2].map((id) => ({ id, pid: 100 + id, state: 'ready', served: 0,
+        overload: { limit: 8 * id, running: 1, waiting: id - 1, held: 0, shed: { queue_full: shed, queue_timeout: 1 } } })) }),
+      collect: async () => [overload(1, 8, 0.004, shed), overload(2, 16, 0.030, shed)],
+      events,
+    }
+    const m = new Monitor(source, { metrics: true, actions: false, clock })
+    await m.state()
+    shed = 10
+    await clock.advance(1000)
+    const { snapshot, points } = await m.state()
+    assert.deepEqual(snapshot.workers.map((w) => w.overload), [
+      { limit: 8, running: 1, waiting: 0, held: 0, shed: 11 }, { limit: 16, running: 1, waiting: 1, held: 0, shed: 11 }])
+    const row = (name: string) => snapshot.overload.find((o) => o.name === name)!
+    assert.equal(row('corral_overload_limit').total, 24, 'limits add up')
+    assert.deepEqual(row('corral_overload_limit').perWorker, { 1: 8, 2: 16 })
+    assert.equal(row('corral_overload_loop_delay_seconds').total, 0.03, 'a delay is the worst worker\'s')
+    assert.equal(row('corral_overload_shed_total').perSecond, 20, 'ten shed in each worker over the second')
+    assert.deepEqual(points.at(-1)!.overload, { corral_overload_limit: 24 })
+    m.close()
+  })
+
   it('counts restarts by reason from the arbiter\'s exits, but not stops or scale-downs', async () => {
     const clock = new HandClock()
     const { source, events } = fakeSource([{ id: 1, served: 0, byStatus: {}, seconds: [] }])

@@ -6,6 +6,7 @@
  */
 import type UPlot from 'uplot'
 import type { Point } from '../wire.js'
+import { metricLabel } from './format.js'
 
 const uPlot = (globalThis as unknown as { uPlot: typeof UPlot }).uPlot
 
@@ -45,7 +46,7 @@ const specs: ChartSpec[] = [
   ] },
   { id: 'overload', optional: true, lines: (points) => {
     const names = [...new Set(points.flatMap((p) => Object.keys(p.overload ?? {})))].sort()
-    return names.map((name, i) => ({ label: name.replace(/^corral_overload_/, '').replace(/_/g, ' '), color: palette[i % palette.length], pick: (p: Point) => p.overload?.[name] ?? null }))
+    return names.map((name, i) => ({ label: metricLabel(name), color: palette[i % palette.length], pick: (p: Point) => p.overload?.[name] ?? null }))
   } },
 ]
 
@@ -79,6 +80,7 @@ export function renderCharts(points: Point[]): void {
     const plot = new uPlot({
       width: widthOf(el), height: 160,
       cursor: { drag: { x: false, y: false } },
+      legend: { live: false },
       scales: { x: { time: true } },
       axes: [{ stroke: '#888', grid: { stroke: '#8883' } }, { stroke: '#888', grid: { stroke: '#8883' }, size: 50 }],
       series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 1.5, dash: l.dash, spanGaps: false, points: { show: false } }))],

@@ -58,9 +58,14 @@ export function clock(at: number): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((x) => String(x).padStart(2, '0')).join(':')
 }
 
-/** corral_overload_queue_depth → queue depth */
+/** corral_overload_queue_length → queue length; corral_overload_loop_delay_seconds → loop delay */
 export function metricLabel(name: string): string {
-  return name.replace(/^corral_overload_/, '').replace(/_/g, ' ')
+  return name.replace(/^corral_overload_/, '').replace(/_(seconds|total)$/, '').replace(/_/g, ' ')
+}
+
+/** An overload gauge's value: a duration in seconds as ms, anything else as a count. */
+export function metricValue(name: string, value: number | null | undefined): string {
+  return name.endsWith('_seconds') ? ms(value === null || value === undefined ? value : value * 1000) : count(value)
 }
 
 export function breakerText(b: { closed: number; halfOpen: number; open: number }): string {

@@ -3,7 +3,7 @@
  * from the app, and the page must never run them as HTML.
  */
 import type { Snapshot, WorkerRow } from '../wire.js'
-import { age, breakerText, bytes, clock, count, metricLabel, ms, percent, rate } from './format.js'
+import { age, breakerText, bytes, clock, count, metricLabel, metricValue, ms, percent, rate } from './format.js'
 
 export interface Column<R> {
   title: string
@@ -58,6 +58,13 @@ export function show(panelId: string, on: boolean): void {
   byId(panelId).hidden = !on
 }
 
+const overloadColumns: Column<WorkerRow>[] = [
+  { title: 'limit', cell: (w) => count(w.overload?.limit) },
+  { title: 'running', cell: (w) => count(w.overload?.running) },
+  { title: 'waiting', cell: (w) => count(w.overload?.waiting), mark: (w) => ((w.overload?.waiting ?? 0) > 0 ? 'warn' : undefined) },
+  { title: 'shed', cell: (w) => count(w.overload?.shed), mark: (w) => ((w.overload?.shed ?? 0) > 0 ? 'warn' : undefined) },
+]
+
 function workerColumns(workers: WorkerRow[]): Column<WorkerRow>[] {
   const extra = [...new Set(workers.flatMap((w) => Object.keys(w.extra)))].sort()
   return [
@@ -72,6 +79,7 @@ function workerColumns(workers: WorkerRow[]): Column<WorkerRow>[] {
     { title: 'RSS', cell: (w) => bytes(w.rss) },
     { title: 'loop lag', cell: (w) => ms(w.loopLagMs), mark: (w) => (w.loopLagMs > 100 ? 'bad' : undefined) },
     { title: 'loop use', cell: (w) => percent(w.loopUtilization), mark: (w) => (w.loopUtilization > 0.9 ? 'warn' : undefined) },
+    ...(workers.some((w) => w.overload) ? overloadColumns : []),
     ...extra.map((k): Column<WorkerRow> => ({ title: k, cell: (w) => (w.extra[k] === undefined ? '–' : typeof w.extra[k] === 'number' ? count(w.extra[k] as number) : String(w.extra[k])) })),
   ]
 }
@@ -132,8 +140,8 @@ export function renderTables(s: Snapshot): void {
   const workerIds = s.workers.map((w) => String(w.id))
   fill('overload', [
     { title: 'metric', cell: (o) => metricLabel(o.name), text: true },
-    { title: 'all workers', cell: (o) => (o.kind === 'counter' ? `${count(o.total)} (${rate(o.perSecond)}/s)` : count(o.total)) },
-    ...workerIds.map((id): Column<(typeof s.overload)[number]> => ({ title: `w${id}`, cell: (o) => count(o.perWorker[id]) })),
+    { title: 'all workers', cell: (o) => (o.kind === 'counter' ? `${count(o.total)} (${rate(o.perSecond)}/s)` : metricValue(o.name, o.total)) },
+    ...workerIds.map((id): Column<(typeof s.overload)[number]> => ({ title: `w${id}`, cell: (o) => (o.kind === 'counter' ? '' : metricValue(o.name, o.perWorker[id])) })),
   ], s.overload, (o) => ({ 'data-metric': o.name }))
 
   const events = document.getElementById('events') as HTMLUListElement
