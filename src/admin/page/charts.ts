@@ -6,7 +6,7 @@
  */
 import type UPlot from 'uplot'
 import type { Point } from '../wire.js'
-import { metricLabel } from './format.js'
+import { clock, metricLabel } from './format.js'
 
 const uPlot = (globalThis as unknown as { uPlot: typeof UPlot }).uPlot
 
@@ -82,7 +82,10 @@ export function renderCharts(points: Point[]): void {
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
       scales: { x: { time: true } },
-      axes: [{ stroke: '#888', grid: { stroke: '#8883' } }, { stroke: '#888', grid: { stroke: '#8883' }, size: 50 }],
+      axes: [
+        { stroke: '#888', grid: { stroke: '#8883' }, values: (_u: UPlot, splits: number[]) => splits.map((s) => clock(s * 1000)) },
+        { stroke: '#888', grid: { stroke: '#8883' }, size: 50 },
+      ],
       series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 1.5, dash: l.dash, spanGaps: false, points: { show: false } }))],
     }, data, el)
     drawn.set(spec.id, { plot, labels, el })
