@@ -16,7 +16,10 @@ export interface Machine {
   cpuModel: string
   memoryGiB: number
   os: string
+  /** The Node running the bench (load generator, report). */
   node: string
+  /** The Node the servers ran on (--node; the same as `node` unless given). */
+  serverNode: { path: string; version: string }
   packages: Record<string, string>
   loadGenerator: string
 }
@@ -35,7 +38,14 @@ export function wrkBinary(): string | undefined {
   return r.error === undefined && /wrk/.test(`${r.stdout}${r.stderr}`) ? bin : undefined
 }
 
-export function describeMachine(root: string, loadGenerator: string): Machine {
+/** `node -v` of a Node binary. */
+export function nodeVersion(bin: string): string {
+  if (bin === process.execPath) return process.version
+  const r = spawnSync(bin, ['-v'], { encoding: 'utf8', timeout: 10_000 })
+  return r.stdout.trim() || 'unknown'
+}
+
+export function describeMachine(root: string, loadGenerator: string, serverNode = { path: process.execPath, version: process.version }): Machine {
   return {
     cores: cpus().length,
     usableCpus: (() => { try { return cpuBudget().cpus } catch { return availableParallelism() } })(),
@@ -43,6 +53,7 @@ export function describeMachine(root: string, loadGenerator: string): Machine {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     os: `${osType()} ${release()}`,
     node: process.version,
+    serverNode,
     packages: Object.fromEntries(['undici', 'pm2', 'autocannon', 'tsx'].map((n) => [n, version(root, n)])),
     loadGenerator,
   }

@@ -7,12 +7,12 @@ import { runAutocannon } from './load/autocannon.js'
 import { runOpenLoop } from './load/open-loop.js'
 import type { LoadResult } from './load/result.js'
 import { runWrk } from './load/wrk.js'
-import { busyFraction, groupCpuSeconds, machineTicks } from './process-cpu.js'
+import { busyFraction, groupCpuSeconds, machineTicks, processCpuSeconds } from './process-cpu.js'
 import { probe } from './server-process.js'
 
 export interface Point { load: 'closed' | 'open'; level: number }
 
-export interface Measured { result: LoadResult; upstreamCores?: number; serverCores?: number; machineBusy?: number }
+export interface Measured { result: LoadResult; upstreamCores?: number; serverCores?: number; databaseCores?: number; machineBusy?: number }
 
 export async function measure(o: {
   url: string
@@ -21,17 +21,23 @@ export async function measure(o: {
   /** Critical path of one request in ms, when known; sizes timeouts and the open loop's pool. */
   criticalPathMs: number
   wrk: string | undefined
+  /** What wrk-report.lua reads to vary the requests (scenario.vary). */
+  wrkEnv?: Record<string, string>
+  /** Process groups: the upstream simulator's and the server's. */
   upstreamPid?: number
   serverPid?: number
+  /** One process: the embedded database. */
+  databasePid?: number
 }): Promise<Measured> {
   const cpu0 = o.upstreamPid ? groupCpuSeconds(o.upstreamPid) : undefined
   const server0 = o.serverPid ? groupCpuSeconds(o.serverPid) : undefined
+  const db0 = o.databasePid ? processCpuSeconds(o.databasePid) : undefined
   const ticks0 = machineTicks()
   const t0 = performance.now()
   let result: LoadResult
   if (o.point.load === 'closed') {
     // A closed-loop request slower than this counts as a timeout; wrk stops at -d regardless.
-    const load = { url: o.url, connections: o.point.level, durationS: o.durationS, timeoutS: 10 }
+    const load = { url: o.url, connections: o.point.level, durationS: o.durationS, timeoutS: 10, env: o.wrkEnv }
     result = o.wrk ? await runWrk(o.wrk, load) : await runAutocannon(load)
   } else {
     // Enough connections for the offered rate at up to 3x the critical path (a sync server's
@@ -44,10 +50,12 @@ export async function measure(o: {
   const wallS = (performance.now() - t0) / 1000
   const cpu1 = o.upstreamPid ? groupCpuSeconds(o.upstreamPid) : undefined
   const server1 = o.serverPid ? groupCpuSeconds(o.serverPid) : undefined
+  const db1 = o.databasePid ? processCpuSeconds(o.databasePid) : undefined
   return {
     result,
     serverCores: server0 !== undefined && server1 !== undefined ? (server1 - server0) / wallS : undefined,
     upstreamCores: cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / wallS : undefined,
+    databaseCores: db0 !== undefined && db1 !== undefined ? (db1 - db0) / wallS : undefined,
     machineBusy: busyFraction(ticks0, machineTicks()),
   }
 }

@@ -3,6 +3,7 @@
  * A suite sets the load points (in scenarios/index.ts) and the time spent on each; flags override.
  * Bad values are refused with CORRAL_ERR_USAGE, quoting what was received.
  */
+import { spawnSync } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { corralError } from '../src/errors.js'
@@ -54,12 +55,19 @@ export interface BenchOptions {
   root?: string
   /** First port to hand out; each server and the upstream get their own above it. */
   basePort?: number
+  /**
+   * The Node binary the servers (and the simulators) run on; default: the one running the bench.
+   * The bench itself, wrk and the report stay where they are, so two Node versions compare on one harness.
+   */
+  node?: string
+  /** PostgreSQL for the product scenario; default: an embedded PGlite in a temporary folder. */
+  databaseUrl?: string
   /** Progress lines (default: stderr). */
   log?: (line: string) => void
 }
 
-export type ResolvedOptions = Required<Omit<BenchOptions, 'quick' | 'scenarios' | 'servers'>> &
-  Pick<BenchOptions, 'scenarios' | 'servers'>
+export type ResolvedOptions = Required<Omit<BenchOptions, 'quick' | 'scenarios' | 'servers' | 'databaseUrl'>> &
+  Pick<BenchOptions, 'scenarios' | 'servers' | 'databaseUrl'>
 
 const positive = (name: string, v: number | undefined, integer: boolean): number | undefined => {
   if (v === undefined) return undefined
@@ -89,8 +97,20 @@ export function resolveOptions(o: BenchOptions, root: string, outDir: string): R
     outDir: o.outDir ?? outDir,
     root: o.root ?? root,
     basePort: positive('port', o.basePort, true) ?? 18_400,
+    node: nodeBinary(o.node),
+    databaseUrl: o.databaseUrl,
     log: o.log ?? ((line) => process.stderr.write(`${line}\n`)),
   }
+}
+
+/** The servers' Node: an executable that answers `-v` with a version, or CORRAL_ERR_USAGE naming what was given. */
+function nodeBinary(path: string | undefined): string {
+  if (path === undefined) return process.execPath
+  const r = spawnSync(path, ['-v'], { encoding: 'utf8', timeout: 10_000 })
+  if (r.error || r.status !== 0 || !/^v\d+\./.test(r.stdout)) {
+    throw corralError('CORRAL_ERR_USAGE', `bench --node: expected a Node.js binary, received ${JSON.stringify(path)} (${r.error?.message ?? (r.stderr || r.stdout).trim()})`)
+  }
+  return path
 }
 
 const num = (name: string, v: string | undefined): number | undefined => {
@@ -105,7 +125,8 @@ const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filte
 
 export const usage = `usage: bench [--quick | --full | --suite quick|default|full] [--scenarios hello,fanout]
              [--servers node-cluster,pm2,...] [--workers N] [--threads T] [--repeats N]
-             [--duration S] [--warmup S] [--delay MS] [--cpu-iterations N] [--out DIR] [--port P]`
+             [--duration S] [--warmup S] [--delay MS] [--cpu-iterations N] [--out DIR] [--port P]
+             [--node PATH_TO_NODE] [--database-url postgres://...]`
 
 /** Command-line flags → BenchOptions. */
 export function parseBenchArgs(argv: string[]): BenchOptions & { help?: boolean } {
@@ -120,6 +141,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help?: boolean 
         repeats: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
         delay: { type: 'string' }, 'cpu-iterations': { type: 'string' },
         out: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        node: { type: 'string' }, 'database-url': { type: 'string' },
       },
       strict: true,
     }).values
@@ -141,5 +163,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help?: boolean 
     cpuIterations: num('cpu-iterations', parsed['cpu-iterations']),
     outDir: parsed.out,
     basePort: num('port', parsed.port),
+    node: parsed.node,
+    databaseUrl: parsed['database-url'],
   }
 }

@@ -37,6 +37,12 @@ export function groupCpuSeconds(pgid: number): number | undefined {
   return ticks / TICKS_PER_SECOND
 }
 
+/** Seconds of CPU (user + system) used so far by one process (all its threads); undefined once it is gone. */
+export function processCpuSeconds(pid: number): number | undefined {
+  const f = statFields(String(pid))
+  return f === undefined ? undefined : (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND
+}
+
 /** The pids of group `pgid`'s live processes. */
 export function groupPids(pgid: number): number[] {
   let names: string[]

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { corralError, exitCodeOf } from '../src/errors.js'
-import { describeMachine, wrkBinary, wrkVersion } from './machine.js'
+import { describeMachine, nodeVersion, wrkBinary, wrkVersion } from './machine.js'
 import { measure, settle, type Point } from './measure.js'
 import { busyFraction, machineTicks } from './process-cpu.js'
 import { parseBenchArgs, resolveOptions, usage, type BenchOptions, type ResolvedOptions } from './options.js'
@@ -24,6 +24,7 @@ import { scenarios as allScenarios, type Scenario } from './scenarios/index.js'
 import { freePort, startServer, stopServer, type RunningServer } from './server-process.js'
 import { servers as allServers, type ServerDef } from './servers.js'
 import { startUpstream } from './upstream/upstream.js'
+import { startShopServices, type ShopServices } from './shop/stack.js'
 
 export type { BenchOptions } from './options.js'
 
@@ -69,6 +70,8 @@ const pointsOf = (s: Scenario, o: ResolvedOptions): Point[] => [
   ...(s.points[o.suite].open ?? []).map((level) => ({ load: 'open' as const, level })),
 ]
 
+const scenarios0 = (o: ResolvedOptions) => o.scenarios ? allScenarios.filter((s) => o.scenarios!.includes(s.name)) : allScenarios
+
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1))
 
 export async function runBench(options: BenchOptions = {}, command = 'npm run bench'): Promise<BenchResult> {
@@ -79,7 +82,8 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
   const notes: string[] = []
   const wrk = wrkBinary()
   if (!wrk) notes.push('wrk is not installed (Debian: apt-get install wrk): the closed loop used autocannon, in this Node process')
-  const machine = describeMachine(o.root, wrk ? wrkVersion(wrk) : 'autocannon (wrk absent)')
+  const machine = describeMachine(o.root, wrk ? wrkVersion(wrk) : 'autocannon (wrk absent)', { path: o.node, version: nodeVersion(o.node) })
+  if (!wrk && scenarios0(o).some((s) => s.vary)) notes.push('autocannon asks for one fixed URL: the product scenario\'s pages do not vary')
 
   const scenarios = pick('scenarios', allScenarios, o.scenarios).filter((s) => {
     if (pointsOf(s, o).length === 0) return false
@@ -126,11 +130,19 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
   const runs: RunRecord[] = []
   const upstreamProcesses = Math.max(2, Math.min(4, Math.floor(machine.cores / 2)))
   let step = 0
+  let shop: ShopServices | undefined
   try {
     let port = o.basePort
     const upstream = plan.some((p) => p.s.upstream && p.servers.length)
-      ? await startUpstream((port = await freePort(port)), upstreamProcesses) : undefined
+      ? await startUpstream((port = await freePort(port)), upstreamProcesses, o.node) : undefined
     if (upstream) live.add(upstream.pid)
+    if (plan.some((p) => p.s.shop && p.servers.length)) {
+      log('bench: starting the shop\'s services simulator and database')
+      shop = await startShopServices({
+        root: o.root, node: o.node, port: (port = await freePort(port + 1)), simulatorWorkers: upstreamProcesses,
+        databaseUrl: o.databaseUrl, logDir: join(dir, 'logs'), onSpawn: (pid) => live.add(pid),
+      })
+    }
     for (const { s, servers, points } of plan) {
       if (servers.length === 0) continue
       const maxLevel = Math.max(...points.map((p) => p.level))
@@ -141,13 +153,21 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
         BENCH_CPU_ITERATIONS: String(o.cpuIterations),
         // Each request makes three upstream calls; a worker may hold all of them at once.
         BENCH_UPSTREAM_CONNECTIONS: String(Math.min(4096, Math.max(64, 3 * maxLevel))),
+        ...(s.shop && shop ? shop.env : {}),
       }
+      const wrkEnv: Record<string, string> | undefined = s.vary && {
+        BENCH_WRK_PATH: s.vary.path, BENCH_WRK_IDS: String(s.vary.ids),
+        ...(s.vary.userHeader ? { BENCH_WRK_USER_HEADER: s.vary.userHeader, BENCH_WRK_USERS: String(s.vary.users ?? 1000) } : {}),
+      }
+      // The product scenario's "upstream" is the shop's simulator; its database is PGlite when embedded.
+      const upstreamPid = s.upstream ? upstream?.pid : s.shop ? shop?.simulator.pid : undefined
+      const databasePid = s.shop ? shop?.databasePid : undefined
       const cp = critical(s) ?? 50
       const durationS = Math.max(o.durationS, Math.ceil((5 * (critical(s) ?? 0)) / 1000))
       log(`bench: ${s.name}: starting ${servers.map((d) => d.name).join(', ')}`)
       const start = async (d: ServerDef, at: number): Promise<RunningServer> => {
         const launched = await startServer(d.launch({
-          root: o.root, scenario: s, port: at, workers: o.workers, threads: o.threads,
+          root: o.root, scenario: s, port: at, workers: o.workers, threads: o.threads, node: o.node,
           tmp: mkdtempSync(join(scratch, `${d.name}-`)),
         }), { port: at, path: s.path, env, logDir: join(dir, 'logs'), logName: `${s.name}-${d.name}`, readyTimeoutMs: 30_000,
           onSpawn: (pid) => live.add(pid) })
@@ -169,7 +189,7 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
       for (const d of active) {
         const w = running.get(d)!
         if (o.warmupS > 0) {
-          await measure({ url: w.url, point: { load: 'closed', level: Math.min(maxLevel, 50) }, durationS: o.warmupS, criticalPathMs: cp, wrk })
+          await measure({ url: w.url, point: { load: 'closed', level: Math.min(maxLevel, 50) }, durationS: o.warmupS, criticalPathMs: cp, wrk, wrkEnv })
             .catch(() => undefined)
           await settle(w.url, w.pid, { maxMs: 2000, probeMs: 3 * cp + 2000 })
         }
@@ -186,12 +206,14 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
             // without waiting to find out. A busy async server goes through settle() instead.
             let backlogged = false
             try {
-              const m = await measure({ url: w.url, point, durationS, criticalPathMs: cp, wrk, upstreamPid: s.upstream ? upstream?.pid : undefined, serverPid: w.pid })
+              const m = await measure({ url: w.url, point, durationS, criticalPathMs: cp, wrk, wrkEnv, upstreamPid, databasePid, serverPid: w.pid })
               runs.push({ scenario: s.name, server: d.name, load: point.load, level: point.level, round, ...m })
               backlogged = point.load === 'closed' && m.result.requests < point.level && (m.serverCores ?? 1) < 0.25
+              const perRequest = m.serverCores !== undefined && m.result.rps > 0 ? `, ${fmt((m.serverCores * 1e6) / m.result.rps)} µs cpu/request` : ''
               log(`${head}: ${fmt(m.result.rps)} rps, mean ${fmt(m.result.meanMs)} ms, p99 ${fmt(m.result.p99Ms)} ms` +
-                `${m.result.errors ? `, ${m.result.errors} errors` : ''}, server ${((m.serverCores ?? 0) * 100).toFixed(0)}% cpu` +
-                `${m.upstreamCores !== undefined ? `, upstream ${(m.upstreamCores * 100).toFixed(0)}% cpu` : ''}`)
+                `${m.result.errors ? `, ${m.result.errors} errors` : ''}, server ${((m.serverCores ?? 0) * 100).toFixed(0)}% cpu${perRequest}` +
+                `${m.upstreamCores !== undefined ? `, upstream ${(m.upstreamCores * 100).toFixed(0)}% cpu` : ''}` +
+                `${m.databaseCores !== undefined ? `, database ${(m.databaseCores * 100).toFixed(0)}% cpu` : ''}`)
             } catch (err) {
               log(`${head}: failed: ${(err as Error).message}`)
               notes.push(`${d.name} ${s.name} ${point.load} ${point.level} round ${round}: load failed: ${(err as Error).message}`)
@@ -212,6 +234,7 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
     }
     if (upstream) { await stopServer(upstream); live.delete(upstream.pid) }
   } finally {
+    if (shop) { await shop.close().catch(() => undefined); live.delete(shop.simulator.pid) }
     killAll()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

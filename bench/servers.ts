@@ -22,6 +22,8 @@ export interface LaunchContext {
   threads: number
   /** A private scratch directory for this server instance. */
   tmp: string
+  /** The Node binary to run it on (--node). */
+  node: string
 }
 
 export interface Launch { command: string; args: string[]; env?: Record<string, string> }
@@ -38,7 +40,10 @@ export interface ServerDef {
   launch(ctx: LaunchContext): Launch
 }
 
-const anchorScenarios = ['hello', 'json', 'fanout', 'cpu'] as const
+// fanout-io is the fanout written with corral/io: to the anchors it is the same fan-out, written by hand.
+const anchorScenarios = ['hello', 'json', 'fanout', 'fanout-io', 'cpu'] as const
+/** The Node anchors also serve the shop's product page, hand-written with undici and pg (anchors/node/product.cjs). */
+const nodeAnchorScenarios = [...anchorScenarios, 'product'] as const
 
 const run = (command: string, args: string[]) => {
   const r = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 })
@@ -59,9 +64,9 @@ function corral(model: 'async' | 'sync' | 'threads'): ServerDef {
       const rev = run('git', ['-C', root, 'rev-parse', '--short', 'HEAD'])
       return { present: true, version: `${pkg.version}${rev ? ` (${rev})` : ''}` }
     },
-    launch: ({ root, scenario, port, workers, threads }) => ({
-      command: process.execPath,
-      args: [corralMain(root), 'serve', join(root, scenario.app), '--workers', String(workers),
+    launch: ({ root, scenario, port, workers, threads, node }) => ({
+      command: node,
+      args: [corralMain(root), 'serve', join(root, scenario.app), ...(scenario.corralArgs ?? []), '--workers', String(workers),
         '--bind', `127.0.0.1:${port}`, '--worker-class', model,
         ...(model === 'threads' ? ['--threads', String(threads)] : []),
         '--admin-bind', 'off', '--control-socket', 'off', '--access-log', 'off'],
@@ -135,14 +140,14 @@ export const servers: readonly ServerDef[] = [
   gunicornServer('gunicorn-uvicorn', 'Gunicorn + Uvicorn (ASGI)', 'uvicorn.workers.UvicornWorker',
     ['uvicorn', 'uvloop', 'httptools', 'httpx'], 'asgi_app:app'),
   {
-    name: 'node-cluster', label: 'node:cluster + undici', scenarios: anchorScenarios,
-    detect: () => ({ present: true, version: `node ${process.version}` }),
-    launch: ({ root, workers }) => ({
-      command: process.execPath, args: [nodeAnchor(root, 'cluster.cjs')], env: { BENCH_WORKERS: String(workers) },
+    name: 'node-cluster', label: 'node:cluster + undici', scenarios: nodeAnchorScenarios,
+    detect: () => ({ present: true, version: 'node:cluster of the servers\' Node' }),
+    launch: ({ root, workers, node }) => ({
+      command: node, args: [nodeAnchor(root, 'cluster.cjs')], env: { BENCH_WORKERS: String(workers) },
     }),
   },
   {
-    name: 'pm2', label: 'PM2 cluster mode', scenarios: anchorScenarios,
+    name: 'pm2', label: 'PM2 cluster mode', scenarios: nodeAnchorScenarios,
     detect(root) {
       const bin = pm2Bin(root)
       if (bin === undefined) return { present: false, note: 'pm2 is not installed (npm install: it is a devDependency)' }
@@ -152,8 +157,9 @@ export const servers: readonly ServerDef[] = [
     // --no-daemon keeps PM2's God process in the foreground as our child, in our process group,
     // so stopping the group stops PM2 and its workers; PM2_HOME in a scratch dir keeps it off
     // the user's own ~/.pm2 and any daemon running there.
-    launch: ({ root, scenario, workers, tmp }) => ({
-      command: process.execPath,
+    // PM2's cluster mode forks its God process's Node, so running PM2 on --node runs the app there too.
+    launch: ({ root, scenario, workers, tmp, node }) => ({
+      command: node,
       args: [pm2Bin(root) ?? 'pm2', 'start', nodeAnchor(root, 'app.cjs'), '-i', String(workers), '--no-daemon',
         '--name', `bench-${scenario.name}`, '--no-autorestart'],
       env: { PM2_HOME: join(tmp, 'pm2') },

@@ -22,4 +22,6 @@ export interface ClosedLoad {
   durationS: number
   /** Per-request timeout, so a stalled server ends the run on time. */
   timeoutS: number
+  /** Environment for the generator's script (wrk-report.lua reads BENCH_WRK_* to vary the requests). */
+  env?: Record<string, string>
 }

@@ -21,7 +21,7 @@ export function runWrk(bin: string, load: ClosedLoad): Promise<LoadResult> {
   const args = ['-t', String(threads), '-c', String(load.connections), '-d', `${load.durationS}s`,
     '--timeout', `${load.timeoutS}s`, '-s', script, load.url]
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...load.env } })
     let out = ''
     child.stdout.on('data', (d: Buffer) => { out += d })
     child.stderr.on('data', (d: Buffer) => { out += d })

@@ -27,6 +27,10 @@ export interface Pooled {
   pairedRatio: number
   /** 5th and 95th percentiles of `ratio` over bootstrap resamples of the rounds. */
   interval: [number, number]
+  /** Median over the rounds of the server's CPU per answered request (µs, from /proc), where recorded. */
+  cpuUs?: number
+  /** cpuUs over the base server's. */
+  cpuRatio?: number
 }
 
 const median = (values: number[]) => spread(values).median
@@ -44,6 +48,8 @@ function mulberry32(seed: number): () => number {
 export function pool(runs: RunRecord[][], base: string, resamples = 2000): Pooled[] {
   // (scenario, load, level) → round key → server → rps; a run's rounds are keyed by run and round.
   const points = new Map<string, Map<string, Map<string, number>>>()
+  // (scenario, load, level) → server → CPU µs per request of each round that recorded it.
+  const cpu = new Map<string, Map<string, number[]>>()
   runs.forEach((records, run) => {
     for (const r of records) {
       const point = `${r.scenario}\0${r.load}\0${r.level}`
@@ -52,6 +58,11 @@ export function pool(runs: RunRecord[][], base: string, resamples = 2000): Poole
       const round = `${run}:${r.round}`
       if (!rounds.has(round)) rounds.set(round, new Map())
       rounds.get(round)!.set(r.server, r.result.rps)
+      if (r.serverCores !== undefined && r.result.rps > 0) {
+        if (!cpu.has(point)) cpu.set(point, new Map())
+        const byServer = cpu.get(point)!
+        byServer.set(r.server, [...(byServer.get(r.server) ?? []), (r.serverCores * 1e6) / r.result.rps])
+      }
     }
   })
   const out: Pooled[] = []
@@ -69,11 +80,15 @@ export function pool(runs: RunRecord[][], base: string, resamples = 2000): Poole
         estimates.push(ratioOf(both.map(() => both[Math.floor(random() * both.length)]!)))
       }
       estimates.sort((a, b) => a - b)
+      const ownCpu = cpu.get(point)?.get(server)
+      const baseCpu = cpu.get(point)?.get(base)
       out.push({
         scenario, load, level: Number(level), server, rounds: own.length, medianRps: median(own),
         ratio: median(own) / median(baseAll),
         pairedRatio: median(both.map(([s, b]) => s / b)),
         interval: [estimates[Math.floor(0.05 * estimates.length)] ?? NaN, estimates[Math.floor(0.95 * estimates.length)] ?? NaN],
+        cpuUs: ownCpu ? median(ownCpu) : undefined,
+        cpuRatio: ownCpu && baseCpu ? median(ownCpu) / median(baseCpu) : undefined,
       })
     }
   }
@@ -87,12 +102,13 @@ export function readRuns(dirs: string[]): RunRecord[][] {
 export function poolTable(rows: Pooled[], base: string): string {
   const f = (x: number) => x.toFixed(3)
   const lines = [
-    `| scenario | load | server | rounds | median rps | / ${base} | paired | 90% interval |`,
-    '|---|---|---|---:|---:|---:|---:|---|',
+    `| scenario | load | server | rounds | median rps | / ${base} | paired | 90% interval | CPU µs / request | CPU / ${base} |`,
+    '|---|---|---|---:|---:|---:|---:|---|---:|---:|',
   ]
   for (const r of rows) {
+    const cpuCells = `${r.cpuUs !== undefined ? r.cpuUs.toFixed(1) : '–'} | ${r.server === base ? '' : r.cpuRatio !== undefined ? f(r.cpuRatio) : '–'} |`
     lines.push(`| ${r.scenario} | ${r.load} ${r.level} | ${r.server} | ${r.rounds} | ${Math.round(r.medianRps)} | ` +
-      (r.server === base ? '1 (base) | | |' : `${f(r.ratio)} | ${f(r.pairedRatio)} | ${f(r.interval[0])}–${f(r.interval[1])} |`))
+      (r.server === base ? '1 (base) | | | ' : `${f(r.ratio)} | ${f(r.pairedRatio)} | ${f(r.interval[0])}–${f(r.interval[1])} | `) + cpuCells)
   }
   return lines.join('\n')
 }

@@ -18,6 +18,8 @@ export interface RunRecord {
   upstreamCores?: number
   /** CPU the server under test used during the run, in cores. */
   serverCores?: number
+  /** CPU the embedded database used during the run, in cores. */
+  databaseCores?: number
   /** Fraction of all the machine's cores busy during the run. */
   machineBusy?: number
 }
@@ -43,6 +45,10 @@ export interface Row {
   relative?: number
   baseline?: boolean
   upstreamCoresMax?: number
+  /** CPU per answered request, in µs, from /proc over each run: the server's (all its processes), the upstream's, the database's. */
+  serverUs?: Spread
+  upstreamUs?: Spread
+  databaseUs?: Spread
   machineBusy?: number
   sendLagP99Ms?: number
   offered?: number
@@ -83,6 +89,10 @@ export function summarize(input: SummaryInput): Row[] {
     const rps = runs.map((r) => r.result.rps)
     const cores = runs.map((r) => r.upstreamCores).filter((v): v is number => v !== undefined)
     const busy = runs.map((r) => r.machineBusy).filter((v): v is number => v !== undefined)
+    const perRequest = (cores: (r: RunRecord) => number | undefined): Spread | undefined => {
+      const us = runs.filter((r) => cores(r) !== undefined && r.result.rps > 0).map((r) => (cores(r)! * 1e6) / r.result.rps)
+      return us.length ? spread(us) : undefined
+    }
     rows.push({
       scenario: first.scenario, server: first.server,
       label: input.servers.find((s) => s.name === first.server)?.label ?? first.server,
@@ -94,6 +104,9 @@ export function summarize(input: SummaryInput): Row[] {
       ceiling,
       fraction: ceiling ? spread(rps.map((v) => v / ceiling)) : undefined,
       upstreamCoresMax: cores.length ? Math.max(...cores) : undefined,
+      serverUs: perRequest((r) => r.serverCores),
+      upstreamUs: perRequest((r) => r.upstreamCores),
+      databaseUs: perRequest((r) => r.databaseCores),
       machineBusy: busy.length ? spread(busy).median : undefined,
       sendLagP99Ms: first.load === 'open' ? spread(runs.map((r) => r.result.sendLagP99Ms ?? 0)).max : undefined,
       offered: first.load === 'open' ? first.level : undefined,

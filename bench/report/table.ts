@@ -29,9 +29,13 @@ export function pointTitle(row: Row, criticalPathMs?: number): string {
 export function pointTable(rows: Row[]): string {
   const open = rows[0]?.load === 'open'
   const io = rows.some((r) => r.ceiling !== undefined)
+  // CPU per request, from /proc: the server's own, and what each request cost the upstream and the database.
+  const perRequest: [string, (r: Row) => Spread | undefined][] = [['server', (r) => r.serverUs], ['upstream', (r) => r.upstreamUs], ['database', (r) => r.databaseUs]]
+  const cpu = perRequest.filter(([, get]) => rows.some((r) => get(r) !== undefined))
+  const cpuHead = cpu.map(([who]) => `${who} CPU / request`)
   const head = open
-    ? ['server / model', 'workers', 'rps (of offered)', 'mean', 'p99', 'errors', 'relative']
-    : ['server / model', 'workers', 'rps', 'mean', 'p99', 'errors', ...(io ? ['fraction of ceiling'] : []), 'relative']
+    ? ['server / model', 'workers', 'rps (of offered)', 'mean', 'p99', 'errors', ...cpuHead, 'relative']
+    : ['server / model', 'workers', 'rps', 'mean', 'p99', 'errors', ...(io ? ['fraction of ceiling'] : []), ...cpuHead, 'relative']
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'server / model' ? '---' : '---:')).join('|')}|`]
   const footnotes: string[] = []
   for (const r of rows) {
@@ -43,6 +47,7 @@ export function pointTable(rows: Row[]): string {
       r.rps.max === 0 ? 'none finished' : `${range(r.meanMs, ms)}${little !== undefined ? ' †' : ''}`,
       r.rps.max === 0 ? '–' : range(r.p99Ms, ms), range(r.errors, (v) => v.toFixed(0)),
       ...(!open && io ? [r.fraction ? range(r.fraction, pct) : '–'] : []),
+      ...cpu.map(([, get]) => { const v = get(r); return v ? `${num(v.median)} µs` : '–' }),
       r.relative === undefined ? '–' : r.baseline ? '1x (base)' : `${r.relative.toFixed(r.relative < 10 ? 2 : 1)}x`,
     ]
     lines.push(`| ${cells.join(' | ')} |`)

@@ -34,7 +34,10 @@ function markdown(r: ReportInput, assets: string): string {
     `Reproduce with \`${r.command}\` (took ${r.elapsedS.toFixed(0)} s).`,
     '',
     `- machine: ${m.cores} cores (${m.usableCpus} usable), ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}`,
-    `- node ${m.node}; ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- servers on node ${m.serverNode?.version ?? m.node}${m.serverNode && m.serverNode.path !== process.execPath ? ` (${m.serverNode.path})` : ''}; ` +
+      `bench on node ${m.node}; ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    '- CPU / request: CPU time from /proc of all the server\'s processes (and of the upstream, the database) over each run, ' +
+      'divided by the answers; median over the runs',
     `- closed loop: ${m.loadGenerator}; open loop: bench/load/open-loop.ts (undici, latency from the scheduled send)`,
     `- every server: ${o.workers} workers; each point ${o.repeats} runs of ${o.durationS} s (at least five critical paths)` +
       `${o.warmupS ? ` after a ${o.warmupS} s warm-up` : ', no separate warm-up'}, servers alternating within each round ` +

@@ -23,6 +23,15 @@ export interface Scenario {
   needs?: string
   /** Whether the scenario calls the upstream simulator (started once for the whole run). */
   upstream?: boolean
+  /** Whether it needs the shop's services simulator and its database (started once for the whole run). */
+  shop?: boolean
+  /** Extra `corral serve` arguments (the shop's config file). */
+  corralArgs?: readonly string[]
+  /**
+   * Ask for `path` with "{id}" replaced by a random id from 1 to `ids` (and a random user id in
+   * `userHeader`) on each request, instead of one fixed URL: a cache then sees many keys, as in use.
+   */
+  vary?: { path: string; ids: number; userHeader?: string; users?: number }
   /** The ideal critical path of one request, in ms, for I/O-bound scenarios: ceiling = connections / it. */
   criticalPathMs?: (o: { delayMs: number }) => number
   points: Record<Suite, LoadPoints>
@@ -59,6 +68,19 @@ export const scenarios: readonly Scenario[] = [
     },
   },
   {
+    name: 'fanout-io',
+    about: 'the fanout scenario written with corral/io as docs/io/fanout.md teaches: upstream(), gather with budgets and fallbacks, Response.json',
+    app: 'bench/scenarios/fanout-io.ts',
+    path: '/',
+    upstream: true,
+    criticalPathMs: ({ delayMs }) => delayMs,
+    points: {
+      quick: {},
+      default: { closed: [100, 1000] },
+      full: { closed: [10, 100, 1000], open: [100, 300, 1000] },
+    },
+  },
+  {
     name: 'cpu',
     about: 'about 20 ms of PBKDF2 per request: the worker model decides',
     app: 'bench/scenarios/cpu.ts',
@@ -66,12 +88,18 @@ export const scenarios: readonly Scenario[] = [
     points: { quick: {}, default: { closed: [20] }, full: { closed: [4, 20, 100] } },
   },
   {
-    // The shop (issue 5) brings its own simulated services; its slowest call is 200 ms (seed 000).
+    // The shop brings its own simulated services (started once for the run, with its database);
+    // its slowest call is 200 ms (seed 000). Pages of 1,000 products for 1,000 signed-in users,
+    // so all five calls run and the caches see many keys. The Node anchors serve the same page
+    // written by hand (anchors/node/product.cjs).
     name: 'product',
-    about: 'the shop\'s product page (examples/shop): five concurrent calls, the slowest 200 ms',
+    about: 'the shop\'s product page (examples/shop): five concurrent lookups, the slowest 200 ms; random product and user',
     app: 'examples/shop/app.ts',
     path: '/api/products/1',
     needs: 'examples/shop',
+    shop: true,
+    corralArgs: ['--config', 'examples/shop/corral.config.ts'],
+    vary: { path: '/api/products/{id}', ids: 1000, userHeader: 'x-user-id', users: 1000 },
     criticalPathMs: () => 200,
     points: { quick: {}, default: { closed: [100] }, full: { closed: [100, 1000] } },
   },

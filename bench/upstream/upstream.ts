@@ -5,8 +5,8 @@ import { stopServer, type RunningServer } from '../server-process.js'
 
 const simulator = fileURLToPath(new URL('./simulator.cjs', import.meta.url))
 
-export async function startUpstream(port: number, processes: number): Promise<RunningServer> {
-  const child = spawn(process.execPath, [simulator], {
+export async function startUpstream(port: number, processes: number, node = process.execPath): Promise<RunningServer> {
+  const child = spawn(node, [simulator], {
     detached: true, stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORT: String(port), BENCH_UPSTREAM_PROCESSES: String(processes) },
   })

@@ -32,4 +32,14 @@ describe('pooling several benchmark runs', () => {
     const rows = pool([[rec('base', 1, 100, 10), rec('x', 1, 50, 10), rec('base', 1, 100, 100), rec('x', 1, 100, 100)]], 'base')
     assert.deepEqual(rows.filter((r) => r.server === 'x').map((r) => [r.level, r.ratio]), [[10, 0.5], [100, 1]])
   })
+
+  it('gives each server\'s CPU per request over the rounds, and its ratio to the base server\'s', () => {
+    const withCpu = (r: RunRecord, cores: number): RunRecord => ({ ...r, serverCores: cores })
+    // base: 100 rps on 0.5 cores = 5000 µs, 4000 µs; x: 90 rps on 0.45 = 5000, 0.54 → 6000.
+    const rows = pool([[withCpu(rec('base', 1, 100), 0.5), withCpu(rec('x', 1, 90), 0.45), withCpu(rec('base', 2, 100), 0.4), withCpu(rec('x', 2, 90), 0.54)]], 'base')
+    const x = rows.find((r) => r.server === 'x')!
+    assert.ok(Math.abs(x.cpuUs! - 5500) < 1e-6)
+    assert.ok(Math.abs(x.cpuRatio! - 5500 / 4500) < 1e-9)
+    assert.match(poolTable(rows, 'base'), /\| x \| 2 \| 90 \| 0\.900 \| 0\.900 \| .* \| 5500\.0 \| 1\.222 \|/)
+  })
 })

@@ -54,4 +54,17 @@ describe('bench report', () => {
     assert.equal((svg.match(/<circle /g) ?? []).length, 2)
     assert.match(svg, /node:cluster \+ undici/)
   })
+
+  it('gives the CPU each answer cost the server, the upstream and the database, from /proc over each run', () => {
+    const cpuRun = (server: string, round: number, rps: number, serverCores: number): RunRecord =>
+      ({ ...run(server, round, rps, 300), serverCores, upstreamCores: 0.1, databaseCores: 0.05 })
+    const rows = summarize({
+      runs: [cpuRun('node-cluster', 1, 200, 0.5), cpuRun('node-cluster', 2, 250, 0.5)],
+      servers, workers: 2, scenarios: ['fanout'], criticalPathMs: { fanout: 300 },
+    })
+    assert.deepEqual(rows[0]!.serverUs, { median: 2250, min: 2000, max: 2500 })
+    const md = pointTable(rows)
+    assert.match(md, /\| fraction of ceiling \| server CPU \/ request \| upstream CPU \/ request \| database CPU \/ request \| relative \|/)
+    assert.match(md, /\| 2250 µs \| 450 µs \| 225 µs \| 1x \(base\) \|/)
+  })
 })

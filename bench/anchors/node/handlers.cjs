@@ -28,6 +28,19 @@ async function call(path) {
   return res.body.json()
 }
 
+const fanout = (_req, res) => {
+  Promise.all([call('/user'), call('/orders'), call('/products')]).then(
+    ([user, orders, products]) =>
+      send(res, 'application/json', JSON.stringify({ status: 'ok', count: 3, user, orders, products })),
+    (err) => {
+      res.writeHead(502, { 'content-type': 'text/plain' })
+      res.end(String(err?.code ?? err))
+    },
+  )
+}
+
+let product
+
 /** scenario name → (req, res) handler */
 module.exports = {
   hello: (_req, res) => send(res, 'text/plain', 'Hello, World!'),
@@ -36,14 +49,9 @@ module.exports = {
     const key = pbkdf2Sync('corral', 'bench', iterations, 32, 'sha256')
     send(res, 'application/json', JSON.stringify({ key: key.toString('hex') }))
   },
-  fanout: (_req, res) => {
-    Promise.all([call('/user'), call('/orders'), call('/products')]).then(
-      ([user, orders, products]) =>
-        send(res, 'application/json', JSON.stringify({ status: 'ok', count: 3, user, orders, products })),
-      (err) => {
-        res.writeHead(502, { 'content-type': 'text/plain' })
-        res.end(String(err?.code ?? err))
-      },
-    )
-  },
+  fanout,
+  // The same fan-out: corral's fanout-io writes it with corral/io, a team without corral like this.
+  'fanout-io': fanout,
+  // Loaded on first use: only the product scenario opens a database pool.
+  product: (req, res) => (product ??= require('./product.cjs'))(req, res),
 }

@@ -32,7 +32,7 @@ def upstream_client(kind):
 
 
 def fixed_body(scenario):
-    """(content type, body) for the scenarios that make no upstream call; None for fanout."""
+    """(content type, body) for the scenarios that make no upstream call; None for the fan-outs."""
     if scenario == "hello":
         return "text/plain", b"Hello, World!"
     if scenario == "json":
@@ -40,7 +40,7 @@ def fixed_body(scenario):
     if scenario == "cpu":
         key = hashlib.pbkdf2_hmac("sha256", b"corral", b"bench", ITERATIONS, 32)
         return "application/json", json.dumps({"key": key.hex()}).encode()
-    if scenario == "fanout":
+    if scenario in ("fanout", "fanout-io"):
         return None
     raise ValueError(f"unknown BENCH_SCENARIO {scenario!r}")
 
