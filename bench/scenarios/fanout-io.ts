@@ -5,8 +5,8 @@
  * serve it with the same hand-written undici fan-out as `fanout`, so the table says what the
  * corral way of writing it costs (issue 11).
  *
- * The budgets are ten upstream delays: a deadline armed on every call, as in a real service,
- * that a healthy run never reaches (the table's errors column would show answers cut short).
+ * The budgets are ten upstream delays (at least a second): a deadline armed on every call, as in a
+ * real service, that a healthy run never reaches (the table's errors column would show answers cut short).
  */
 import { degraded, gather, upstream, values } from 'corral/io'
 import type { RequestContext } from 'corral'
@@ -14,7 +14,7 @@ import type { RequestContext } from 'corral'
 const origin = process.env.BENCH_UPSTREAM ?? 'http://127.0.0.1:9400'
 const delayMs = Number(process.env.BENCH_DELAY_MS ?? 300)
 const connections = Number(process.env.BENCH_UPSTREAM_CONNECTIONS ?? 1024)
-const budgetMs = 10 * delayMs
+const budgetMs = Math.max(1000, 10 * delayMs)
 
 const users = upstream({ name: 'user', origin, connections, timeoutMs: budgetMs })
 const orders = upstream({ name: 'orders', origin, connections, timeoutMs: budgetMs })

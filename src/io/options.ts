@@ -25,6 +25,13 @@ export function msOption(owner: string, key: string, value: unknown, fallback: n
   return value
 }
 
+/** A duration in milliseconds that may be 0 (>= 0, finite), or the default when absent. */
+export function msOrZeroOption(owner: string, key: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(owner, key, 'a number of milliseconds >= 0', value)
+  return value
+}
+
 /** A number in [0, 1], or the default when absent. */
 export function ratioOption(owner: string, key: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback

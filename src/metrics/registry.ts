@@ -1,11 +1,13 @@
 /**
- * The process's one Prometheus registry. Workers (and the io toolkit inside them) register their
- * metrics here; the arbiter collects each worker's registry over IPC and serves the aggregate
- * (prom-client's AggregatorRegistry semantics: counters and histograms summed, gauges per worker).
+ * The process's prom-client registry, for code that uses prom-client's own metric classes (the
+ * arbiter's series). Loading it brings every light family (families.ts) into it, so the process
+ * still has one registry to scrape. Workers count in families.ts and load this module (and
+ * prom-client, about 12 MB of RSS) only when something in them asks for it.
  */
 import { Registry } from 'prom-client'
+import { bridge } from './families.js'
 
 export const registry = new Registry()
+bridge(registry)
 
-/** Metric names all start with this, so corral's series are easy to find and never clash with the app's. */
-export const PREFIX = 'corral_'
+export { PREFIX } from './families.js'

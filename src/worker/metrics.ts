@@ -1,12 +1,12 @@
 /**
  * Request metrics in the worker. The counting is plain arrays and maps, turned into prom-client's
- * metric format only when the arbiter scrapes (each metric is registered on the process registry
- * as an object with `get()`, the one method the registry and the aggregator call). prom-client's
+ * metric format only when the arbiter scrapes (each metric is registered with metrics/families.ts
+ * as an object with `get()`, the one method the registries and the aggregator call). prom-client's
  * own Counter#inc and Histogram#observe hash their label object on every call: about 0.9 µs a request
  * against 0.04 µs here (bench/micro/request-metrics.ts), and on the hello path turning metrics off
  * with prom-client's counting gave back about 10% of throughput.
  */
-import { registry, PREFIX } from '../metrics/registry.js'
+import { PREFIX, register, type MetricType } from '../metrics/families.js'
 
 const MAX_ROUTES = 200
 const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|[0-9A-Za-z_-]{22,})$/i
@@ -47,8 +47,8 @@ export class RequestMetrics {
     const requests = `${PREFIX}http_requests_total`
     const duration = `${PREFIX}http_request_duration_seconds`
     const inFlightName = `${PREFIX}http_requests_in_flight`
-    const metric = (name: string, help: string, type: string, values: () => unknown[]) =>
-      registry.registerMetric({ name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as never)
+    const metric = (name: string, help: string, type: MetricType, values: () => unknown[]) =>
+      register({ name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() as never }) })
     metric(requests, 'Requests answered, by method, status and route.', 'counter', () => {
       const values: unknown[] = []
       for (const r of this.#routes.values()) {

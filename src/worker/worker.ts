@@ -16,7 +16,7 @@ import { isArbiterMessage, WorkerEnv, WorkerExit, type WorkerMessage } from '../
 import { closeResources } from '../io/lifecycle.js'
 import { flushAll, reopenAll } from '../logging/destination.js'
 import { createLogger, type Logger } from '../logging/logger.js'
-import { registry } from '../metrics/registry.js'
+import { collectAll } from '../metrics/families.js'
 import { createAccessLog } from './access-log.js'
 import { forwardedTrust } from './forwarded.js'
 import { Gate } from './gate.js'
@@ -90,7 +90,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       case 'stop-now': void stopNow('stop-now'); break
       case 'reopen-logs': reopenAll(); break
       case 'collect-metrics':
-        void registry.getMetricsAsJSON().then((metrics) => report({ type: 'metrics', ack: m.seq, metrics }))
+        void collectAll().then((metrics) => report({ type: 'metrics', ack: m.seq, metrics }))
         break
     }
   })

@@ -178,3 +178,69 @@ describe('upstream circuit breaker', () => {
     assert.equal(out.price.value, 9.99)
   })
 })
+
+/** The value of one series on corral's registry (0 when it has not been counted yet). */
+async function metric(name: string, labels: Record<string, string>): Promise<number> {
+  const text = await registry.getSingleMetricAsString(name)
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`)
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)))
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
+}
+
+describe('upstream deadlines keep connections (issue 11)', () => {
+  it('lets an answer that comes after the caller gave up finish into the pool, and the next request reuses its connection', async () => {
+    let answerLate: (() => void) | undefined
+    const { up, server } = await pair({ connections: 1, retries: 0, lingerMs: 10_000 }, (req, res) => {
+      if (req.url === '/slow') answerLate = () => ok({ late: true })(req, res)
+      else ok()(req, res)
+    })
+    const out = await gather(undefined, { price: { run: (signal) => up.json('/slow', { signal }), timeoutMs: 30, fallback: () => 'fallback' } })
+    assert.deepEqual(values(out), { price: 'fallback' })
+    // The server answers only now that the caller has its fallback: the answer is late by construction.
+    answerLate!()
+    assert.deepEqual(await up.json('/next'), { ok: true })
+    assert.equal(server.connections, 1, 'the late answer went back to the pool instead of closing its connection')
+    assert.equal(server.abandoned, 0)
+    assert.equal(await metric('corral_upstream_abandoned_total', { upstream: up.name, fate: 'finished' }), 1)
+    assert.equal(await metric('corral_upstream_connections_opened_total', { upstream: up.name }), 1)
+  })
+
+  it('cuts a request still unanswered lingerMs after its budget, and the upstream sees it end', async () => {
+    const { up, server } = await pair({ timeoutMs: 30, lingerMs: 100, retries: 0 }, hang)
+    await assert.rejects(up.json('/hang'), (err) => codeOf(err) === 'CORRAL_ERR_UPSTREAM_TIMEOUT')
+    await server.waitAbandoned(1)
+    assert.equal(await metric('corral_upstream_abandoned_total', { upstream: up.name, fate: 'cut' }), 1)
+  })
+
+  it('cuts at once with lingerMs 0', async () => {
+    const { up, server } = await pair({ timeoutMs: 30, lingerMs: 0, retries: 0 }, hang)
+    await assert.rejects(up.json('/hang'), (err) => codeOf(err) === 'CORRAL_ERR_UPSTREAM_TIMEOUT')
+    await server.waitAbandoned(1)
+    assert.equal(await metric('corral_upstream_abandoned_total', { upstream: up.name, fate: 'cut' }), 1)
+  })
+
+  it('drops a request still queued for a connection when its caller gives up, without sending it or closing a connection', async () => {
+    let answerFirst: (() => void) | undefined
+    let firstArrived: () => void
+    const arrived = new Promise<void>((resolve) => { firstArrived = resolve })
+    const { up, server } = await pair({ connections: 1, retries: 0 }, (req, res) => {
+      if (req.url === '/first') { answerFirst = () => ok({ first: true })(req, res); firstArrived() } else ok()(req, res)
+    })
+    const first = up.json('/first')
+    await arrived
+    const caller = new AbortController()
+    const queued = up.json('/queued', { signal: caller.signal })
+    caller.abort(new Error('gave up'))
+    await assert.rejects(queued, /gave up/)
+    answerFirst!()
+    assert.deepEqual(await first, { first: true })
+    assert.deepEqual(await up.json('/after'), { ok: true })
+    assert.equal(server.requests, 2, 'the abandoned request was never sent')
+    assert.equal(server.connections, 1)
+    assert.equal(await metric('corral_upstream_abandoned_total', { upstream: up.name, fate: 'unsent' }), 1)
+  })
+
+  it('refuses a negative lingerMs with CORRAL_ERR_IO_OPTION', () => {
+    assert.throws(() => upstream({ name: 'bad-linger', origin: 'http://127.0.0.1:1', lingerMs: -1 }), /lingerMs must be a number of milliseconds >= 0, received -1/)
+  })
+})

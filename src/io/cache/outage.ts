@@ -20,7 +20,7 @@ export class Outage {
   }
 
   failed(op: string, err: unknown): void {
-    cacheMetrics.errors.inc({ cache: this.#cache, op })
+    cacheMetrics.errors.labels(this.#cache, op).inc()
     if (this.#down) return
     this.#down = true
     this.#log.warn({ cache: this.#cache, op, err: (err as Error)?.message ?? String(err) },

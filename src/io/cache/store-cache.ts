@@ -10,7 +10,7 @@ import type { Cache, CacheLog, GetOrSetOptions, Store } from './cache.js'
 import { jittered } from './cache.js'
 import { SingleFlight } from './single-flight.js'
 import { Outage } from './outage.js'
-import { cacheMetrics as metrics } from './metrics.js'
+import { cacheSeries } from './metrics.js'
 import { corralError } from '../../errors.js'
 
 interface Entry { v: unknown; f: number }
@@ -27,7 +27,7 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
   const { name, log } = options
   const now = options.now ?? Date.now
   const defaultJitter = options.jitter ?? 0.1
-  const labels = { cache: name }
+  const metrics = cacheSeries(name)
   const outage = new Outage(name, log)
   const flights = new SingleFlight()
   const refreshes = new SingleFlight()
@@ -54,7 +54,7 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
   }
 
   async function load<T>(key: string, ttlMs: number, loader: () => Promise<T> | T, o: GetOrSetOptions): Promise<T> {
-    metrics.loads.inc(labels)
+    metrics.loads.inc()
     const value = await loader()
     await write(key, value, jittered(ttlMs, o.jitter ?? defaultJitter), o.staleMs ?? 0)
     return value
@@ -100,16 +100,16 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
       // The read sits inside the flight too: a hundred concurrent misses make one store read and one load.
       return flights.run(key, async () => {
         const [e] = await read([key])
-        if (fresh(e)) { metrics.hits.inc(labels); return e!.v as T }
+        if (fresh(e)) { metrics.hits.inc(); return e!.v as T }
         if (e && staleMs > 0 && e.f + staleMs > now()) {
-          metrics.hits.inc(labels)
-          metrics.stale.inc(labels)
+          metrics.hits.inc()
+          metrics.stale.inc()
           refreshes.run(key, () => load(key, ttlMs, loader, o)).catch((err) => {
             log.warn({ cache: name, key, err: (err as Error)?.message }, 'background refresh failed; the stale value stays until it expires')
           })
           return e.v as T
         }
-        metrics.misses.inc(labels)
+        metrics.misses.inc()
         return load(key, ttlMs, loader, o)
       })
     },
@@ -118,8 +118,8 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
   }
 
   function count<T>(value: T | undefined): T | undefined {
-    if (value === undefined) metrics.misses.inc(labels)
-    else metrics.hits.inc(labels)
+    if (value === undefined) metrics.misses.inc()
+    else metrics.hits.inc()
     return value
   }
 }
