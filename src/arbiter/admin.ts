@@ -13,8 +13,6 @@ import { corralError } from '../errors.js'
 import { request } from '../ipc/channel.js'
 import type { WorkerMessage } from '../ipc/messages.js'
 import type { Logger } from '../logging/logger.js'
-import { exposition } from '../metrics/aggregate.js'
-import { registry } from '../metrics/registry.js'
 import type { Arbiter } from './arbiter.js'
 import { arbiterMetrics } from './metrics.js'
 import type { WorkerRecord } from './worker-record.js'
@@ -35,6 +33,8 @@ export async function collectWorkerMetrics(a: Arbiter, timeoutMs = SCRAPE_TIMEOU
 }
 
 export async function collectMetrics(a: Arbiter): Promise<{ text: string; contentType: string }> {
+  // prom-client (about 240 ms and 12 MB for it and its dependencies) is loaded at the first scrape, not at boot.
+  const [{ exposition }, { registry }] = await Promise.all([import('../metrics/aggregate.js'), import('../metrics/registry.js')])
   return exposition((await collectWorkerMetrics(a)).map((r) => r.metrics), registry)
 }
 

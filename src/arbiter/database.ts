@@ -8,9 +8,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Settings } from '../config/settings/index.js'
 import type { Logger } from '../logging/logger.js'
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../io/db/embedded.js'
-import { migrate } from '../io/db/migrate.js'
-import { planPoolSize, readServerLimits } from '../io/db/sizing.js'
+import type { EmbeddedPostgres } from '../io/db/embedded.js'
 
 export interface Database {
   url: string
@@ -30,6 +28,10 @@ export async function prepareDatabase(s: Settings, migrationsIsDefault: boolean,
   const hasMigrations = dir !== undefined && existsSync(dir)
   // No server named and nothing to migrate: this app does not use a database; start nothing.
   if (!s.databaseUrl && !hasMigrations) return undefined
+  // pg and the embedded server's code load only for an app that has a database (not on hello's boot).
+  const [{ startEmbeddedPostgres }, { migrate }, { planPoolSize, readServerLimits }] = await Promise.all([
+    import('../io/db/embedded.js'), import('../io/db/migrate.js'), import('../io/db/sizing.js'),
+  ])
   let embedded: EmbeddedPostgres | undefined
   let url = s.databaseUrl
   if (!url) {

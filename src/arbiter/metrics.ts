@@ -1,32 +1,28 @@
-/** The arbiter's own series: restarts by reason, reload generation, workers, and each worker's event loop. */
-import { Counter, Gauge } from 'prom-client'
-import { registry, PREFIX } from '../metrics/registry.js'
+/**
+ * The arbiter's own series: restarts by reason, reload generation, workers, and each worker's event
+ * loop. Light families (metrics/families.ts), so the master loads prom-client only when /metrics is
+ * first scraped, not on the way to its first answer.
+ */
+import { counter, gauge, PREFIX, type GaugeFamily } from '../metrics/families.js'
 import type { Arbiter } from './arbiter.js'
 import type { ExitReason, WorkerRecord } from './worker-record.js'
 
 export function arbiterMetrics(a: Arbiter): void {
-  const restarts = new Counter({ name: `${PREFIX}worker_restarts_total`, help: 'Workers that exited and were replaced, by reason.', labelNames: ['reason'], registers: [registry] })
-  for (const reason of ['crash', 'timeout', 'max_requests', 'lifetime', 'memory', 'reload', 'boot_failed', 'sigterm'] as const) restarts.labels(reason).inc(0)
+  const restarts = counter(`${PREFIX}worker_restarts_total`, 'Workers that exited and were replaced, by reason.', ['reason'])
+  for (const reason of ['crash', 'timeout', 'max_requests', 'lifetime', 'memory', 'reload', 'boot_failed', 'sigterm'] as const) restarts.labels(reason)
   a.on('exit', (_w: WorkerRecord, reason: ExitReason) => {
     if (reason !== 'stop' && reason !== 'scale') restarts.labels(reason).inc()
   })
-  new Gauge({ name: `${PREFIX}reload_generation`, help: 'The reload generation: 1 at start, +1 per successful reload.', registers: [registry], collect() { this.set(a.generation) } })
-  new Gauge({
-    name: `${PREFIX}workers`, help: 'Workers by state.', labelNames: ['state'], registers: [registry],
-    collect() {
-      this.reset()
-      const counts = { booting: 0, ready: 0, draining: 0 }
-      for (const w of a.workers()) counts[w.state]++
-      for (const [state, n] of Object.entries(counts)) this.labels(state).set(n)
-    },
+  gauge(`${PREFIX}reload_generation`, 'The reload generation: 1 at start, +1 per successful reload.', [], (g) => g.labels().set(a.generation))
+  gauge(`${PREFIX}workers`, 'Workers by state.', ['state'], (g) => {
+    const counts = { booting: 0, ready: 0, draining: 0 }
+    for (const w of a.workers()) counts[w.state]++
+    for (const [state, n] of Object.entries(counts)) g.labels(state).set(n)
   })
-  new Gauge({ name: `${PREFIX}workers_target`, help: 'The worker count the arbiter keeps.', registers: [registry], collect() { this.set(a.target) } })
-  const perWorker = (name: string, help: string, pick: (w: WorkerRecord) => number) => new Gauge({
-    name: `${PREFIX}${name}`, help, labelNames: ['worker'], registers: [registry],
-    collect() {
-      this.reset()
-      for (const w of a.workers()) if (w.beat) this.labels(String(w.id)).set(pick(w))
-    },
+  gauge(`${PREFIX}workers_target`, 'The worker count the arbiter keeps.', [], (g) => g.labels().set(a.target))
+  const perWorker = (name: string, help: string, pick: (w: WorkerRecord) => number) => gauge(`${PREFIX}${name}`, help, ['worker'], (g: GaugeFamily) => {
+    g.clear()
+    for (const w of a.workers()) if (w.beat) g.labels(String(w.id)).set(pick(w))
   })
   perWorker('worker_event_loop_lag_seconds', 'Mean event-loop lag over the last heartbeat interval (how late due timers ran; 0 when idle), per worker.', (w) => (w.beat?.loopLagMs ?? 0) / 1000)
   perWorker('worker_event_loop_utilization', 'Share of time the event loop was busy over the last heartbeat interval, per worker.', (w) => w.beat?.loopUtilization ?? 0)

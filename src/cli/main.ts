@@ -9,22 +9,19 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { codes, corralError, exitCodeOf, isCorralError } from '../errors.js'
-import { check } from './check.js'
-import { ctl } from './ctl.js'
 import { errorsMarkdown, settingsHelp, settingsMarkdown } from './help.js'
-import { printConfig } from './print-config.js'
-import { serve } from './serve.js'
 import { version } from './version.js'
 
 type Command = { run: (argv: string[]) => Promise<number>; usage: string; doc: string; ownHelp?: boolean }
 
 const commands: Record<string, Command> = {
-  serve: { run: serve, usage: 'corral serve <app.ts[:export]> [options]', doc: 'Serve an app with a master and N workers.' },
-  check: { run: check, usage: 'corral check [app.ts] [options]', doc: 'Validate the config and load the app without serving.' },
-  'print-config': { run: printConfig, usage: 'corral print-config [--explain] [options]', doc: 'Print every setting; --explain adds which source set it.' },
-  // Loaded only when asked for: Ink and React have no business in a serving master's memory.
+  // Each command is loaded when it runs: `serve` must not pay for loading `check`'s app loader or `ctl`'s client.
+  serve: { run: async (argv) => (await import('./serve.js')).serve(argv), usage: 'corral serve <app.ts[:export]> [options]', doc: 'Serve an app with a master and N workers.' },
+  check: { run: async (argv) => (await import('./check.js')).check(argv), usage: 'corral check [app.ts] [options]', doc: 'Validate the config and load the app without serving.' },
+  'print-config': { run: async (argv) => (await import('./print-config.js')).printConfig(argv), usage: 'corral print-config [--explain] [options]', doc: 'Print every setting; --explain adds which source set it.' },
+  // Ink and React have no business in a serving master's memory.
   top: { run: async (argv) => (await import('./top.js')).top(argv), usage: 'corral top [host:port|unix:/path]', doc: 'Watch a running server in the terminal: workers, requests, latency, io, restarts.' },
-  ctl: { run: ctl, usage: 'corral ctl workers|stats|reload|scale N|kill ID [--json]', doc: 'Control a running master over its control socket.' },
+  ctl: { run: async (argv) => (await import('./ctl.js')).ctl(argv), usage: 'corral ctl workers|stats|reload|scale N|kill ID [--json]', doc: 'Control a running master over its control socket.' },
   bench: {
     run: async (argv) => {
       // The harness is TypeScript beside the package (bench/), run through tsx like `npm run bench`.

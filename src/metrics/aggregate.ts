@@ -7,7 +7,9 @@
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client'
 
 export async function exposition(workerMetrics: unknown[][], own: Registry): Promise<{ text: string; contentType: string }> {
-  const merged = AggregatorRegistry.aggregate(workerMetrics as MetricObjectWithValues<MetricValue<string>>[][])
-  const text = (await merged.metrics()) + (await own.metrics())
-  return { text, contentType: own.contentType }
+  // The master's own series go through the same merge: a family both it and the workers know (one
+  // the toolkit registers on import) then appears once, as Prometheus requires, not twice.
+  const ownJSON = await own.getMetricsAsJSON()
+  const merged = AggregatorRegistry.aggregate([...workerMetrics, ownJSON] as MetricObjectWithValues<MetricValue<string>>[][])
+  return { text: await merged.metrics(), contentType: own.contentType }
 }

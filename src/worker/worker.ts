@@ -8,7 +8,6 @@ import { loadApp } from '../app/load.js'
 import { installLightResponse } from '../app/light-response.js'
 import type { LoadedApp, Serve } from '../app/types.js'
 import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
-import { loadHooks } from '../config/load.js'
 import type { Settings } from '../config/settings/index.js'
 import { corralError, toErrorData } from '../errors.js'
 import { send } from '../ipc/channel.js'
@@ -24,7 +23,6 @@ import { inFlightNow, startHeartbeat } from './heartbeat.js'
 import { RequestMetrics } from './metrics.js'
 import { Requests, TrackedResponse } from './requests.js'
 import { createHttpServer, listen } from './server.js'
-import { threadPool } from './threads.js'
 import { exposeInFlight, startWatchdog } from './watchdog.js'
 import { untilNoneWaiting } from '../net/listen-queue.js'
 import type { BindAddress } from '../config/parse.js'
@@ -45,6 +43,8 @@ async function prepareApp(s: Settings, threads: number): Promise<{ serve: Serve;
     const app = await loadApp(s.app)
     return { serve: app.serve, app, close: app.close }
   }
+  // piscina (the threads worker class) is loaded only by workers of that class.
+  const { threadPool } = await import('./threads.js')
   const pool = threadPool(s.app, threads)
   try {
     await pool.warm()
@@ -106,7 +106,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   let requests: Requests
   let closeApp: (() => Promise<unknown>) | undefined
   try {
-    if (s.config) hooks = await loadHooks(s.config)
+    // The config loader is needed only to read the hooks of a config file.
+    if (s.config) hooks = await (await import('../config/load.js')).loadHooks(s.config)
     await callHook(hooks, 'postFork', log, true, view)
     const prepared = await prepareApp(s, s.threads)
     closeApp = prepared.close
