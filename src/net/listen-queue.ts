@@ -67,10 +67,14 @@ export async function untilNoneWaiting(ports: readonly number[], o: { held: bool
   const wanted = new Set(ports)
   const started = performance.now()
   const waiting = async (): Promise<number | undefined> => {
+    // The table first, then our descriptors: a connection accepted in between is then either still
+    // in the listener's queue in the table, or ours in both. The other order could miss it: accepted
+    // after we listed our descriptors, and no longer queued when the table was read.
+    const sockets = await socketsOn(wanted)
     const own = await ownSocketInodes()
     let listening = false
     let n = 0
-    for (const s of await socketsOn(wanted)) {
+    for (const s of sockets) {
       if (!own.has(s.inode)) continue
       if (s.state === LISTEN) { listening = true; n += s.depth } else if (o.held && s.state === ESTABLISHED) n++
     }

@@ -112,7 +112,7 @@ describe('connections waiting in the listen queue when a stop begins', { skip: p
     process.kill(signalGroup ? -server.child.pid! : server.child.pid!, 'SIGTERM')
     for (const pid of acceptors) process.kill(pid, 'SIGCONT')
     const answers = await Promise.all(requests.map((r) => r.answer))
-    assert.deepEqual(answers.map((a) => (a instanceof Error ? `${a.message}` : a.status)), Array(N).fill(200))
+    assert.deepEqual(answers.map((a) => (a instanceof Error ? `${a.message}` : a.status)), Array(N).fill(200), server.output())
     for (const a of answers) assert.equal((a as { body: string }).body, 'slept 50')
     const { code } = await server.exited
     assert.equal(code, 0, server.output())
