@@ -35,7 +35,7 @@ const base = `http://127.0.0.1:${port}`
 const admin = `http://127.0.0.1:${adminPort}`
 
 try {
-  for (const until = Date.now() + 60_000; ; await sleep(200)) {
+  for (const until = Date.now() + 180_000; ; await sleep(200)) {
     if (await fetch(admin + '/readyz').then((r) => r.ok, () => false)) break
     if (Date.now() > until || shop.exitCode !== null) throw new Error(`the shop did not start:\n${log}`)
   }

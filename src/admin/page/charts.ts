@@ -84,7 +84,7 @@ export function renderCharts(points: Point[]): void {
       scales: { x: { time: true } },
       axes: [
         { stroke: '#888', grid: { stroke: '#8883' }, values: (_u: UPlot, splits: number[]) => splits.map((s) => clock(s * 1000)) },
-        { stroke: '#888', grid: { stroke: '#8883' }, size: 50 },
+        { stroke: '#888', grid: { stroke: '#8883' }, size: 60 },
       ],
       series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 1.5, dash: l.dash, spanGaps: false, points: { show: false } }))],
     }, data, el)
