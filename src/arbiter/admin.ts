@@ -7,7 +7,7 @@
  *   /status   JSON: generation, target, and each worker's pid, age, requests, in flight, heartbeat age, memory
  * Any other path goes to the `more` handler when one is given (the dashboard, src/admin/).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { request } from '../ipc/channel.js'
@@ -46,7 +46,10 @@ const reply = (res: ServerResponse, status: number, body: string, type = 'text/p
   res.end(body)
 }
 
-export async function startAdmin(a: Arbiter, bind: BindAddress, log: Logger, more?: MoreRoutes): Promise<{ address: string; close(): Promise<void> }> {
+export interface Admin { address: string; server: Server; close(): Promise<void> }
+
+/** `fd`: a listening socket handed over (systemd's socket named "admin", or the master before), used instead of binding. */
+export async function startAdmin(a: Arbiter, bind: BindAddress, log: Logger, more?: MoreRoutes, fd?: number): Promise<Admin> {
   let stopping = false
   a.once('stopping', () => { stopping = true })
   if (a.settings.metrics) arbiterMetrics(a)
@@ -75,13 +78,15 @@ export async function startAdmin(a: Arbiter, bind: BindAddress, log: Logger, mor
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(corralError('CORRAL_ERR_BIND', `admin ${describeBind(bind)}`, err.message)))
-    if (bind.kind === 'unix') server.listen(bind.path, resolve)
+    if (fd !== undefined) server.listen({ fd }, resolve)
+    else if (bind.kind === 'unix') server.listen(bind.path, resolve)
     else server.listen(bind.port, bind.host, resolve)
   })
   const addr = server.address()
-  const address = typeof addr === 'object' && addr ? describeBind({ kind: 'tcp', host: addr.address, port: addr.port }) : describeBind(bind)
+  const address = typeof addr === 'object' && addr ? describeBind({ kind: 'tcp', host: addr.address, port: addr.port }) : typeof addr === 'string' ? `unix:${addr}` : describeBind(bind)
   return {
     address,
+    server,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
   }
 }

@@ -48,6 +48,12 @@ export class Arbiter extends EventEmitter {
   target: number
   generation = 1
   state: 'booting' | 'running' | 'stopping' = 'booting'
+  /** Runs when a stop begins, before any worker is retired: the master stops accepting and hands out what it holds. */
+  beforeRetire: ((mode: 'graceful' | 'now') => Promise<void>) | undefined
+  /** The ports of the master's own listening sockets, when they are not the settings' (socket activation, an upgrade). */
+  listenPorts: number[] | undefined
+  /** A new master took the listening sockets (SIGUSR2): what waits in their queue is its to take. */
+  handedOver = false
   readonly #workers = new Map<number, WorkerRecord>()
   #nextId = 1
   #crashes = 0
@@ -168,6 +174,9 @@ export class Arbiter extends EventEmitter {
       case 'signalled':
         this.emit('signalled', w, m.signal)
         break
+      case 'accepted':
+        this.emit('accepted', w)
+        break
       case 'metrics':
         break // answered through ipc/channel.request
     }
@@ -255,7 +264,8 @@ export class Arbiter extends EventEmitter {
     const escalating = this.state === 'stopping'
     this.state = 'stopping'
     clearTimeout(this.#respawnTimer)
-    if (mode === 'graceful' && !escalating) await this.#emptyListenQueue()
+    if (mode === 'graceful' && !escalating && !this.handedOver) await this.#emptyListenQueue()
+    if (!escalating) await this.beforeRetire?.(mode)
     const all = this.workers()
     const gone = Promise.all(all.map((w) => new Promise<void>((resolve) => {
       if (w.process.isDead()) return resolve()
@@ -272,11 +282,11 @@ export class Arbiter extends EventEmitter {
     await gone
   }
 
-  /** Wait (bounded) until no connection waits in the listen queue or in node:cluster's hand-off to a worker. */
+  /** Wait (bounded) until no connection waits in the listen queue or in the master's hand-off to a worker (dispatch.ts). */
   async #emptyListenQueue(): Promise<void> {
     const s = this.settings
     const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
-    const ports = binds.flatMap((b) => (b.kind === 'tcp' ? [b.port] : []))
+    const ports = this.listenPorts ?? binds.flatMap((b) => (b.kind === 'tcp' ? [b.port] : []))
     const emptied = await untilNoneWaiting(ports, { held: true, timeoutMs: Math.min(s.gracefulTimeout, LISTEN_QUEUE_MAX_MS) }).catch(() => undefined)
     if (!emptied || emptied.initial === 0) return
     if (emptied.left > 0) this.log.warn(emptied, `${emptied.left} connections were still waiting for a worker after ${emptied.waitedMs}ms; they are reset`)

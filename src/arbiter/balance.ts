@@ -20,7 +20,13 @@ export function reusePortAvailable(version = process.versions.node, platform = p
   return platform === 'linux' && (major > 22 || (major === 22 && minor >= 12))
 }
 
-export function chooseBalance(setting: 'auto' | Balance): { balance: Balance; reason: string } {
+/** `inheritedFrom`: where the listening sockets came from (systemd, the master before), when they were handed over. */
+export function chooseBalance(setting: 'auto' | Balance, inheritedFrom?: string): { balance: Balance; reason: string } {
+  if (inheritedFrom && setting !== 'auto' && setting !== 'round-robin') {
+    // Handed-over sockets are the master's: workers cannot bind SO_REUSEPORT sockets of their own on them.
+    throw corralError('CORRAL_ERR_BALANCE', setting, `the listening sockets come from ${inheritedFrom}; use --balance round-robin (or auto)`)
+  }
+  if (inheritedFrom) return { balance: 'round-robin', reason: `the master accepts on the sockets from ${inheritedFrom} and hands connections round-robin` }
   if (setting === 'reuseport' && !reusePortAvailable()) {
     throw corralError('CORRAL_ERR_BALANCE', 'reuseport', `needs Node >= 22.12 on Linux; this is Node ${process.versions.node} on ${process.platform}`)
   }

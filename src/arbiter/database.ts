@@ -15,6 +15,8 @@ export interface Database {
   perWorker: number
   /** What the startup log says: "embedded PGlite in .corral/data" or the server's host. */
   describe: string
+  /** The master serves PGlite itself: a second master (SIGUSR2) cannot open the same data directory. */
+  embedded: boolean
   env: Record<string, string>
   /** Apply migrations that appeared since (a reload runs this before it rolls). */
   migrate(): Promise<void>
@@ -51,7 +53,7 @@ export async function prepareDatabase(s: Settings, migrationsIsDefault: boolean,
     const describe = embedded ? `embedded PGlite in ${s.dataDir}` : redact(url)
     log.info(`Database: ${describe}; pools of ${plan.perWorker} per worker (${plan.total} of ${plan.allowed} connections the server allows)`)
     return {
-      url, perWorker: plan.perWorker, describe,
+      url, perWorker: plan.perWorker, describe, embedded: embedded !== undefined,
       env: { DATABASE_URL: url, CORRAL_DB_POOL_SIZE: String(plan.perWorker) },
       migrate: runMigrations,
       close: async () => { await embedded?.close() },

@@ -19,10 +19,16 @@ import { createLogger } from '../logging/logger.js'
 import { startAdmin } from '../arbiter/admin.js'
 import { createDashboard } from '../admin/dashboard.js'
 import { controlHandlers } from '../arbiter/control.js'
-import { startControl } from '../control/server.js'
+import { startControl, type Control } from '../control/server.js'
 import { prepareDatabase } from '../arbiter/database.js'
 import { watchWorkers } from '../arbiter/watch.js'
 import type { WorkerRecord } from '../arbiter/worker-record.js'
+import { Dispatch } from '../arbiter/dispatch.js'
+import { closeListener, openListeners, type Listener } from '../arbiter/listeners.js'
+import { announceUpgraded, startNewMaster, type Handover } from '../arbiter/upgrade.js'
+import { WorkerEnv } from '../ipc/messages.js'
+import { appSockets, inheritedSockets, namedSocket } from '../systemd/activation.js'
+import { monotonicUsec, notifier } from '../systemd/notify.js'
 import { version } from './version.js'
 
 /** A unix socket file left by a crashed server blocks the bind; remove it only if nobody answers on it. */
@@ -44,11 +50,24 @@ export async function serve(argv: string[]): Promise<number> {
   const log = createLogger({ level: s.logLevel, errorLog: s.errorLog, logFormat: s.logFormat, bindings: { role: 'arbiter' } })
   const workers = resolveWorkers(s, config.sources.workers)
   const threads = resolveThreads(s)
-  const { balance, reason: balanceReason } = chooseBalance(s.balance)
+  // The environment as it came, for a new master (SIGUSR2): reading the handed-over sockets and
+  // NOTIFY_SOCKET removes them from process.env, so the workers do not take them.
+  const startEnv = { ...process.env }
+  const inherited = inheritedSockets()
+  if (inherited?.ignored) log.warn(`Not using the sockets from ${inherited.from}: ${inherited.ignored}`)
+  const systemd = notifier(log)
+  const handed = appSockets(inherited)
+  const { balance, reason: balanceReason } = chooseBalance(s.balance, handed.length > 0 ? inherited!.from : undefined)
   applyBalance(balance)
   const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
-  for (const b of binds) if (b.kind === 'unix') await clearStaleSocket(b.path)
-  if (s.controlSocket) await clearStaleSocket(s.controlSocket)
+  if (handed.length === 0) for (const b of binds) if (b.kind === 'unix') await clearStaleSocket(b.path)
+  const controlFd = namedSocket(inherited, 'control')?.fd
+  if (s.controlSocket && controlFd === undefined) await clearStaleSocket(s.controlSocket)
+  // With round-robin the master holds the listening sockets (arbiter/listeners.ts) and hands each
+  // connection to a worker; with reuseport or shared, each worker binds its own.
+  const listeners: Listener[] = balance === 'round-robin'
+    ? await openListeners(binds, s.backlog, handed.length > 0 ? { fds: handed.map((h) => h.fd), from: inherited!.from } : undefined)
+    : []
 
   log.info(`Starting corral ${version} (Node ${process.versions.node}, pid ${process.pid})`)
   log.info(`Using worker: ${s.workerClass}${s.workerClass === 'threads' ? ` with ${threads} threads each` : s.workerClass === 'async' ? `, up to ${s.workerConnections} requests each` : ''}`)
@@ -56,7 +75,17 @@ export async function serve(argv: string[]): Promise<number> {
   log.info(`Balance: ${balance} (${balanceReason})`)
   // A roll runs one worker above the target, so pools are sized for target + 1.
   const database = await prepareDatabase(s, config.sources.migrations === 'default', workers.count + 1, log)
-  const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance, env: database?.env })
+  const listenerEnv: Record<string, string> = listeners.length > 0 ? { [WorkerEnv.listeners]: JSON.stringify(listeners.map((l) => l.label)) } : {}
+  const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance, env: { ...database?.env, ...listenerEnv } })
+  const dispatch = listeners.length > 0 ? new Dispatch(arbiter, listeners, s.backlog, log) : undefined
+  if (listeners.length > 0) arbiter.listenPorts = listeners.flatMap((l) => (l.port !== undefined ? [l.port] : []))
+  // On a stop, after the listen queue is taken: stop accepting and give every connection the
+  // master holds to a worker, before the workers are retired.
+  arbiter.beforeRetire = async (mode) => {
+    for (const l of listeners) closeListener(l)
+    if (mode === 'now') dispatch?.dropWaiting()
+    else if (dispatch && !(await dispatch.flushed(s.gracefulTimeout))) dispatch.dropWaiting()
+  }
   await callHook(config.hooks, 'onStarting', log, true, arbiter.view())
 
   // Signals are taken from here on: a default SIGTTIN/SIGTTOU would stop (suspend) the master and
@@ -66,27 +95,64 @@ export async function serve(argv: string[]): Promise<number> {
   const stopped = new Promise<number>((resolve) => { resolveStopped = resolve })
   const booting = () => arbiter.state === 'booting'
   const cleanups: (() => Promise<void> | void)[] = []
+  // Set when a new master took over (SIGUSR2).
+  let handedOver = false
+  // Unix socket files are removed at the end only by the master they belong to: the one that bound
+  // them, or the new master of an upgrade once it serves; never by systemd's or a failed new master.
+  let ownsSocketFiles = handed.length === 0
   const stop = (mode: 'graceful' | 'now') => {
     if (stopping && mode === 'graceful') return
-    log.info(booting() ? 'Shutting down during boot' : mode === 'graceful' ? 'Shutting down: draining workers (graceful)' : 'Shutting down: stopping workers now')
+    log.info(booting() ? 'Shutting down during boot' : handedOver ? 'Upgrade: draining the workers of the old master' : mode === 'graceful' ? 'Shutting down: draining workers (graceful)' : 'Shutting down: stopping workers now')
     arbiter.emit('stopping')
+    if (!handedOver) void systemd?.notify({ STOPPING: 1, STATUS: 'stopping' })
     const done = arbiter.stop(booting() ? 'now' : mode)
     if (stopping) return
     stopping = done.then(async () => {
       uninstall()
       for (const cleanup of cleanups.reverse()) await cleanup()
-      for (const b of binds) if (b.kind === 'unix' && existsSync(b.path)) try { unlinkSync(b.path) } catch { /* gone */ }
+      for (const l of listeners) closeListener(l)
+      const paths = listeners.length > 0 ? listeners.flatMap((l) => (l.path ? [l.path] : [])) : binds.flatMap((b) => (b.kind === 'unix' ? [b.path] : []))
+      if (ownsSocketFiles) for (const path of paths) if (existsSync(path)) try { unlinkSync(path) } catch { /* gone */ }
       await callHook(arbiter.hooks, 'onExit', log, false, arbiter.view())
       log.info('Shutdown complete')
       flushAll()
       resolveStopped(0)
     })
   }
-  const reloadNow = () => reload(arbiter, async () => {
-    const next = await loadConfig({ argv })
-    await database?.migrate()
-    return { settings: next.settings, hooks: next.hooks, workers: resolveWorkers(next.settings, next.sources.workers).count, threads: resolveThreads(next.settings) }
-  })
+  const reloadNow = async () => {
+    void systemd?.notify({ RELOADING: 1, MONOTONIC_USEC: monotonicUsec(), STATUS: 'reloading' })
+    const ok = await reload(arbiter, async () => {
+      const next = await loadConfig({ argv })
+      await database?.migrate()
+      return { settings: next.settings, hooks: next.hooks, workers: resolveWorkers(next.settings, next.sources.workers).count, threads: resolveThreads(next.settings) }
+    })
+    void systemd?.notify({ READY: 1, STATUS: status() })
+    return ok
+  }
+  let upgrading = false
+  const upgrade = async () => {
+    const refuse = booting() ? 'still booting' : stopping ? 'stopping' : upgrading ? 'an upgrade is already under way'
+      : listeners.length === 0 ? `--balance ${balance} has each worker hold its own listening socket; an upgrade needs round-robin, where the master holds them`
+        : database?.embedded ? `the embedded database (${database.describe}) cannot be opened by two masters at once; set DATABASE_URL, or restart` : undefined
+    if (refuse) return log.warn(`SIGUSR2 ignored: ${refuse}`)
+    upgrading = true
+    log.info('Upgrade (SIGUSR2): starting a new master on the same listening sockets')
+    const sockets: Handover[] = listeners.map((l) => ({ server: l.server, name: 'http' }))
+    if (admin) sockets.push({ server: admin.server, name: 'admin' })
+    if (control) sockets.push({ server: control.server, name: 'control' })
+    const result = await startNewMaster(sockets, startEnv, s.bootTimeout + 30_000, log)
+    upgrading = false
+    if (!result.ok) return log.error(`Upgrade failed: the new master ${result.why}; this master serves on`)
+    if (stopping) return
+    log.info({ newMaster: result.pid }, `Upgrade: the new master (pid ${result.pid}) is ready; this master stops accepting and drains`)
+    handedOver = true
+    arbiter.handedOver = true
+    ownsSocketFiles = false
+    admin?.server.close()
+    stop('graceful')
+  }
+  const status = () => `serving on ${(listeners.length > 0 ? listeners.map((l) => l.label) : binds.map(describeBind)).join(', ')} with ${arbiter.target} workers`
+  let control: Control | undefined
   const uninstall = installSignals({
     stop,
     reload: () => { if (booting()) log.warn('SIGHUP ignored: still booting'); else if (!stopping) void reloadNow() },
@@ -95,6 +161,7 @@ export async function serve(argv: string[]): Promise<number> {
       reopenAll()
       for (const w of arbiter.workers()) send(w.process, { type: 'reopen-logs' })
     },
+    upgrade: () => void upgrade(),
   })
   if (database) cleanups.push(() => database.close())
   // A SIGTERM aimed at one worker (`kill <pid>`) replaces it, surge first, as a recycle does. One
@@ -105,11 +172,12 @@ export async function serve(argv: string[]): Promise<number> {
     void roll(arbiter, [w], 'sigterm')
   })
 
-  const dashboard = s.adminBind && s.dashboard
+  const adminFd = namedSocket(inherited, 'admin')?.fd
+  const dashboard = (s.adminBind || adminFd !== undefined) && s.dashboard
     ? createDashboard(arbiter, { version, metrics: s.metrics, actions: s.dashboardActions, reload: () => reloadNow() })
     : undefined
   if (dashboard) cleanups.push(() => dashboard.close())
-  const admin = s.adminBind ? await startAdmin(arbiter, s.adminBind, log, dashboard?.routes) : undefined
+  const admin = s.adminBind || adminFd !== undefined ? await startAdmin(arbiter, s.adminBind ?? { kind: 'tcp', host: '127.0.0.1', port: 0 }, log, dashboard?.routes, adminFd) : undefined
   if (admin) cleanups.push(() => admin.close())
   try {
     await arbiter.start()
@@ -120,11 +188,17 @@ export async function serve(argv: string[]): Promise<number> {
     throw err
   }
   cleanups.push(watchWorkers(arbiter))
-  for (const b of binds) log.info(`Listening at: ${describeBind(b)} (${process.pid})`)
+  if (listeners.length > 0) for (const l of listeners) log.info(`Listening at: ${l.label} (${process.pid}${l.origin === 'bound' ? '' : `, ${l.origin}`})`)
+  else for (const b of binds) log.info(`Listening at: ${describeBind(b)} (${process.pid})`)
   if (admin) log.info(`Admin at: ${admin.address} (${dashboard ? 'dashboard at /, ' : ''}/healthz /readyz /metrics /status)`)
   await callHook(config.hooks, 'whenReady', log, false, arbiter.view())
 
-  const control = s.controlSocket ? await startControl(s.controlSocket, controlHandlers(arbiter, reloadNow)) : undefined
-  if (control) cleanups.push(() => control.close())
+  control = s.controlSocket ? await startControl(s.controlSocket, controlHandlers(arbiter, reloadNow), controlFd) : undefined
+  if (control) cleanups.push(() => control!.close({ keepPath: !ownsSocketFiles }))
+  void systemd?.notify({ READY: 1, STATUS: status() })
+  if (inherited?.from.startsWith('the master before') && inherited.sockets.length > 0) {
+    ownsSocketFiles = true
+    announceUpgraded()
+  }
   return stopped
 }

@@ -4,6 +4,8 @@
  * turns that into CORRAL_ERR_SETTING with the parser's `expected` text and the value's source.
  */
 
+import { isIP } from 'node:net'
+
 export interface Parser<T> {
   kind: 'boolean' | 'value'
   /** What is allowed, as the error message says it: "a positive integer or \"auto\"". */
@@ -138,4 +140,17 @@ export const optionalBind = parser<BindAddress | null>('host:port, unix:/path or
 export const ratio = parser('a number from 0 to 1', (raw) => {
   const n = typeof raw === 'number' ? raw : Number(asText(raw))
   return Number.isFinite(n) && n >= 0 && n <= 1 ? n : fail()
+})
+
+/** Peers by address or CIDR range (10.0.0.0/8, fd00::/8), comma-separated, or "*" for any. */
+export const addressList = parser<string[]>('a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8), or "*"', (raw) => {
+  const items = Array.isArray(raw) ? raw.map(asText) : asText(raw).split(/[\s,]+/).filter(Boolean)
+  for (const item of items) {
+    if (item === '*') continue
+    const [address, bits, extra] = item.split('/')
+    const family = isIP(address)
+    if (family === 0 || extra !== undefined) fail()
+    if (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))) fail()
+  }
+  return items
 })

@@ -1,6 +1,6 @@
 /** The master's end of the control socket (protocol.ts). Only this machine's users can reach it: it is a unix socket, mode 0600. */
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs'
-import { createServer, type Socket } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { dirname } from 'node:path'
 import { corralError } from '../errors.js'
 import type { ControlCommand, ControlReply, ControlRequest } from './protocol.js'
@@ -9,9 +9,17 @@ export type ControlHandlers = { [K in ControlCommand]: (req: Extract<ControlRequ
 
 const MAX_REQUEST = 64 * 1024
 
-export async function startControl(path: string, handlers: ControlHandlers): Promise<{ close(): Promise<void> }> {
+export interface Control {
+  server: Server
+  /** Stop answering; `keepPath` leaves the socket file to the master that took it over (SIGUSR2). */
+  close(options?: { keepPath?: boolean }): Promise<void>
+}
+
+/** `fd`: the control socket handed over by the master before (SIGUSR2) or by systemd, used instead of binding `path`. */
+export async function startControl(path: string, handlers: ControlHandlers, fd?: number): Promise<Control> {
   mkdirSync(dirname(path), { recursive: true })
-  if (existsSync(path)) unlinkSync(path) // serve.ts already refused to start if another master answers on it
+  // serve.ts already refused to start if another master answers on it
+  if (fd === undefined && existsSync(path)) unlinkSync(path)
   const answer = (socket: Socket, reply: ControlReply) => socket.end(JSON.stringify(reply) + '\n')
   const server = createServer((socket) => {
     let buf = ''
@@ -37,10 +45,15 @@ export async function startControl(path: string, handlers: ControlHandlers): Pro
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(corralError('CORRAL_ERR_BIND', `control socket ${path}`, err.message)))
-    server.listen(path, () => resolve())
+    if (fd !== undefined) server.listen({ fd }, () => resolve())
+    else server.listen(path, () => resolve())
   })
-  chmodSync(path, 0o600)
+  if (fd === undefined) chmodSync(path, 0o600)
   return {
-    close: () => new Promise((resolve) => server.close(() => { try { unlinkSync(path) } catch { /* gone */ } resolve() })),
+    server,
+    close: (options) => new Promise((resolve) => server.close(() => {
+      if (!options?.keepPath) try { unlinkSync(path) } catch { /* gone */ }
+      resolve()
+    })),
   }
 }

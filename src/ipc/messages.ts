@@ -30,6 +30,8 @@ export type WorkerMessage =
    * connections still waiting to be accepted.
    */
   | { type: 'signalled'; signal: 'SIGTERM' }
+  /** A connection handed over with `connection` has been taken: the worker may be given the next. */
+  | { type: 'accepted' }
 
 export type ArbiterMessage =
   /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. A worker still booting drains once it is up. */
@@ -39,11 +41,16 @@ export type ArbiterMessage =
   | { type: 'collect-metrics'; seq: number }
   /** Reopen log files (SIGUSR1 on the master, after logrotate moved them). */
   | { type: 'reopen-logs' }
+  /**
+   * A connection the master accepted on its listener number `listener`, sent with the socket as the
+   * message's handle (Node's IPC passes the descriptor). The worker answers `accepted`.
+   */
+  | { type: 'connection'; listener: number }
 
 export type Message = WorkerMessage | ArbiterMessage
 
-const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled'])
-const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs'])
+const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted'])
+const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs', 'connection'])
 
 export const isWorkerMessage = (m: unknown): m is WorkerMessage =>
   typeof m === 'object' && m !== null && workerTypes.has((m as { type: WorkerMessage['type'] }).type)
@@ -68,4 +75,10 @@ export const WorkerEnv = {
   /** JSON of the frozen settings, so a worker never parses config itself. */
   settings: 'CORRAL_SETTINGS_JSON',
   balance: 'CORRAL_BALANCE',
+  /**
+   * JSON list of the master's listening sockets, as logs show them ("http://127.0.0.1:8000"). When
+   * set, the master accepts and hands each connection over (`connection`); the worker listens on
+   * nothing itself. Unset with --balance reuseport or shared, where workers bind their own.
+   */
+  listeners: 'CORRAL_LISTENERS',
 } as const

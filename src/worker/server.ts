@@ -4,7 +4,7 @@
  * since that interval is also how late a slowloris connection gets noticed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import type { Server as NetServer, Socket } from 'node:net'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { enforceKeepalive } from './keepalive.js'
@@ -47,8 +47,11 @@ function rememberPeer(socket: Socket): void {
   void socket.remoteAddress
 }
 
-/** Listen on one address; with reusePort each worker binds its own socket and the kernel spreads connections. */
-export function listen(server: Server, bind: BindAddress, backlog: number, reusePort: boolean): Promise<string> {
+/**
+ * Listen on one address (the http server itself, or the socket that feeds it through intake.ts); with
+ * reusePort each worker binds its own socket and the kernel spreads connections.
+ */
+export function listen(server: NetServer, bind: BindAddress, backlog: number, reusePort: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(corralError('CORRAL_ERR_BIND', describeBind(bind), err.message))
     server.once('error', onError)

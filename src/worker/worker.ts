@@ -3,7 +3,7 @@
  * reports to the arbiter only through ipc/; its exit status is the contract in ipc/messages.ts.
  */
 import type { Server } from 'node:http'
-import { Server as NetServer } from 'node:net'
+import { createServer as createNetServer, Server as NetServer } from 'node:net'
 import { loadApp } from '../app/load.js'
 import { installLightResponse } from '../app/light-response.js'
 import type { LoadedApp, Serve } from '../app/types.js'
@@ -19,6 +19,8 @@ import { collectAll } from '../metrics/families.js'
 import { createAccessLog } from './access-log.js'
 import { forwardedTrust } from './forwarded.js'
 import { Gate } from './gate.js'
+import { Intake } from './intake.js'
+import { proxyTrust } from './proxy-protocol.js'
 import { inFlightNow, startHeartbeat } from './heartbeat.js'
 import { RequestMetrics } from './metrics.js'
 import { Requests, TrackedResponse } from './requests.js'
@@ -103,6 +105,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
   let hooks: Hooks = {}
   let servers: Server[] = []
+  // What this worker itself listens on: its http servers, or the sockets feeding them through intake.
+  let own: NetServer[] = []
+  const intake = new Intake({ proxy: s.proxyProtocol ? { trusted: proxyTrust(s.proxyAllowFrom), timeoutMs: s.headerTimeout } : undefined, log })
   let requests: Requests
   let closeApp: (() => Promise<unknown>) | undefined
   try {
@@ -128,9 +133,19 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       worker: view,
     })
     // One node:http server per address (a server listens once), all with the same request path.
-    servers = binds.map(() => createHttpServer({ limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }, TrackedResponse, requests.handle))
+    const fromMaster = env[WorkerEnv.listeners] ? JSON.parse(env[WorkerEnv.listeners]!) as string[] : undefined
+    servers = (fromMaster ?? binds).map(() => createHttpServer({ limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }, TrackedResponse, requests.handle))
     const listening: string[] = []
-    for (const [i, bind] of binds.entries()) listening.push(await listen(servers[i], bind, s.backlog, reusePort && bind.kind === 'tcp'))
+    if (fromMaster) {
+      intake.fromMaster(servers)
+      listening.push(...fromMaster)
+    } else {
+      own = servers.map((server) => (s.proxyProtocol ? createNetServer() : server))
+      for (const [i, bind] of binds.entries()) {
+        if (own[i] !== servers[i]) intake.from(own[i], servers[i])
+        listening.push(await listen(own[i], bind, s.backlog, reusePort && bind.kind === 'tcp'))
+      }
+    }
     await prepared.app?.ready?.()
     await callHook(hooks, 'postWorkerInit', log, true, view)
     report({ type: 'ready', pid: process.pid, listening, balance: env[WorkerEnv.balance] ?? '' })
@@ -170,9 +185,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     // that is sending its next request on one (it would see a reset). net.Server#close only stops
     // accepting: an idle connection either brings one more request, answered with Connection:
     // close, or reaches --keepalive, which clients know from the Keep-Alive header and avoid.
-    const closed = servers.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve())))
+    const closed = own.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve())))
     await requests.drain()
-    await Promise.all(closed)
+    await Promise.all([...closed, intake.idle()])
     await finish(WorkerExit.ok)
   }
 
@@ -180,7 +195,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     if (phase === 'stopping' && why !== 'SIGQUIT') return
     phase = 'stopping'
     await callHook(hooks, 'workerInt', log, false, view)
-    for (const server of servers) server.close()
+    for (const server of [...own, ...servers]) server.close()
     requests.destroyAll()
     for (const server of servers) server.closeAllConnections()
     await finish(WorkerExit.ok)

@@ -54,6 +54,8 @@ export interface StartOptions {
    * gets the signal at once, not only the master.
    */
   processGroup?: boolean
+  /** A command that starts corral in turn (systemd-socket-activate …): corral's own command line is appended. */
+  launcher?: string[]
   /** Don't wait for "Listening at" (for boot failures). */
   noWait?: boolean
   timeoutMs?: number
@@ -75,7 +77,8 @@ export async function startCorral(t: TestContext | undefined, app: string, opts:
   const port = await freePort()
   const adminPort = await freePort()
   const args = ['serve', app, '--bind', `127.0.0.1:${port}`, '--admin-bind', `127.0.0.1:${adminPort}`, '--control-socket', 'off', ...(opts.args ?? [])]
-  const child = spawn(opts.node ?? process.execPath, [CLI, ...args], {
+  const command = [...(opts.launcher ?? []), opts.node ?? process.execPath, CLI, ...args]
+  const child = spawn(command[0], command.slice(1), {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, CORRAL_LOG_LEVEL: 'info', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

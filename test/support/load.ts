@@ -7,8 +7,9 @@ import { Agent, request } from 'undici'
 
 export interface LoadResult { ok: number; statuses: Record<number, number>; errors: Record<string, number>; sent: number }
 
-export function load(url: string, { concurrency = 10, maxRequests = 20_000, maxMs = 30_000 } = {}) {
-  const agent = new Agent({ connections: concurrency, keepAliveTimeout: 4000 })
+/** `newConnectionEach`: every request opens a connection of its own (the accept path under test, not keep-alive). */
+export function load(url: string, { concurrency = 10, maxRequests = 20_000, maxMs = 30_000, newConnectionEach = false } = {}) {
+  const agent = new Agent({ connections: concurrency, keepAliveTimeout: 4000, ...(newConnectionEach ? { maxRequestsPerClient: 1 } : {}) })
   const result: LoadResult = { ok: 0, statuses: {}, errors: {}, sent: 0 }
   let stopped = false
   const started = Date.now()

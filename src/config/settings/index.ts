@@ -8,8 +8,9 @@ import { logging } from './logging.js'
 import { recycle } from './recycle.js'
 import { admin } from './admin.js'
 import { database } from './database.js'
+import { proxy } from './proxy.js'
 
-export const settings = { ...server, ...workers, ...http, ...timeouts, ...logging, ...recycle, ...admin, ...database }
+export const settings = { ...server, ...workers, ...http, ...proxy, ...timeouts, ...logging, ...recycle, ...admin, ...database }
 
 type Table = typeof settings
 export type SettingName = keyof Table

@@ -1,0 +1,91 @@
+/**
+ * Round-robin hand-off: the master accepts on its listeners (listeners.ts) and passes each
+ * connection, descriptor and all, to the next free worker over the IPC channel. A worker is free
+ * when it is ready and has taken (`accepted`) the last connection it was given, as in node:cluster's
+ * round robin: a worker whose event loop is stuck holds one connection at most, and the rest go to
+ * the others. Connections wait here, in arrival order, while no worker is free.
+ *
+ * A worker that is draining is never given another connection. The ones already sent reach it
+ * before the `retire` message (the IPC channel keeps order), so none is lost.
+ */
+import type { Socket } from 'node:net'
+import type { Logger } from '../logging/logger.js'
+import type { Arbiter } from './arbiter.js'
+import type { Listener } from './listeners.js'
+import type { WorkerRecord } from './worker-record.js'
+
+interface Waiting { socket: Socket; listener: number }
+
+export class Dispatch {
+  readonly #arbiter: Arbiter
+  readonly #log: Logger
+  readonly #maxWaiting: number
+  /** Free workers, oldest first: the first is given the next connection, then goes to the back. */
+  readonly #free = new Set<WorkerRecord>()
+  readonly #waiting: Waiting[] = []
+  #onEmpty: (() => void) | undefined
+  handed = 0
+
+  constructor(arbiter: Arbiter, listeners: readonly Listener[], maxWaiting: number, log: Logger) {
+    this.#arbiter = arbiter
+    this.#log = log
+    this.#maxWaiting = maxWaiting
+    listeners.forEach((l, i) => l.server.on('connection', (socket: Socket) => this.#arrive(socket, i)))
+    arbiter.on('ready', (w: WorkerRecord) => this.#free.add(w) && this.#handOff())
+    arbiter.on('accepted', (w: WorkerRecord) => { this.#free.add(w); this.#handOff() })
+    arbiter.on('exit', (w: WorkerRecord) => this.#free.delete(w))
+  }
+
+  get waiting(): number { return this.#waiting.length }
+
+  #arrive(socket: Socket, listener: number): void {
+    if (this.#waiting.length >= this.#maxWaiting) {
+      // As the kernel does when its listen queue (--backlog) is full.
+      socket.destroy()
+      return
+    }
+    // A client that gives up while waiting here is dropped from the line when its turn comes.
+    socket.on('error', () => {})
+    this.#waiting.push({ socket, listener })
+    this.#handOff()
+  }
+
+  #handOff(): void {
+    while (this.#waiting.length > 0) {
+      const w = this.#nextFree()
+      if (!w) return
+      const { socket, listener } = this.#waiting.shift()!
+      if (socket.destroyed) continue
+      this.handed++
+      w.process.send({ type: 'connection', listener }, socket, (err) => {
+        if (err) socket.destroy()
+      })
+    }
+    this.#onEmpty?.()
+  }
+
+  #nextFree(): WorkerRecord | undefined {
+    for (const w of this.#free) {
+      this.#free.delete(w)
+      if (w.state === 'ready' && w.process.isConnected()) return w
+    }
+    return undefined
+  }
+
+  /** Resolves when every connection that arrived has been handed to a worker (or after timeoutMs). */
+  flushed(timeoutMs: number): Promise<boolean> {
+    if (this.#waiting.length === 0) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(false), timeoutMs)
+      const done = (ok: boolean) => { clearTimeout(timer); this.#onEmpty = undefined; resolve(ok) }
+      this.#onEmpty = () => { if (this.#waiting.length === 0) done(true) }
+    })
+  }
+
+  /** Close the connections still waiting (a fast stop). */
+  dropWaiting(): void {
+    if (this.#waiting.length > 0) this.#log.warn(`Closing ${this.#waiting.length} connections no worker took`)
+    for (const { socket } of this.#waiting.splice(0)) socket.destroy()
+    this.#onEmpty?.()
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The master's listening sockets (with --balance round-robin, the default). The master binds them,
+ * or adopts them from systemd's socket activation or from the master it replaces (SIGUSR2), and
+ * holds them for its whole life: a worker that crashes, drains or is replaced never closes one, so
+ * connections that arrive meanwhile wait in the kernel's queue instead of being refused or reset.
+ *
+ * Why not node:cluster's round-robin handle: it closes the listening descriptor when the last
+ * worker leaves it (measured: one worker killed with SIGKILL, and the socket systemd passed as fd 3
+ * was gone from /proc/self/fd; the next worker's listen({ fd: 3 }) failed), and a master cannot
+ * stop it accepting without closing it, which a master upgrade needs (docs/operations.md).
+ */
+import { createServer, type Server } from 'node:net'
+import { describeBind, type BindAddress } from '../config/parse.js'
+import { corralError } from '../errors.js'
+
+export interface Listener {
+  /** As logs and workers show it: http://127.0.0.1:8000 or unix:/run/app.sock. */
+  readonly label: string
+  readonly server: Server
+  /** Where it came from: bound here, or adopted (fd N from systemd, or from the master before). */
+  readonly origin: string
+  /** The unix socket's path, which only the last master to hold it may remove. */
+  readonly path?: string
+  readonly port?: number
+}
+
+function listening(server: Server, start: () => void, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(corralError('CORRAL_ERR_BIND', what, err.message))
+    server.once('error', onError)
+    server.once('listening', () => { server.off('error', onError); resolve() })
+    start()
+  })
+}
+
+function describe(server: Server, origin: string): Listener {
+  const addr = server.address()
+  if (typeof addr === 'string') return { label: `unix:${addr}`, server, origin, path: addr }
+  if (addr === null) throw corralError('CORRAL_ERR_BIND', origin, 'the socket has no address')
+  return { label: describeBind({ kind: 'tcp', host: addr.address, port: addr.port }), server, origin, port: addr.port }
+}
+
+// pauseOnConnect: the master only passes sockets on; a worker reads the first byte.
+const acceptor = () => createServer({ pauseOnConnect: true })
+
+/** Bind and listen on an address from --bind (or HOST:PORT). */
+export async function bindListener(bind: BindAddress, backlog: number): Promise<Listener> {
+  const server = acceptor()
+  await listening(server, () => {
+    if (bind.kind === 'unix') server.listen({ path: bind.path, backlog })
+    else server.listen({ host: bind.host, port: bind.port, backlog })
+  }, describeBind(bind))
+  return describe(server, 'bound')
+}
+
+/** Listen on a descriptor this process inherited, already bound (and usually listening). */
+export async function adoptListener(fd: number, backlog: number, from: string): Promise<Listener> {
+  const server = acceptor()
+  const origin = `fd ${fd} from ${from}`
+  await listening(server, () => server.listen({ fd, backlog }), origin)
+  return describe(server, origin)
+}
+
+/** The descriptor number, for handing the socket to a new master through spawn's stdio. */
+export function descriptorOf(server: Server): number {
+  // Node documents no accessor; the handle's fd is what cluster and child_process use themselves.
+  const fd = (server as Server & { _handle?: { fd?: number } })._handle?.fd
+  if (typeof fd !== 'number' || fd < 0) throw new Error('the listener has no descriptor (closed?)')
+  return fd
+}
+
+/**
+ * Stop accepting: the descriptor closes at once. Connections already handed to workers are theirs,
+ * and the socket itself lives on in any other process that holds it (the next master, systemd).
+ * net.Server's 'close' would wait for the workers' connections to end as well, so it is not awaited.
+ */
+export function closeListener(l: Listener): void {
+  if (l.server.listening) l.server.close()
+}
+
+/** The app's listeners: the inherited sockets when there are any (systemd, the master before), else one per bind. */
+export async function openListeners(binds: readonly BindAddress[], backlog: number, inherited: { fds: readonly number[]; from: string } | undefined): Promise<Listener[]> {
+  const opened: Listener[] = []
+  try {
+    if (inherited && inherited.fds.length > 0) for (const fd of inherited.fds) opened.push(await adoptListener(fd, backlog, inherited.from))
+    else for (const bind of binds) opened.push(await bindListener(bind, backlog))
+  } catch (err) {
+    for (const l of opened) closeListener(l)
+    throw err
+  }
+  return opened
+}

@@ -1,0 +1,76 @@
+/**
+ * Where a worker's connections come in: handed over by the master (round-robin; the master holds
+ * the listening sockets) or accepted on a socket of the worker's own when PROXY protocol headers
+ * must be read first. Each is set up as node:http's own accept would (no Nagle, half-open allowed),
+ * its PROXY header read when its peer is a trusted balancer, then given to the http server.
+ *
+ * Connections are counted so a drain can wait for the ones that have not yet brought a request:
+ * node:http counts only those its own listening socket accepted.
+ */
+import type { Server as HttpServer } from 'node:http'
+import type { Server as NetServer, Socket } from 'node:net'
+import type { Logger } from '../logging/logger.js'
+import { send } from '../ipc/channel.js'
+import { isArbiterMessage } from '../ipc/messages.js'
+import { adoptPeer, readProxyHeader } from './proxy-protocol.js'
+
+export interface IntakeOptions {
+  /** With --proxy-protocol: who may send a header, and how long it may take (--header-timeout). */
+  proxy?: { trusted: (ip: string) => boolean; timeoutMs: number }
+  log: Logger
+}
+
+const BAD_PROXY = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n\r\nbad PROXY protocol.\r\n'
+
+export class Intake {
+  readonly #o: IntakeOptions
+  #open = 0
+  #onIdle: (() => void) | undefined
+
+  constructor(options: IntakeOptions) {
+    this.#o = options
+  }
+
+  get open(): number { return this.#open }
+
+  take(server: HttpServer, socket: Socket): void {
+    this.#open++
+    socket.once('close', () => { if (--this.#open === 0) this.#onIdle?.() })
+    socket.setNoDelay(true)
+    // node:http makes its server half-open so it can answer a client that has finished sending.
+    socket.allowHalfOpen = (server as HttpServer & { allowHalfOpen?: boolean }).allowHalfOpen ?? false
+    const proxy = this.#o.proxy
+    if (!proxy || !proxy.trusted(socket.remoteAddress ?? '')) {
+      server.emit('connection', socket)
+      return
+    }
+    readProxyHeader(socket, proxy.timeoutMs).then((peer) => {
+      if (peer) adoptPeer(socket, peer)
+      server.emit('connection', socket)
+    }, (err: Error) => {
+      this.#o.log.debug({ peer: socket.remoteAddress, err: err.message }, 'connection closed: bad PROXY protocol header')
+      if (socket.writable) socket.end(BAD_PROXY)
+      socket.destroySoon()
+    })
+  }
+
+  /** Take the connections the master hands over; `servers[i]` serves the master's listener i. */
+  fromMaster(servers: readonly HttpServer[]): void {
+    process.on('message', (m: unknown, socket?: Socket) => {
+      if (!isArbiterMessage(m) || m.type !== 'connection' || !socket) return
+      this.take(servers[m.listener], socket)
+      send(process, { type: 'accepted' })
+    })
+  }
+
+  /** Feed `server` from a listening socket of this worker's own. */
+  from(own: NetServer, server: HttpServer): void {
+    own.on('connection', (socket: Socket) => this.take(server, socket))
+  }
+
+  /** Resolves once no connection is open: every one has brought its last request, or timed out. */
+  idle(): Promise<void> {
+    if (this.#open === 0) return Promise.resolve()
+    return new Promise((resolve) => { this.#onIdle = resolve })
+  }
+}
