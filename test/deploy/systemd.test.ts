@@ -8,11 +8,13 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixture, freePort, startCorral } from '../support/corral.js'
 import { notifySocket } from '../support/notify-socket.js'
+import { needTool } from '../support/services.js'
 
 const activate = (listen: string[], names: string) => ['systemd-socket-activate', ...listen.flatMap((l) => ['-l', l]), `--fdname=${names}`]
 
 describe('systemd socket activation', () => {
   it('serves on the sockets systemd passes, answers the connection that started it, and keeps them while a crashed worker is replaced', async (t) => {
+    if (!needTool(t, 'systemd-socket-activate')) return
     const port = await freePort()
     const adminPort = await freePort()
     const app = `http://127.0.0.1:${port}`
@@ -41,6 +43,7 @@ describe('systemd socket activation', () => {
   })
 
   it('refuses --balance reuseport with sockets from systemd, naming the setting and what to use', async (t) => {
+    if (!needTool(t, 'systemd-socket-activate')) return
     const port = await freePort()
     const server = await startCorral(t, fixture('fetch-app.ts'), {
       launcher: activate([`127.0.0.1:${port}`], 'web'),
@@ -62,6 +65,7 @@ describe('systemd socket activation', () => {
 
 describe('sd_notify', () => {
   it('tells NOTIFY_SOCKET READY with the master pid and status, RELOADING then READY around a reload, and STOPPING first on SIGTERM', async (t) => {
+    if (!needTool(t, 'systemd-notify') || !needTool(t, 'python3')) return
     const notify = await notifySocket(t)
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'], env: { NOTIFY_SOCKET: notify.path } })
     const ready = await notify.until({ READY: '1' })

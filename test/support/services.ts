@@ -3,6 +3,7 @@
  * reason printed; under CORRAL_REQUIRE_SERVICES=1 (CI) an absent service fails it instead, so a
  * green CI always means the service-backed tests ran.
  */
+import { spawnSync } from 'node:child_process'
 import { connect } from 'node:net'
 import type { TestContext } from 'node:test'
 
@@ -34,4 +35,18 @@ export async function needService(t: TestContext, name: 'redis' | 'postgres'): P
     t.skip(reason)
     return false
   }
+}
+
+/**
+ * Returns true when the Debian tool is on PATH (haproxy, nginx, systemd-socket-activate); otherwise
+ * skips `t` (or throws under CORRAL_REQUIRE_SERVICES=1: .ci/run installs them).
+ */
+export function needTool(t: TestContext, name: string): boolean {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
+  if (found) return true
+  const reason = `${name} is not installed (apt-get install ${name === 'systemd-socket-activate' ? 'systemd' : name === 'nginx' ? 'nginx-light' : name})`
+  if (required()) throw new Error(`${reason} (CORRAL_REQUIRE_SERVICES=1 makes this a failure)`)
+  console.log(`# skipped: ${reason}`)
+  t.skip(reason)
+  return false
 }
