@@ -175,7 +175,8 @@ export class Arbiter extends EventEmitter {
         this.emit('signalled', w, m.signal)
         break
       case 'accepted':
-        this.emit('accepted', w)
+      case 'refused':
+        this.emit(m.type, w)
         break
       case 'metrics':
         break // answered through ipc/channel.request

@@ -6,7 +6,9 @@
  * the others. Connections wait here, in arrival order, while no worker is free.
  *
  * A worker that is draining is never given another connection. The ones already sent reach it
- * before the `retire` message (the IPC channel keeps order), so none is lost.
+ * before the `retire` message (the IPC channel keeps order). The master keeps its own copy of each
+ * descriptor until the worker says `accepted`: a worker that is already closing answers `refused`
+ * without reading, and the connection goes to another worker instead of being lost.
  */
 import type { Socket } from 'node:net'
 import type { Logger } from '../logging/logger.js'
@@ -23,6 +25,8 @@ export class Dispatch {
   /** Free workers, oldest first: the first is given the next connection, then goes to the back. */
   readonly #free = new Set<WorkerRecord>()
   readonly #waiting: Waiting[] = []
+  /** The connection each worker was handed and has not yet answered for (one at most). */
+  readonly #handed = new Map<WorkerRecord, Waiting>()
   #onEmpty: (() => void) | undefined
   handed = 0
 
@@ -32,8 +36,19 @@ export class Dispatch {
     this.#maxWaiting = maxWaiting
     listeners.forEach((l, i) => l.server.on('connection', (socket: Socket) => this.#arrive(socket, i)))
     arbiter.on('ready', (w: WorkerRecord) => this.#free.add(w) && this.#handOff())
-    arbiter.on('accepted', (w: WorkerRecord) => { this.#free.add(w); this.#handOff() })
-    arbiter.on('exit', (w: WorkerRecord) => this.#free.delete(w))
+    arbiter.on('accepted', (w: WorkerRecord) => {
+      this.#handed.get(w)?.socket.destroy() // the master's copy: the worker holds the connection now
+      this.#handed.delete(w)
+      this.#free.add(w)
+      this.#handOff()
+    })
+    arbiter.on('refused', (w: WorkerRecord) => this.#takeBack(w))
+    arbiter.on('exit', (w: WorkerRecord) => {
+      this.#free.delete(w)
+      // Handed to a worker that died before it answered: whether it read from it is unknown, so it is closed.
+      this.#handed.get(w)?.socket.destroy()
+      this.#handed.delete(w)
+    })
   }
 
   get waiting(): number { return this.#waiting.length }
@@ -54,14 +69,22 @@ export class Dispatch {
     while (this.#waiting.length > 0) {
       const w = this.#nextFree()
       if (!w) return
-      const { socket, listener } = this.#waiting.shift()!
-      if (socket.destroyed) continue
+      const next = this.#waiting.shift()!
+      if (next.socket.destroyed) continue
       this.handed++
-      w.process.send({ type: 'connection', listener }, socket, (err) => {
-        if (err) socket.destroy()
+      this.#handed.set(w, next)
+      w.process.send({ type: 'connection', listener: next.listener }, next.socket, { keepOpen: true }, (err) => {
+        if (err) this.#takeBack(w)
       })
     }
     this.#onEmpty?.()
+  }
+
+  #takeBack(w: WorkerRecord): void {
+    const back = this.#handed.get(w)
+    this.#handed.delete(w)
+    if (back && !back.socket.destroyed) this.#waiting.unshift(back)
+    this.#handOff()
   }
 
   #nextFree(): WorkerRecord | undefined {
@@ -72,13 +95,13 @@ export class Dispatch {
     return undefined
   }
 
-  /** Resolves when every connection that arrived has been handed to a worker (or after timeoutMs). */
+  /** Resolves when every connection that arrived has been taken by a worker (or after timeoutMs). */
   flushed(timeoutMs: number): Promise<boolean> {
-    if (this.#waiting.length === 0) return Promise.resolve(true)
+    if (this.#waiting.length === 0 && this.#handed.size === 0) return Promise.resolve(true)
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(false), timeoutMs)
       const done = (ok: boolean) => { clearTimeout(timer); this.#onEmpty = undefined; resolve(ok) }
-      this.#onEmpty = () => { if (this.#waiting.length === 0) done(true) }
+      this.#onEmpty = () => { if (this.#waiting.length === 0 && this.#handed.size === 0) done(true) }
     })
   }
 
@@ -86,6 +109,8 @@ export class Dispatch {
   dropWaiting(): void {
     if (this.#waiting.length > 0) this.#log.warn(`Closing ${this.#waiting.length} connections no worker took`)
     for (const { socket } of this.#waiting.splice(0)) socket.destroy()
+    for (const { socket } of this.#handed.values()) socket.destroy()
+    this.#handed.clear()
     this.#onEmpty?.()
   }
 }

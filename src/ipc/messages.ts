@@ -32,6 +32,11 @@ export type WorkerMessage =
   | { type: 'signalled'; signal: 'SIGTERM' }
   /** A connection handed over with `connection` has been taken: the worker may be given the next. */
   | { type: 'accepted' }
+  /**
+   * The worker is closing and did not read from the connection it was handed: the master, which
+   * kept its own copy of the descriptor, gives it to another worker.
+   */
+  | { type: 'refused' }
 
 export type ArbiterMessage =
   /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. A worker still booting drains once it is up. */
@@ -49,7 +54,7 @@ export type ArbiterMessage =
 
 export type Message = WorkerMessage | ArbiterMessage
 
-const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted'])
+const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused'])
 const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs', 'connection'])
 
 export const isWorkerMessage = (m: unknown): m is WorkerMessage =>

@@ -26,6 +26,7 @@ export class Intake {
   readonly #o: IntakeOptions
   #open = 0
   #onIdle: (() => void) | undefined
+  #closing = false
 
   constructor(options: IntakeOptions) {
     this.#o = options
@@ -58,9 +59,21 @@ export class Intake {
   fromMaster(servers: readonly HttpServer[]): void {
     process.on('message', (m: unknown, socket?: Socket) => {
       if (!isArbiterMessage(m) || m.type !== 'connection' || !socket) return
+      if (this.#closing) {
+        // Nothing has been read yet (that happens later in the event loop): closing this copy of the
+        // descriptor leaves the connection whole in the master's, which hands it to another worker.
+        socket.destroy()
+        send(process, { type: 'refused' })
+        return
+      }
       this.take(servers[m.listener], socket)
       send(process, { type: 'accepted' })
     })
+  }
+
+  /** From now on, connections the master hands over are given back: this worker is about to exit. */
+  close(): void {
+    this.#closing = true
   }
 
   /** Feed `server` from a listening socket of this worker's own. */

@@ -188,12 +188,14 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     const closed = own.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve())))
     await requests.drain()
     await Promise.all([...closed, intake.idle()])
+    intake.close()
     await finish(WorkerExit.ok)
   }
 
   stopNow = async (why: string) => {
     if (phase === 'stopping' && why !== 'SIGQUIT') return
     phase = 'stopping'
+    intake.close()
     await callHook(hooks, 'workerInt', log, false, view)
     for (const server of [...own, ...servers]) server.close()
     requests.destroyAll()

@@ -44,7 +44,7 @@ export async function needService(t: TestContext, name: 'redis' | 'postgres'): P
 export function needTool(t: TestContext, name: string): boolean {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
   if (found) return true
-  const reason = `${name} is not installed (apt-get install ${name === 'systemd-socket-activate' ? 'systemd' : name === 'nginx' ? 'nginx-light' : name})`
+  const reason = `${name} is not installed (apt-get install ${name.startsWith('systemd') ? 'systemd' : name === 'nginx' ? 'nginx-light' : name})`
   if (required()) throw new Error(`${reason} (CORRAL_REQUIRE_SERVICES=1 makes this a failure)`)
   console.log(`# skipped: ${reason}`)
   t.skip(reason)
