@@ -20,7 +20,12 @@ async function startNginx(t: TestContext, dir: string, conf: string, port: numbe
   let out = ''
   child.stdout.on('data', (d) => { out += d })
   child.stderr.on('data', (d) => { out += d })
-  t.after(() => { child.kill('SIGKILL'); spawnSync('sh', ['-c', `kill -9 $(cat ${join(dir, 'nginx.pid')} 2>/dev/null) 2>/dev/null; true`]) })
+  // SIGTERM: nginx's master stops its worker processes too (they hold this test's pipes).
+  t.after(async () => {
+    if (child.exitCode === null) { child.kill('SIGTERM'); await once(child, 'exit') }
+    child.stdout.destroy()
+    child.stderr.destroy()
+  })
   for (let i = 0; ; i++) {
     const ok = await new Promise<boolean>((resolve) => connect(port, '127.0.0.1').once('connect', function (this: import('node:net').Socket) { this.destroy(); resolve(true) }).once('error', () => resolve(false)))
     if (ok) return

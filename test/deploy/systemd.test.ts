@@ -24,12 +24,12 @@ describe('systemd socket activation', () => {
       noWait: true,
     })
     // systemd-socket-activate starts corral on the first connection, which waits in the socket's queue meanwhile.
+    await server.waitFor(/Listening on .* as 4\./)
     const first = await fetch(`${app}/pid`)
     assert.equal(first.status, 200)
     const firstPid = await first.text()
-    await server.waitFor(/Listening at: /)
-    assert.match(server.output(), new RegExp(`Listening at: http://127\\.0\\.0\\.1:${port} \\(\\d+, fd 3 from systemd\\)`))
-    assert.match(server.output(), new RegExp(`Admin at: http://127\\.0\\.0\\.1:${adminPort}`))
+    await server.waitFor(new RegExp(`Listening at: http://127\\.0\\.0\\.1:${port} \\(\\d+, fd 3 from systemd\\)`))
+    await server.waitFor(new RegExp(`Admin at: http://127\\.0\\.0\\.1:${adminPort}`))
     assert.equal((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status, 200, 'the admin endpoints answer on the socket named "admin"')
 
     // The only worker dies. The master holds the socket, so requests sent while it is replaced wait
@@ -50,6 +50,7 @@ describe('systemd socket activation', () => {
       args: ['--balance', 'reuseport'],
       noWait: true,
     })
+    await server.waitFor(/Listening on .* as 3\./)
     await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
     const { code } = await server.exited
     assert.equal(code, 2)
