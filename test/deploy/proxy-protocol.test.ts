@@ -107,6 +107,13 @@ describe('PROXY protocol', () => {
     assert.doesNotMatch(server.output(), /died|uncaught/, 'the worker served on')
   })
 
+  it('reads the header too where each worker accepts for itself (--balance shared)', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--balance', 'shared', '--proxy-protocol'] })
+    const answer = await raw(server.port, 'PROXY TCP4 203.0.113.7 127.0.0.1 40000 80\r\nGET /ctx HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', '127.0.0.1')
+    assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).clientIp, '203.0.113.7')
+    assert.equal((await server.stop()).code, 0)
+  })
+
   it('refuses a --proxy-allow-from that is not an address or range, naming the setting', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--proxy-protocol', '--proxy-allow-from', '10.0.0.0/33'], noWait: true })
     const { code } = await server.exited
