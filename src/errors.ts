@@ -174,6 +174,21 @@ export const codes = {
     exit: 7,
     doc: 'A migration file failed to apply (its transaction was rolled back), or a file already applied has changed since (migrations are forward-only: add a new file instead of editing an applied one).',
   },
+  CORRAL_ERR_OFFLOAD_FULL: {
+    message: 'offload: %d tasks already wait for the worker\'s %d threads (--offload-queue); this one was refused',
+    status: 503,
+    doc: 'offload() was called while every thread of the worker\'s pool was busy and --offload-queue tasks were already waiting. The task did not run. Catch it and answer 503 with Retry-After (an uncaught one does), raise --offload-queue if the waits are short, or add threads or workers if the CPUs have room.',
+  },
+  CORRAL_ERR_OFFLOAD_CLOSED: {
+    message: 'offload: the thread pool is closed (the worker is exiting)',
+    status: 503,
+    doc: 'offload() was called, or its task was still waiting or running, when the worker closed its thread pool on the way out. Workers drain their requests before they close it, so this means work started outside a request, or a task outlived its request.',
+  },
+  CORRAL_ERR_OFFLOAD_TASK: {
+    message: 'offload %s: %s',
+    status: 500,
+    doc: 'The task module given to offload() could not be loaded in the thread, or does not export a function of that name. The message carries the module\'s own error (file and line) or the names it does export. Pass an absolute path or a file URL: new URL(\'./tasks.ts\', import.meta.url).',
+  },
   CORRAL_ERR_QUEUE: {
     message: 'queue %s: %s',
     status: 500,

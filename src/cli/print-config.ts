@@ -1,7 +1,7 @@
 /** `corral print-config [--explain]`: every setting's value, and with --explain, which source set it. */
 import { loadConfig } from '../config/load.js'
 import { settingList } from '../config/settings/index.js'
-import { resolveWorkers } from '../config/worker-count.js'
+import { resolveOffloadThreads, resolveWorkers } from '../config/worker-count.js'
 import { showValue } from './help.js'
 
 export async function printConfig(argv: string[]): Promise<number> {
@@ -18,6 +18,8 @@ export async function printConfig(argv: string[]): Promise<number> {
   if (explain) {
     const w = resolveWorkers(config.settings, config.sources.workers)
     lines.push('', `# workers resolve to ${w.count}: ${w.reason}`)
+    const o = resolveOffloadThreads(config.settings)
+    lines.push(`# offload threads resolve to ${o.count} per worker: ${o.reason}`)
   }
   process.stdout.write(lines.join('\n') + '\n')
   return 0

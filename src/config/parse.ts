@@ -154,3 +154,11 @@ export const addressList = parser<string[]>('a comma-separated list of IP addres
   }
   return items
 })
+
+/** A duration as `duration` takes it, 0 for off, and otherwise at least `minMs`. */
+export function durationAtLeast(minMs: number): Parser<number> {
+  return parser(`0 (off) or a duration of at least ${showMs(minMs)} (e.g. 50ms, 0.2)`, (raw) => {
+    const ms = duration.parse(raw)
+    return ms === 0 || ms >= minMs ? ms : fail()
+  }, 'value', showMs)
+}

@@ -22,3 +22,14 @@ export function resolveWorkers(s: Pick<Settings, 'workers' | 'workerClass'>, sou
 export function resolveThreads(s: Pick<Settings, 'threads'>): number {
   return s.threads === 'auto' ? 2 : s.threads
 }
+
+/**
+ * Threads in each worker's offload pool: "auto" shares the CPUs among the worker processes, at
+ * least one each, so the workers' pools together match the CPUs (the event loops mostly wait while
+ * their threads compute).
+ */
+export function resolveOffloadThreads(s: Pick<Settings, 'offloadThreads' | 'workers' | 'workerClass'>, budget: CpuBudget = cpuBudget()): Counted {
+  if (s.offloadThreads !== 'auto') return { count: s.offloadThreads, reason: 'set by --offload-threads' }
+  const workers = resolveWorkers(s, '', budget).count
+  return { count: Math.max(1, Math.round(budget.cpus / workers)), reason: `auto: ${budget.cpus} CPUs / ${workers} workers (${budget.source})` }
+}

@@ -13,6 +13,8 @@ import { corralError, toErrorData } from '../errors.js'
 import { send } from '../ipc/channel.js'
 import { isArbiterMessage, WorkerEnv, WorkerExit, type WorkerMessage } from '../ipc/messages.js'
 import { closeResources } from '../io/lifecycle.js'
+import { setOffloadPlan } from '../io/offload/plan.js'
+import { resolveOffloadThreads } from '../config/worker-count.js'
 import { flushAll, reopenAll } from '../logging/destination.js'
 import { createLogger, type Logger } from '../logging/logger.js'
 import { collectAll } from '../metrics/families.js'
@@ -64,6 +66,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const view: WorkerView = { id, pid: process.pid, generation: Number(env[WorkerEnv.generation]) }
   const reusePort = env[WorkerEnv.balance] === 'reuseport'
   const log: Logger = createLogger({ level: s.logLevel, errorLog: s.errorLog, logFormat: s.logFormat, bindings: { worker: id } })
+  setOffloadPlan(() => ({ threads: resolveOffloadThreads(s).count, queue: s.offloadQueue, abandonMs: s.offloadAbandonTimeout }))
 
   // Ctrl-C, a closed terminal or a signal sent to the whole process group reach the workers too:
   // the arbiter decides what happens to them. Left at their defaults these would suspend (TTIN,

@@ -9,8 +9,9 @@ import { recycle } from './recycle.js'
 import { admin } from './admin.js'
 import { database } from './database.js'
 import { proxy } from './proxy.js'
+import { offload } from './offload.js'
 
-export const settings = { ...server, ...workers, ...http, ...proxy, ...timeouts, ...logging, ...recycle, ...admin, ...database }
+export const settings = { ...server, ...workers, ...http, ...proxy, ...timeouts, ...logging, ...recycle, ...admin, ...database, ...offload }
 
 type Table = typeof settings
 export type SettingName = keyof Table
