@@ -159,6 +159,10 @@ export class Arbiter extends EventEmitter {
         this.log.debug({ worker: w.id, listening: m.listening }, 'worker ready')
         this.emit('ready', w)
         break
+      case 'stall':
+        w.stalls++
+        w.lastStall = { at: m.at, ms: m.ms, role: m.role, routes: m.routes }
+        break
       case 'boot-failed':
         w.bootError = m.error
         w.exitReason = 'boot_failed'

@@ -25,6 +25,9 @@ export class WorkerRecord implements WorkerView {
   readonly maxRequests: number
   readonly maxLifetimeMs: number
   killTimer: NodeJS.Timeout | undefined
+  /** Event-loop stalls the worker reported, and the last one. */
+  stalls = 0
+  lastStall: Omit<Extract<WorkerMessage, { type: 'stall' }>, 'type'> | undefined
 
   constructor(id: number, generation: number, process: ClusterWorker, maxRequests: number, maxLifetimeMs: number) {
     this.id = id
@@ -45,6 +48,8 @@ export class WorkerRecord implements WorkerView {
       ageMs: now - this.spawnedAt, served: this.served, inFlight: this.inFlight,
       heartbeatAgeMs: now - this.lastBeatAt, rss: this.rss,
       loopLagMs: this.beat?.loopLagMs ?? 0, loopUtilization: this.beat?.loopUtilization ?? 0,
+      stalls: this.stalls,
+      lastStall: this.lastStall && { ms: this.lastStall.ms, role: this.lastStall.role, routes: this.lastStall.routes, agoMs: now - this.lastStall.at },
     }
   }
 }

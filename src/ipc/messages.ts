@@ -37,6 +37,11 @@ export type WorkerMessage =
    * kept its own copy of the descriptor, gives it to another worker.
    */
   | { type: 'refused' }
+  /**
+   * Its event loop stalled past --stall-threshold (worker/stalls.ts). role: running (the first
+   * route's handler ran it), in_flight (the routes were in flight), none (no request was).
+   */
+  | { type: 'stall'; at: number; ms: number; role: 'running' | 'in_flight' | 'none'; routes: string[] }
 
 export type ArbiterMessage =
   /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. A worker still booting drains once it is up. */
@@ -54,7 +59,7 @@ export type ArbiterMessage =
 
 export type Message = WorkerMessage | ArbiterMessage
 
-const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused'])
+const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused', 'stall'])
 const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs', 'connection'])
 
 export const isWorkerMessage = (m: unknown): m is WorkerMessage =>

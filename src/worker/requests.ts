@@ -4,6 +4,7 @@
  * keeps the set of requests in flight that heartbeats report and drain waits for.
  */
 import { ServerResponse, type IncomingMessage } from 'node:http'
+import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import type { Serve } from '../app/types.js'
 import { failRequest } from '../app/fail.js'
@@ -17,6 +18,7 @@ import { InFlight } from './in-flight.js'
 import { armDeadline } from './deadline.js'
 import { countBody, type AccessLog } from './access-log.js'
 import { routeOf, type RequestMetrics } from './metrics.js'
+import type { Stalls } from './stalls.js'
 
 export interface RequestsOptions {
   serve: Serve
@@ -31,6 +33,8 @@ export interface RequestsOptions {
   log: Logger
   accessLog?: AccessLog
   metrics?: RequestMetrics
+  /** The loop-stall detector (--stall-threshold), told when a request runs and ends. */
+  stalls?: Stalls
   hooks: Hooks
   worker: WorkerView
 }
@@ -117,12 +121,15 @@ export class Requests {
   }
 
   #serve(ex: Exchange): void {
+    const stalls = this.#o.stalls
+    const enteredAt = stalls ? stalls.entering() : 0
     try {
       const result = this.#o.serve(ex.req, ex.res, ex)
       if (result instanceof Promise) result.catch((err) => failRequest(ex.res, ex, err))
     } catch (err) {
       failRequest(ex.res, ex, err)
     }
+    if (stalls) stalls.ran(ex, enteredAt)
     this.#settle(ex)
   }
 
@@ -159,7 +166,9 @@ export class Requests {
     } else if (ex.start && o.gate.cancel(ex.start)) {
       // A queued request whose client left: it never ran, so nothing else to undo.
     }
-    const durationMs = ex.elapsedMs()
+    const now = performance.now()
+    o.stalls?.ended(ex, now)
+    const durationMs = ex.elapsedMs(now)
     o.metrics?.observe(req.method ?? '', res.statusCode, ex.route ?? routeOf(req.url ?? '/'), durationMs / 1000)
     o.accessLog?.write({ req, res, clientIp: ex.clientIp, requestId: ex.requestId, startedAt: ex.startedAt, durationMs, bodyBytes: ex.bodyBytes })
     if (o.hooks.postRequest) {

@@ -2,9 +2,13 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { workerData } from 'node:worker_threads'
+import { watchStalls } from './stall-probe.js'
 import { IN_FLIGHT_EXPRESSION } from './watchdog.js'
 
-const { beats: buffer, stallMs, file } = workerData as { beats: SharedArrayBuffer; stallMs: number; file: string }
+const { beats: buffer, stallMs, file, stalls } = workerData as {
+  beats: SharedArrayBuffer; stallMs: number; file: string; stalls?: { shared: SharedArrayBuffer; thresholdMs: number }
+}
+if (stalls) void watchStalls(new Int32Array(stalls.shared), stalls.thresholdMs)
 const beats = new Int32Array(buffer)
 let last = Atomics.load(beats, 0)
 let stalledSince = Date.now()
@@ -36,7 +40,7 @@ function capture(): void {
   session.post('Debugger.enable', () => session.post('Debugger.pause'))
 }
 
-setInterval(() => {
+if (stallMs > 0) setInterval(() => {
   const now = Atomics.load(beats, 0)
   if (now !== last) {
     last = now

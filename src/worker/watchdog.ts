@@ -20,10 +20,14 @@ export function exposeInFlight(list: () => unknown): void {
   (globalThis as Record<symbol, unknown>)[IN_FLIGHT] = () => JSON.stringify(list())
 }
 
-export function startWatchdog(stallMs: number): { tick(): void; stop(): void } {
+/**
+ * `stuckMs`: when to save the stuck report (0: never). `stalls`: the shared clock of the stall
+ * detector (stalls.ts) and its threshold, for the thread to take the stack of a stall (stall-probe.ts).
+ */
+export function startWatchdog(stuckMs: number, stalls?: { shared: Int32Array; thresholdMs: number }): { tick(): void; stop(): void } {
   const beats = new Int32Array(new SharedArrayBuffer(4))
   const thread = new Worker(new URL('./watchdog-thread.js', import.meta.url), {
-    workerData: { beats: beats.buffer, stallMs, file: stuckReportFile(process.pid) },
+    workerData: { beats: beats.buffer, stallMs: stuckMs, file: stuckReportFile(process.pid), stalls: stalls && { shared: stalls.shared.buffer, thresholdMs: stalls.thresholdMs } },
     // The watchdog must not hold the process open, nor load the app's loaders.
     execArgv: [],
     resourceLimits: { maxOldGenerationSizeMb: 16 },

@@ -30,6 +30,8 @@ import { createHttpServer, listen } from './server.js'
 import { exposeInFlight, startWatchdog } from './watchdog.js'
 import { untilNoneWaiting } from '../net/listen-queue.js'
 import type { BindAddress } from '../config/parse.js'
+import { STALL_SLOTS } from './stall-probe.js'
+import { Stalls } from './stalls.js'
 
 const report = (m: WorkerMessage) => send(process, m)
 
@@ -113,6 +115,11 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const intake = new Intake({ proxy: s.proxyProtocol ? { trusted: proxyTrust(s.proxyAllowFrom), timeoutMs: s.headerTimeout } : undefined, log })
   let requests: Requests
   let closeApp: (() => Promise<unknown>) | undefined
+  // Shared with the watchdog thread, which takes the stack of a stall while it lasts.
+  const stallClock = s.stallThreshold > 0 ? new Int32Array(new SharedArrayBuffer(STALL_SLOTS * 4)) : undefined
+  const stalls = stallClock
+    ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, shared: stallClock })
+    : undefined
   try {
     // The config loader is needed only to read the hooks of a config file.
     if (s.config) hooks = await (await import('../config/load.js')).loadHooks(s.config)
@@ -132,6 +139,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       log,
       accessLog: createAccessLog(s.accessLog, s.accessLogFormat, id),
       metrics: s.metrics ? new RequestMetrics(() => requests.active.size) : undefined,
+      stalls,
       hooks,
       worker: view,
     })
@@ -161,10 +169,13 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   }
 
   // The watchdog captures the stack at half the worker timeout, before the arbiter kills at the full one.
-  const watchdog = s.workerTimeout > 0 ? startWatchdog(s.workerTimeout / 2) : undefined
-  if (watchdog) exposeInFlight(() => inFlightNow(requests))
+  // The same thread takes the stack of a loop stall (stall-probe.ts).
+  const watchdog = s.workerTimeout > 0 || stallClock
+    ? startWatchdog(s.workerTimeout / 2, stallClock && { shared: stallClock, thresholdMs: s.stallThreshold })
+    : undefined
+  if (s.workerTimeout > 0) exposeInFlight(() => inFlightNow(requests))
   const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, watchdog?.tick)
-  const stopBeats = () => { stopHeartbeat(); watchdog?.stop() }
+  const stopBeats = () => { stopHeartbeat(); stalls?.stop(); watchdog?.stop() }
 
   const finish = async (code: number) => {
     stopBeats()

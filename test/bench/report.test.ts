@@ -44,6 +44,18 @@ describe('bench report', () => {
     assert.match(md, /Gunicorn sync \(WSGI\): 50\.0 s/) // 100 connections / 2 rps
   })
 
+  it('shows the light route served beside a heavy one: its p50, p99 and errors, medians over the repeats', () => {
+    const beside = (server: string, round: number, p99Ms: number): RunRecord =>
+      ({ ...run(server, round, 100, 80), scenario: 'cpu-offload', level: 8, light: { ...result(50, 2), p50Ms: 2, p99Ms, errors: round - 1 } })
+    const rows = summarize({
+      runs: [beside('gunicorn-sync', 1, 60), beside('gunicorn-sync', 2, 80), beside('gunicorn-sync', 3, 70), beside('node-cluster', 1, 9)],
+      servers, workers: 2, scenarios: ['cpu-offload'], criticalPathMs: {},
+    })
+    const md = pointTable(rows, { path: '/hello', rate: 50 })
+    assert.match(md, /^\| server \/ model \| workers \| rps \| mean \| p99 \| errors \| \/hello p50 \| \/hello p99 \| \/hello errors \| relative \|$/m)
+    assert.match(md, /\| Gunicorn sync \(WSGI\) \| 2 \| 100 \| 80\.0 ms \| 160 ms \| 0 \| 2\.00 ms \| 70\.0 ms \(60\.0 ms–80\.0 ms\) \| 1 \(0–2\) \| 1x \(base\) \|/)
+  })
+
   it('draws one series per server in an SVG chart', () => {
     const rows = summarize({
       runs: [run('gunicorn-sync', 1, 2, 1400), run('node-cluster', 1, 300, 330)],

@@ -1,0 +1,48 @@
+/**
+ * The watchdog thread's half of stall attribution (stalls.ts has the main thread's). The main
+ * thread moves a clock in shared memory whenever it sees its loop run, and says whether requests
+ * are in flight. When the clock stands still for the stall threshold while they are, this thread
+ * asks the main thread, through the inspector, to evaluate the stall probe: V8 runs the evaluation
+ * at the blocked code's next interrupt check, so the probe's stack is the blocked code's. No
+ * debugger is enabled for it (no script list to send, no pause): one Runtime.evaluate, a few ms.
+ */
+import { Session } from 'node:inspector'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** Slots of the shared Int32Array. */
+export const STALL_COUNTER = 0
+export const STALL_BUSY = 1
+export const STALL_SLOTS = 2
+/** The main thread's probe function, called with the clock value it was taken at. */
+export const STALL_PROBE = Symbol.for('corral.stallProbe')
+// In every Node corral supports; TypeScript declares it only from its ES2024 lib.
+const { waitAsync } = Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }
+const PROBE_EXPRESSION = (clock: number) => `globalThis[Symbol.for('corral.stallProbe')]?.(${clock})`
+
+export async function watchStalls(shared: Int32Array, thresholdMs: number): Promise<void> {
+  const session = new Session()
+  session.connectToMainThread()
+  const step = Math.max(5, Math.floor(thresholdMs / 4))
+  let last = Atomics.load(shared, STALL_COUNTER)
+  let since = performance.now()
+  let probed = -1
+  for (;;) {
+    if (Atomics.load(shared, STALL_BUSY) === 0) {
+      // Nothing in flight: sleep until the main thread says otherwise, instead of polling.
+      const wait = waitAsync(shared, STALL_BUSY, 0)
+      if (wait.async) await wait.value
+      last = Atomics.load(shared, STALL_COUNTER)
+      since = performance.now()
+      continue
+    }
+    await sleep(step)
+    const now = Atomics.load(shared, STALL_COUNTER)
+    if (now !== last) {
+      last = now
+      since = performance.now()
+    } else if (probed !== now && performance.now() - since >= thresholdMs) {
+      probed = now
+      session.post('Runtime.evaluate', { expression: PROBE_EXPRESSION(now) }, () => {})
+    }
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Loop stalls, attributed to routes. A stall is a stretch of at least --stall-threshold in which
+ * the worker's event loop ran nothing corral could see: no request started or finished and no
+ * tick of the stall clock fired. The clock is a short timer that runs only while requests are in
+ * flight (an idle worker is not woken for it), so any stretch longer than its interval means one
+ * piece of code held the loop.
+ *
+ * Who held it: the synchronous part of a handler is timed exactly (the request that ran is the
+ * culprit: role "running"). A stall elsewhere (a handler's code after an await, a timer, a long GC)
+ * cannot be pinned on one request without async context tracking, which costs every request on
+ * Node 20; it is counted against each route in flight at the time (role "in_flight"), and the
+ * stack names the code.
+ *
+ * The stack comes from the watchdog thread (stall-probe.ts): it sees the stall clock stop while
+ * requests are in flight and asks the main thread, through the inspector, to run `probe()` below;
+ * V8 runs it at the blocked code's next interrupt check, on top of the blocked code's own stack.
+ * It is cheap (a few ms) and taken only when a stall lasts; code blocked inside one native call
+ * (a sync hash, a sync read) is caught as the call returns, still in the culprit's frame.
+ */
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import type { Logger } from 'pino'
+import type { WorkerMessage } from '../ipc/messages.js'
+import { registry, PREFIX } from '../metrics/registry.js'
+import type { Exchange } from './exchange.js'
+import type { InFlight } from './in-flight.js'
+import { routeOf } from './metrics.js'
+import { STALL_BUSY, STALL_COUNTER, STALL_PROBE } from './stall-probe.js'
+
+export type StallRole = 'running' | 'in_flight' | 'none'
+
+/** One stall as /status shows it and the arbiter hears of it. */
+export interface StallView { ms: number; route: string; role: StallRole; at: number }
+
+/** A route named in a stall, with its method and URL for the log line. */
+interface Blamed { route: string; method: string; url: string; ageMs: number }
+
+const BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const
+/** One warning per route per this long; the ones between are counted in the next. */
+const LOG_EVERY_MS = 10_000
+/** The clock keeps ticking this long after the last request, so a burst does not start and stop it each time. */
+const IDLE_STOP_MS = 1000
+const MAX_RECENT = 64
+
+export interface StallOptions {
+  thresholdMs: number
+  /** The requests in flight (Requests#active), read only when a stall is found. */
+  inFlight: () => InFlight<Exchange>
+  log: Logger
+  report: (m: WorkerMessage) => void
+  metrics: boolean
+  /** Shared with the watchdog thread: the stall clock and whether requests are in flight. */
+  shared?: Int32Array
+}
+
+export class Stalls {
+  readonly thresholdMs: number
+  /** The stall clock's interval: a fifth of the threshold, so a stall's length is known to within it. */
+  readonly intervalMs: number
+  readonly #o: StallOptions
+  readonly #shared: Int32Array
+  /** When corral last saw the loop run: a request starting or ending, or a tick. */
+  #last = performance.now()
+  #timer: NodeJS.Timeout | undefined
+  #events = 0
+  #eventsAtTick = 0
+  #quietSince = 0
+  /** Requests that ended since the last tick: a stall they ended is theirs to share. */
+  readonly #recent: Exchange[] = []
+  #capture: { clock: number; stack: string } | undefined
+  readonly #series = new Map<string, { route: string; role: StallRole; count: number; seconds: number }>()
+  readonly #buckets = new Float64Array(BUCKETS.length + 1)
+  #sum = 0
+  #count = 0
+  readonly #logged = new Map<string, { at: number; skipped: number }>()
+
+  constructor(o: StallOptions) {
+    this.#o = o
+    this.thresholdMs = o.thresholdMs
+    this.intervalMs = Math.max(5, Math.min(50, Math.round(o.thresholdMs / 5)))
+    this.#shared = o.shared ?? new Int32Array(2)
+    const probe = (clock: number) => {
+      // Runs inside the blocked code (an inspector interrupt): the frames under this one are its.
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = 40
+      const here: { stack?: string } = {}
+      Error.captureStackTrace(here, probe)
+      Error.stackTraceLimit = limit
+      this.#capture = { clock, stack: cleanStack(here.stack ?? '') }
+    }
+    ;(globalThis as Record<symbol, unknown>)[STALL_PROBE] = probe
+    if (o.metrics) this.#registerMetrics()
+  }
+
+  /** A request's synchronous part is about to run; returns the time to hand back to ran(). */
+  entering(): number {
+    const now = performance.now()
+    // With the clock stopped the loop was idle, not held: the gap since the last request is no stall.
+    if (this.#timer === undefined) this.#startClock()
+    else if (now - this.#last >= this.thresholdMs) this.#stalled(this.#last, now, undefined)
+    this.#last = now
+    return now
+  }
+
+  /** The request's synchronous part returned. */
+  ran(ex: Exchange, startedAt: number): void {
+    const now = performance.now()
+    if (now - startedAt >= this.thresholdMs) this.#stalled(startedAt, now, ex)
+    this.#seen(now)
+  }
+
+  /** The request ended (answered or cut). */
+  ended(ex: Exchange, now: number): void {
+    if (this.#timer !== undefined && now - this.#last >= this.thresholdMs) {
+      this.#recent.push(ex)
+      this.#stalled(this.#last, now, undefined)
+    } else if (this.#recent.length < MAX_RECENT) this.#recent.push(ex)
+    this.#seen(now)
+  }
+
+  #seen(now: number): void {
+    this.#last = now
+    this.#events++
+    // The watchdog thread reads this: a clock that moves is a loop that runs.
+    Atomics.add(this.#shared, STALL_COUNTER, 1)
+  }
+
+  #startClock(): void {
+    this.#last = performance.now()
+    this.#quietSince = 0
+    this.#timer = setInterval(this.#tick, this.intervalMs)
+    this.#timer.unref()
+    Atomics.store(this.#shared, STALL_BUSY, 1)
+    Atomics.notify(this.#shared, STALL_BUSY)
+  }
+
+  readonly #tick = (): void => {
+    const now = performance.now()
+    if (now - this.#last >= this.thresholdMs) this.#stalled(this.#last, now, undefined)
+    this.#recent.length = 0
+    this.#seen(now)
+    if (this.#events - 1 !== this.#eventsAtTick || this.#o.inFlight().size > 0) this.#quietSince = 0
+    else if (this.#quietSince === 0) this.#quietSince = now
+    else if (now - this.#quietSince >= IDLE_STOP_MS) this.stop()
+    this.#eventsAtTick = this.#events
+  }
+
+  stop(): void {
+    if (this.#timer === undefined) return
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    Atomics.store(this.#shared, STALL_BUSY, 0)
+  }
+
+  #stalled(from: number, to: number, running: Exchange | undefined): void {
+    const ms = to - from
+    const clock = Atomics.load(this.#shared, STALL_COUNTER)
+    const stack = this.#capture?.clock === clock ? this.#capture.stack : undefined
+    this.#capture = undefined
+    let blamed: Blamed[]
+    let role: StallRole
+    if (running) {
+      blamed = [describe(running, to)]
+      role = 'running'
+    } else {
+      blamed = []
+      for (const ex of this.#o.inFlight()) if (ex.startMs < from) blamed.push(describe(ex, to))
+      for (const ex of this.#recent) if (ex.startMs < from) blamed.push(describe(ex, to))
+      role = blamed.length ? 'in_flight' : 'none'
+    }
+    this.#count++
+    this.#sum += ms / 1000
+    let i = 0
+    while (i < BUCKETS.length && ms / 1000 > BUCKETS[i]) i++
+    this.#buckets[i]++
+    const routes = role === 'none' ? ['(none)'] : [...new Set(blamed.map((b) => b.route))]
+    for (const route of routes) {
+      const key = `${role} ${route}`
+      const s = this.#series.get(key)
+      if (s) { s.count++; s.seconds += ms / 1000 } else if (this.#series.size < 400) this.#series.set(key, { route, role, count: 1, seconds: ms / 1000 })
+    }
+    const at = Date.now()
+    this.#o.report({ type: 'stall', at, ms: Math.round(ms), role, routes: routes.slice(0, 5) })
+    this.#warn(Math.round(ms), role, blamed, routes, stack, at)
+  }
+
+  #warn(ms: number, role: StallRole, blamed: Blamed[], routes: string[], stack: string | undefined, at: number): void {
+    // A route that stalls often logs once per LOG_EVERY_MS, with the count of those not logged.
+    const key = `${role} ${routes.join(' ')}`
+    const last = this.#logged.get(key)
+    if (last && at - last.at < LOG_EVERY_MS) { last.skipped++; return }
+    if (this.#logged.size > 400) this.#logged.clear()
+    this.#logged.set(key, { at, skipped: 0 })
+    const who = role === 'running'
+      ? `while ${blamed[0]!.method} ${blamed[0]!.url} (route ${blamed[0]!.route}) ran its handler`
+      : role === 'in_flight'
+        ? `with ${blamed.length} request${blamed.length > 1 ? 's' : ''} in flight: ${blamed.slice(0, 5).map((b) => `${b.method} ${b.url} (route ${b.route}, ${b.ageMs}ms old)`).join('; ')}${blamed.length > 5 ? '; …' : ''}`
+        : 'with no request in flight'
+    const more = last?.skipped ? ` (${last.skipped} more stalls like it in the last ${Math.round((at - last.at) / 1000)}s were not logged)` : ''
+    this.#o.log.warn({ stall: { ms, role, routes } },
+      `EVENT LOOP STALL: the event loop was blocked for ${ms}ms ${who}${more}.` +
+      (stack ? `\nBlocked at:\n${stack}` : ' No stack was taken (the stall was too short to catch in the act, or the watchdog is off).'))
+  }
+
+  #registerMetrics(): void {
+    const metric = (name: string, help: string, type: string, values: () => unknown[]) =>
+      registry.registerMetric({ name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as never)
+    const stalls = `${PREFIX}event_loop_stalls_total`
+    const seconds = `${PREFIX}event_loop_stall_seconds_total`
+    const duration = `${PREFIX}event_loop_stall_duration_seconds`
+    metric(stalls, 'Event-loop stalls longer than --stall-threshold, by route and role: running (the route\'s handler ran the stall), in_flight (it was in flight during a stall corral could not pin on one request), none (no request in flight).', 'counter',
+      () => [...this.#series.values()].map((s) => ({ value: s.count, labels: { route: s.route, role: s.role } })))
+    metric(seconds, 'Seconds the event loop spent stalled, by route and role (as corral_event_loop_stalls_total).', 'counter',
+      () => [...this.#series.values()].map((s) => ({ value: s.seconds, labels: { route: s.route, role: s.role } })))
+    metric(duration, 'How long each event-loop stall lasted.', 'histogram', () => {
+      const values: unknown[] = []
+      let cumulative = 0
+      BUCKETS.forEach((le, i) => {
+        cumulative += this.#buckets[i]
+        values.push({ value: cumulative, metricName: `${duration}_bucket`, labels: { le } })
+      })
+      values.push({ value: this.#count, metricName: `${duration}_bucket`, labels: { le: '+Inf' } })
+      values.push({ value: this.#sum, metricName: `${duration}_sum`, labels: {} })
+      values.push({ value: this.#count, metricName: `${duration}_count`, labels: {} })
+      return values
+    })
+  }
+}
+
+function describe(ex: Exchange, now: number): Blamed {
+  return { route: ex.route ?? routeOf(ex.req.url ?? '/'), method: ex.req.method ?? '', url: ex.req.url ?? '', ageMs: Math.round(now - ex.startMs) }
+}
+
+// corral's own frames (dist/, or src/ where source maps point), where the stack runs on from the
+// app's code down into the server.
+const corralDirs = ['../', '../../src/'].map((rel) => new URL(rel, import.meta.url)).flatMap((u) => [u.href, fileURLToPath(u)])
+
+/**
+ * The probe's own frame (the inspector's evaluation) says nothing, nor do corral's and Node's
+ * frames under the app's: the stack is the blocked code's. If corral's code is all there is, it stays.
+ */
+function cleanStack(stack: string): string {
+  const lines = stack.split('\n').slice(1).filter((line) => !/^\s+at <anonymous>:\d+:\d+$/.test(line))
+  const own = (line: string) => corralDirs.some((dir) => line.includes(dir)) || /\(node:|at node:/.test(line)
+  const app = lines.filter((line) => !own(line))
+  return (app.length ? app : lines).join('\n')
+}
