@@ -12,7 +12,15 @@ import { probe } from './server-process.js'
 
 export interface Point { load: 'closed' | 'open'; level: number }
 
-export interface Measured { result: LoadResult; upstreamCores?: number; serverCores?: number; databaseCores?: number; machineBusy?: number }
+export interface Measured {
+  result: LoadResult
+  /** The light route's open loop, run at the same time (scenarios with `light`). */
+  light?: LoadResult
+  upstreamCores?: number
+  serverCores?: number
+  databaseCores?: number
+  machineBusy?: number
+}
 
 export async function measure(o: {
   url: string
@@ -28,12 +36,19 @@ export async function measure(o: {
   serverPid?: number
   /** One process: the embedded database. */
   databasePid?: number
+  /** A light route to load open-loop beside the main load, for its latency. */
+  light?: { url: string; rate: number }
 }): Promise<Measured> {
   const cpu0 = o.upstreamPid ? groupCpuSeconds(o.upstreamPid) : undefined
   const server0 = o.serverPid ? groupCpuSeconds(o.serverPid) : undefined
   const db0 = o.databasePid ? processCpuSeconds(o.databasePid) : undefined
   const ticks0 = machineTicks()
   const t0 = performance.now()
+  // The light route's requests leave on a schedule whatever the server does, so a starved route
+  // shows its real wait (coordinated omission, load/open-loop.ts); a few connections suffice.
+  const light = o.light
+    ? runOpenLoop({ url: o.light.url, rate: o.light.rate, durationS: o.durationS, timeoutS: 10, connections: Math.max(8, Math.ceil(o.light.rate / 5)) })
+    : undefined
   let result: LoadResult
   if (o.point.load === 'closed') {
     // A closed-loop request slower than this counts as a timeout; wrk stops at -d regardless.
@@ -47,12 +62,14 @@ export async function measure(o: {
       url: o.url, rate: o.point.level, durationS: o.durationS, timeoutS: 1 + (2 * o.criticalPathMs) / 1000, connections,
     })
   }
+  const lightResult = await light
   const wallS = (performance.now() - t0) / 1000
   const cpu1 = o.upstreamPid ? groupCpuSeconds(o.upstreamPid) : undefined
   const server1 = o.serverPid ? groupCpuSeconds(o.serverPid) : undefined
   const db1 = o.databasePid ? processCpuSeconds(o.databasePid) : undefined
   return {
     result,
+    light: lightResult,
     serverCores: server0 !== undefined && server1 !== undefined ? (server1 - server0) / wallS : undefined,
     upstreamCores: cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / wallS : undefined,
     databaseCores: db0 !== undefined && db1 !== undefined ? (db1 - db0) / wallS : undefined,

@@ -101,10 +101,13 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
   }
   const critical = (s: Scenario) => s.criticalPathMs?.({ delayMs: o.delayMs })
   const plan = scenarios.map((s) => ({
-    s, servers: present.filter((d) => d.scenarios === undefined || d.scenarios.includes(s.name)), points: pointsOf(s, o),
+    s, servers: present.filter((d) => (d.scenarios === undefined || d.scenarios.includes(s.name)) && (s.servers === undefined || s.servers.includes(d.name))),
+    points: pointsOf(s, o),
   }))
   for (const { s, servers } of plan) {
-    for (const d of present) if (!servers.includes(d)) notes.push(`${d.name} does not implement scenario ${s.name}`)
+    for (const d of present) {
+      if (!servers.includes(d) && (s.servers === undefined || s.servers.includes(d.name))) notes.push(`${d.name} does not implement scenario ${s.name}`)
+    }
   }
   const totalSteps = plan.reduce((n, p) => n + p.servers.length * p.points.length * o.repeats, 0)
   const estimateS = plan.reduce((n, p) => n + 3 + p.servers.length * (o.warmupS +
@@ -206,12 +209,14 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
             // without waiting to find out. A busy async server goes through settle() instead.
             let backlogged = false
             try {
-              const m = await measure({ url: w.url, point, durationS, criticalPathMs: cp, wrk, wrkEnv, upstreamPid, databasePid, serverPid: w.pid })
+              const m = await measure({ url: w.url, point, durationS, criticalPathMs: cp, wrk, wrkEnv, upstreamPid, databasePid, serverPid: w.pid,
+                light: s.light && { url: new URL(s.light.path, w.url).href, rate: s.light.rate } })
               runs.push({ scenario: s.name, server: d.name, load: point.load, level: point.level, round, ...m })
               backlogged = point.load === 'closed' && m.result.requests < point.level && (m.serverCores ?? 1) < 0.25
               const perRequest = m.serverCores !== undefined && m.result.rps > 0 ? `, ${fmt((m.serverCores * 1e6) / m.result.rps)} µs cpu/request` : ''
               log(`${head}: ${fmt(m.result.rps)} rps, mean ${fmt(m.result.meanMs)} ms, p99 ${fmt(m.result.p99Ms)} ms` +
                 `${m.result.errors ? `, ${m.result.errors} errors` : ''}, server ${((m.serverCores ?? 0) * 100).toFixed(0)}% cpu${perRequest}` +
+                `${m.light ? `; ${s.light!.path} at ${s.light!.rate} rps: p99 ${fmt(m.light.p99Ms)} ms${m.light.errors ? `, ${m.light.errors} errors` : ''}` : ''}` +
                 `${m.upstreamCores !== undefined ? `, upstream ${(m.upstreamCores * 100).toFixed(0)}% cpu` : ''}` +
                 `${m.databaseCores !== undefined ? `, database ${(m.databaseCores * 100).toFixed(0)}% cpu` : ''}`)
             } catch (err) {
@@ -249,7 +254,7 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
   })
   const written = writeReport({
     dir, startedAt, elapsedS: (Date.now() - startedAt.getTime()) / 1000, command, options: o, machine,
-    scenarios: scenarios.map((s) => ({ name: s.name, about: s.about, criticalPathMs: critical(s) })),
+    scenarios: scenarios.map((s) => ({ name: s.name, about: s.about, criticalPathMs: critical(s), light: s.light })),
     servers: present.map(({ name, label, version }) => ({ name, label, version })),
     notes, runs, rows, upstreamProcesses,
   })

@@ -41,7 +41,7 @@ export interface ServerDef {
 }
 
 // fanout-io is the fanout written with corral/io: to the anchors it is the same fan-out, written by hand.
-const anchorScenarios = ['hello', 'json', 'fanout', 'fanout-io', 'cpu'] as const
+const anchorScenarios = ['hello', 'json', 'fanout', 'fanout-io', 'cpu', 'cpu-offload'] as const
 /** The Node anchors also serve the shop's product page, hand-written with undici and pg (anchors/node/product.cjs). */
 const nodeAnchorScenarios = [...anchorScenarios, 'product'] as const
 
@@ -66,7 +66,7 @@ function corral(model: 'async' | 'sync' | 'threads'): ServerDef {
     },
     launch: ({ root, scenario, port, workers, threads, node }) => ({
       command: node,
-      args: [corralMain(root), 'serve', join(root, scenario.app), ...(scenario.corralArgs ?? []), '--workers', String(workers),
+      args: [corralMain(root), 'serve', join(root, scenario.apps?.[`corral-${model}`] ?? scenario.app), ...(scenario.corralArgs ?? []), '--workers', String(workers),
         '--bind', `127.0.0.1:${port}`, '--worker-class', model,
         ...(model === 'threads' ? ['--threads', String(threads)] : []),
         '--admin-bind', 'off', '--control-socket', 'off', '--access-log', 'off'],
@@ -112,9 +112,9 @@ function pyVersions(python: string, modules: string[]): string | { missing: stri
 }
 
 function gunicornServer(name: string, label: string, workerClass: string, modules: string[], app: string,
-  extra: string[] = []): ServerDef {
+  extra: (ctx: LaunchContext) => string[] = () => [], scenarios: readonly string[] = anchorScenarios): ServerDef {
   return {
-    name, label, scenarios: anchorScenarios,
+    name, label, scenarios,
     detect() {
       const g = gunicorn()
       if (g === undefined) return { present: false, note: 'gunicorn is not installed (Debian: apt-get install gunicorn)' }
@@ -124,19 +124,23 @@ function gunicornServer(name: string, label: string, workerClass: string, module
       }
       return { present: true, version: `gunicorn ${g.version}, ${v}` }
     },
-    launch: ({ root, port, workers }) => ({
+    launch: (ctx) => ({
       command: gunicorn()?.bin ?? 'gunicorn',
-      args: ['--workers', String(workers), '--worker-class', workerClass, '--bind', `127.0.0.1:${port}`,
-        '--chdir', join(root, 'bench/anchors/python'), '--keep-alive', '20', '--timeout', '120',
-        '--graceful-timeout', '2', '--log-level', 'warning', ...extra, app],
+      args: ['--workers', String(ctx.workers), '--worker-class', workerClass, '--bind', `127.0.0.1:${ctx.port}`,
+        '--chdir', join(ctx.root, 'bench/anchors/python'), '--keep-alive', '20', '--timeout', '120',
+        '--graceful-timeout', '2', '--log-level', 'warning', ...extra(ctx), app],
     }),
   }
 }
 
 export const servers: readonly ServerDef[] = [
   gunicornServer('gunicorn-sync', 'Gunicorn sync (WSGI)', 'sync', ['httpx'], 'wsgi_app:app'),
+  // gthread: Gunicorn's threaded worker, the anchor of corral's threads class (--threads per process).
+  // Only in the CPU scenarios, to keep the default suite within its time.
+  gunicornServer('gunicorn-gthread', 'Gunicorn gthread (WSGI)', 'gthread', ['httpx'], 'wsgi_app:app',
+    ({ threads }) => ['--threads', String(threads)], ['cpu', 'cpu-offload']),
   gunicornServer('gunicorn-gevent', 'Gunicorn gevent', 'gevent', ['gevent', 'httpx'], 'wsgi_app:app',
-    ['--worker-connections', '1000']),
+    () => ['--worker-connections', '1000']),
   gunicornServer('gunicorn-uvicorn', 'Gunicorn + Uvicorn (ASGI)', 'uvicorn.workers.UvicornWorker',
     ['uvicorn', 'uvloop', 'httptools', 'httpx'], 'asgi_app:app'),
   {

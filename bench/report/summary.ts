@@ -14,6 +14,8 @@ export interface RunRecord {
   level: number
   round: number
   result: LoadResult
+  /** The light route's open loop beside the run (scenarios with a light route). */
+  light?: LoadResult
   /** CPU the upstream simulator used during the run, in cores (1 = one core fully busy). */
   upstreamCores?: number
   /** CPU the server under test used during the run, in cores. */
@@ -52,6 +54,8 @@ export interface Row {
   machineBusy?: number
   sendLagP99Ms?: number
   offered?: number
+  /** The light route loaded beside it: its latency and failures. */
+  light?: { p50Ms: Spread; p99Ms: Spread; errors: Spread }
 }
 
 export function spread(values: number[]): Spread {
@@ -110,6 +114,11 @@ export function summarize(input: SummaryInput): Row[] {
       machineBusy: busy.length ? spread(busy).median : undefined,
       sendLagP99Ms: first.load === 'open' ? spread(runs.map((r) => r.result.sendLagP99Ms ?? 0)).max : undefined,
       offered: first.load === 'open' ? first.level : undefined,
+      light: runs.every((r) => r.light) ? {
+        p50Ms: spread(runs.map((r) => r.light!.p50Ms)),
+        p99Ms: spread(runs.map((r) => r.light!.p99Ms)),
+        errors: spread(runs.map((r) => r.light!.errors)),
+      } : undefined,
     })
   }
   rows.sort((a, b) => (scenarioOrder.get(a.scenario) ?? 99) - (scenarioOrder.get(b.scenario) ?? 99) || a.load.localeCompare(b.load) ||

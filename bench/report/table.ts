@@ -19,23 +19,25 @@ const range = (s: Spread, f: (v: number) => string) =>
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`
 
-export function pointTitle(row: Row, criticalPathMs?: number): string {
-  if (row.load === 'open') return `${row.scenario} · open loop at ${row.level} rps offered`
+export function pointTitle(row: Row, criticalPathMs?: number, light?: { path: string; rate: number }): string {
+  const beside = light ? ` · ${light.path} at ${light.rate} rps (open loop) beside it` : ''
+  if (row.load === 'open') return `${row.scenario} · open loop at ${row.level} rps offered${beside}`
   const ceiling = row.ceiling !== undefined && criticalPathMs
     ? ` · ceiling ${num(row.ceiling)} rps = ${row.level} connections / ${criticalPathMs} ms` : ''
-  return `${row.scenario} · closed loop, ${row.level} connections${ceiling}`
+  return `${row.scenario} · closed loop, ${row.level} connections${ceiling}${beside}`
 }
 
-export function pointTable(rows: Row[]): string {
+export function pointTable(rows: Row[], light?: { path: string; rate: number }): string {
   const open = rows[0]?.load === 'open'
   const io = rows.some((r) => r.ceiling !== undefined)
   // CPU per request, from /proc: the server's own, and what each request cost the upstream and the database.
   const perRequest: [string, (r: Row) => Spread | undefined][] = [['server', (r) => r.serverUs], ['upstream', (r) => r.upstreamUs], ['database', (r) => r.databaseUs]]
   const cpu = perRequest.filter(([, get]) => rows.some((r) => get(r) !== undefined))
   const cpuHead = cpu.map(([who]) => `${who} CPU / request`)
+  const beside = light && rows.some((r) => r.light) ? [`${light.path} p50`, `${light.path} p99`, `${light.path} errors`] : []
   const head = open
-    ? ['server / model', 'workers', 'rps (of offered)', 'mean', 'p99', 'errors', ...cpuHead, 'relative']
-    : ['server / model', 'workers', 'rps', 'mean', 'p99', 'errors', ...(io ? ['fraction of ceiling'] : []), ...cpuHead, 'relative']
+    ? ['server / model', 'workers', 'rps (of offered)', 'mean', 'p99', 'errors', ...beside, ...cpuHead, 'relative']
+    : ['server / model', 'workers', 'rps', 'mean', 'p99', 'errors', ...(io ? ['fraction of ceiling'] : []), ...beside, ...cpuHead, 'relative']
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'server / model' ? '---' : '---:')).join('|')}|`]
   const footnotes: string[] = []
   for (const r of rows) {
@@ -47,6 +49,7 @@ export function pointTable(rows: Row[]): string {
       r.rps.max === 0 ? 'none finished' : `${range(r.meanMs, ms)}${little !== undefined ? ' †' : ''}`,
       r.rps.max === 0 ? '–' : range(r.p99Ms, ms), range(r.errors, (v) => v.toFixed(0)),
       ...(!open && io ? [r.fraction ? range(r.fraction, pct) : '–'] : []),
+      ...(beside.length ? (r.light ? [range(r.light.p50Ms, ms), range(r.light.p99Ms, ms), range(r.light.errors, (v) => v.toFixed(0))] : ['–', '–', '–']) : []),
       ...cpu.map(([, get]) => { const v = get(r); return v ? `${num(v.median)} µs` : '–' }),
       r.relative === undefined ? '–' : r.baseline ? '1x (base)' : `${r.relative.toFixed(r.relative < 10 ? 2 : 1)}x`,
     ]

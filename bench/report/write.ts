@@ -17,7 +17,7 @@ export interface ReportInput {
   command: string
   options: ResolvedOptions
   machine: Machine
-  scenarios: { name: string; about: string; criticalPathMs?: number }[]
+  scenarios: { name: string; about: string; criticalPathMs?: number; light?: { path: string; rate: number } }[]
   servers: { name: string; label: string; version: string }[]
   notes: string[]
   runs: RunRecord[]
@@ -56,7 +56,7 @@ function markdown(r: ReportInput, assets: string): string {
     const points = [...new Set(rows.map((row) => `${row.load}:${row.level}`))]
     for (const p of points) {
       const pr = rows.filter((row) => `${row.load}:${row.level}` === p)
-      out.push(`### ${pointTitle(pr[0]!, s.criticalPathMs)}`, '', pointTable(pr), '')
+      out.push(`### ${pointTitle(pr[0]!, s.criticalPathMs, s.light)}`, '', pointTable(pr, s.light), '')
       const notes = pointNotes(pr, r.upstreamProcesses)
       if (notes) out.push(notes, '')
     }

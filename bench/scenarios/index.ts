@@ -34,6 +34,15 @@ export interface Scenario {
   vary?: { path: string; ids: number; userHeader?: string; users?: number }
   /** The ideal critical path of one request, in ms, for I/O-bound scenarios: ceiling = connections / it. */
   criticalPathMs?: (o: { delayMs: number }) => number
+  /**
+   * A light route loaded at the same time as `path`, open loop at `rate` requests per second: its
+   * p99 shows whether the heavy route starves requests that need no work.
+   */
+  light?: { path: string; rate: number }
+  /** The servers that take part (default: every server that implements the scenario). */
+  servers?: readonly string[]
+  /** Another app module for some servers, by server name (the threads class runs handlers on threads itself). */
+  apps?: Readonly<Record<string, string>>
   points: Record<Suite, LoadPoints>
 }
 
@@ -86,6 +95,16 @@ export const scenarios: readonly Scenario[] = [
     app: 'bench/scenarios/cpu.ts',
     path: '/',
     points: { quick: {}, default: { closed: [20] }, full: { closed: [4, 20, 100] } },
+  },
+  {
+    name: 'cpu-offload',
+    about: 'an async handler offloads the PBKDF2 of `cpu` to a thread pool while /hello is served at 50 rps beside it',
+    app: 'bench/scenarios/cpu-offload.ts',
+    apps: { 'corral-threads': 'bench/scenarios/cpu-mixed.ts' },
+    path: '/',
+    light: { path: '/hello', rate: 50 },
+    servers: ['gunicorn-sync', 'gunicorn-gthread', 'node-cluster', 'corral-threads', 'corral-async'],
+    points: { quick: {}, default: { closed: [8] }, full: { closed: [4, 16] } },
   },
   {
     // The shop brings its own simulated services (started once for the run, with its database);

@@ -49,6 +49,12 @@ module.exports = {
     const key = pbkdf2Sync('corral', 'bench', iterations, 32, 'sha256')
     send(res, 'application/json', JSON.stringify({ key: key.toString('hex') }))
   },
+  // cpu-offload's two routes with the PBKDF2 on the event loop: what a Node server does without a pool.
+  'cpu-offload': (req, res) => {
+    if (req.url === '/hello') return send(res, 'text/plain', 'Hello, World!')
+    const key = pbkdf2Sync('corral', 'bench', iterations, 32, 'sha256')
+    send(res, 'application/json', JSON.stringify({ key: key.toString('hex') }))
+  },
   fanout,
   // The same fan-out: corral's fanout-io writes it with corral/io, a team without corral like this.
   'fanout-io': fanout,

@@ -1,4 +1,4 @@
-"""The scenarios as a plain WSGI app, for Gunicorn's sync and gevent workers.
+"""The scenarios as a plain WSGI app, for Gunicorn's sync, gthread and gevent workers.
 
 Settings come from the BENCH_* environment the runner gives every server. The fanout view is
 the seed's: under the sync worker it calls the upstream three times in a row (a sync worker has
@@ -32,14 +32,14 @@ def _fanout():
     return [_call(p) for p in FANOUT_PATHS]
 
 
-def _body(scenario):
-    fixed = fixed_body(scenario)
+def _body(scenario, path):
+    fixed = fixed_body(scenario, path)
     if fixed is not None:
         return fixed
     return fanout_body(_fanout())
 
 
 def app(environ, start_response):
-    content_type, body = _body(SCENARIO)
+    content_type, body = _body(SCENARIO, environ.get("PATH_INFO", "/"))
     start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]
