@@ -160,8 +160,12 @@ export class Arbiter extends EventEmitter {
         this.emit('ready', w)
         break
       case 'stall':
-        w.stalls++
-        w.lastStall = { at: m.at, ms: m.ms, role: m.role, routes: m.routes }
+        // A starved worker waited for a CPU: counted apart, so the last stall shown is one of its code's.
+        if (m.role === 'starved') w.starved++
+        else {
+          w.stalls++
+          w.lastStall = { at: m.at, ms: m.ms, role: m.role, routes: m.routes }
+        }
         break
       case 'boot-failed':
         w.bootError = m.error

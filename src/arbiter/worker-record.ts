@@ -25,8 +25,9 @@ export class WorkerRecord implements WorkerView {
   readonly maxRequests: number
   readonly maxLifetimeMs: number
   killTimer: NodeJS.Timeout | undefined
-  /** Event-loop stalls the worker reported, and the last one. */
+  /** Event-loop stalls the worker reported, and the last one; stalls of a worker waiting for a CPU apart. */
   stalls = 0
+  starved = 0
   lastStall: Omit<Extract<WorkerMessage, { type: 'stall' }>, 'type'> | undefined
 
   constructor(id: number, generation: number, process: ClusterWorker, maxRequests: number, maxLifetimeMs: number) {
@@ -48,7 +49,7 @@ export class WorkerRecord implements WorkerView {
       ageMs: now - this.spawnedAt, served: this.served, inFlight: this.inFlight,
       heartbeatAgeMs: now - this.lastBeatAt, rss: this.rss,
       loopLagMs: this.beat?.loopLagMs ?? 0, loopUtilization: this.beat?.loopUtilization ?? 0,
-      stalls: this.stalls,
+      stalls: this.stalls, starvedStalls: this.starved,
       lastStall: this.lastStall && { ms: this.lastStall.ms, role: this.lastStall.role, routes: this.lastStall.routes, agoMs: now - this.lastStall.at },
     }
   }

@@ -39,9 +39,10 @@ export type WorkerMessage =
   | { type: 'refused' }
   /**
    * Its event loop stalled past --stall-threshold (worker/stalls.ts). role: running (the first
-   * route's handler ran it), in_flight (the routes were in flight), none (no request was).
+   * route's handler ran it), in_flight (the routes were in flight), none (no request was),
+   * starved (the worker waited for a CPU; routes is ["(none)"]).
    */
-  | { type: 'stall'; at: number; ms: number; role: 'running' | 'in_flight' | 'none'; routes: string[] }
+  | { type: 'stall'; at: number; ms: number; role: 'running' | 'in_flight' | 'none' | 'starved'; routes: string[] }
 
 export type ArbiterMessage =
   /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. A worker still booting drains once it is up. */

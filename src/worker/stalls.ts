@@ -16,9 +16,17 @@
  * V8 runs it at the blocked code's next interrupt check, on top of the blocked code's own stack.
  * It is cheap (a few ms) and taken only when a stall lasts; code blocked inside one native call
  * (a sync hash, a sync read) is caught as the call returns, still in the culprit's frame.
+ *
+ * A loop also stops when the OS does not run it: other processes hold the CPUs, or the container
+ * used up its CPU quota (a throttled pod pauses for the rest of each 100 ms period). On Linux the
+ * main thread's scheduler counters (/proc/thread-self/schedstat) tell time spent waiting for a CPU
+ * apart from time spent running or in a system call; a stall that is under the threshold without
+ * that wait is the machine's, not a route's (role "starved", even when one handler ran throughout),
+ * and every stall's log line says how much of it was waiting.
  */
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { openSchedstat, type Schedstat } from './schedstat.js'
 import type { Logger } from 'pino'
 import type { WorkerMessage } from '../ipc/messages.js'
 import { registry, PREFIX } from '../metrics/registry.js'
@@ -27,7 +35,7 @@ import type { InFlight } from './in-flight.js'
 import { routeOf } from './metrics.js'
 import { STALL_BUSY, STALL_COUNTER, STALL_PROBE } from './stall-probe.js'
 
-export type StallRole = 'running' | 'in_flight' | 'none'
+export type StallRole = 'running' | 'in_flight' | 'none' | 'starved'
 
 /** One stall as /status shows it and the arbiter hears of it. */
 export interface StallView { ms: number; route: string; role: StallRole; at: number }
@@ -68,6 +76,9 @@ export class Stalls {
   /** Requests that ended since the last tick: a stall they ended is theirs to share. */
   readonly #recent: Exchange[] = []
   #capture: { clock: number; stack: string } | undefined
+  readonly #sched: Schedstat | undefined = openSchedstat()
+  /** The main thread's CPU-wait counter at the last tick: a stall's wait is counted from it. */
+  #waitBase = 0
   readonly #series = new Map<string, { route: string; role: StallRole; count: number; seconds: number }>()
   readonly #buckets = new Float64Array(BUCKETS.length + 1)
   #sum = 0
@@ -127,6 +138,7 @@ export class Stalls {
 
   #startClock(): void {
     this.#last = performance.now()
+    this.#waitBase = this.#sched?.waitingNs() ?? 0
     this.#quietSince = 0
     this.#timer = setInterval(this.#tick, this.intervalMs)
     this.#timer.unref()
@@ -137,6 +149,7 @@ export class Stalls {
   readonly #tick = (): void => {
     const now = performance.now()
     if (now - this.#last >= this.thresholdMs) this.#stalled(this.#last, now, undefined)
+    else if (this.#sched) this.#waitBase = this.#sched.waitingNs()
     this.#recent.length = 0
     this.#seen(now)
     if (this.#events - 1 !== this.#eventsAtTick || this.#o.inFlight().size > 0) this.#quietSince = 0
@@ -154,12 +167,25 @@ export class Stalls {
 
   #stalled(from: number, to: number, running: Exchange | undefined): void {
     const ms = to - from
+    // Time the loop was ready to run but had no CPU, since the last tick (which is at most one
+    // interval before the stall began).
+    let waitedMs = 0
+    if (this.#sched) {
+      const wait = this.#sched.waitingNs()
+      waitedMs = Math.min(ms, (wait - this.#waitBase) / 1e6)
+      this.#waitBase = wait
+    }
     const clock = Atomics.load(this.#shared, STALL_COUNTER)
     const stack = this.#capture?.clock === clock ? this.#capture.stack : undefined
     this.#capture = undefined
     let blamed: Blamed[]
     let role: StallRole
-    if (running) {
+    if (ms - waitedMs < this.thresholdMs) {
+      // Without the wait for a CPU it would have been no stall: even a handler that ran throughout
+      // is not to blame (a throttled container stops whatever runs when its quota runs out).
+      blamed = []
+      role = 'starved'
+    } else if (running) {
       blamed = [describe(running, to)]
       role = 'running'
     } else {
@@ -173,7 +199,7 @@ export class Stalls {
     let i = 0
     while (i < BUCKETS.length && ms / 1000 > BUCKETS[i]) i++
     this.#buckets[i]++
-    const routes = role === 'none' ? ['(none)'] : [...new Set(blamed.map((b) => b.route))]
+    const routes = blamed.length === 0 ? ['(none)'] : [...new Set(blamed.map((b) => b.route))]
     for (const route of routes) {
       const key = `${role} ${route}`
       const s = this.#series.get(key)
@@ -181,10 +207,10 @@ export class Stalls {
     }
     const at = Date.now()
     this.#o.report({ type: 'stall', at, ms: Math.round(ms), role, routes: routes.slice(0, 5) })
-    this.#warn(Math.round(ms), role, blamed, routes, stack, at)
+    this.#warn(Math.round(ms), Math.round(waitedMs), role, blamed, routes, stack, at)
   }
 
-  #warn(ms: number, role: StallRole, blamed: Blamed[], routes: string[], stack: string | undefined, at: number): void {
+  #warn(ms: number, waitedMs: number, role: StallRole, blamed: Blamed[], routes: string[], stack: string | undefined, at: number): void {
     // A route that stalls often logs once per LOG_EVERY_MS, with the count of those not logged.
     const key = `${role} ${routes.join(' ')}`
     const last = this.#logged.get(key)
@@ -195,11 +221,14 @@ export class Stalls {
       ? `while ${blamed[0]!.method} ${blamed[0]!.url} (route ${blamed[0]!.route}) ran its handler`
       : role === 'in_flight'
         ? `with ${blamed.length} request${blamed.length > 1 ? 's' : ''} in flight: ${blamed.slice(0, 5).map((b) => `${b.method} ${b.url} (route ${b.route}, ${b.ageMs}ms old)`).join('; ')}${blamed.length > 5 ? '; …' : ''}`
-        : 'with no request in flight'
+        : role === 'starved'
+          ? 'but not by this worker\'s code: it was waiting for a CPU (other processes, or the container\'s CPU quota)'
+          : 'with no request in flight'
+    const waited = waitedMs > 0 && role !== 'starved' ? ` (${waitedMs}ms of it waiting for a CPU)` : ''
     const more = last?.skipped ? ` (${last.skipped} more stalls like it in the last ${Math.round((at - last.at) / 1000)}s were not logged)` : ''
-    this.#o.log.warn({ stall: { ms, role, routes } },
-      `EVENT LOOP STALL: the event loop was blocked for ${ms}ms ${who}${more}.` +
-      (stack ? `\nBlocked at:\n${stack}` : ' No stack was taken (the stall was too short to catch in the act, or the watchdog is off).'))
+    this.#o.log.warn({ stall: { ms, waitedMs, role, routes } },
+      `EVENT LOOP STALL: the event loop was blocked for ${ms}ms${waited} ${who}${more}.` +
+      (role === 'starved' ? '' : stack ? `\nBlocked at:\n${stack}` : ' No stack was taken (the stall was too short to catch in the act, or the watchdog is off).'))
   }
 
   #registerMetrics(): void {
@@ -208,7 +237,7 @@ export class Stalls {
     const stalls = `${PREFIX}event_loop_stalls_total`
     const seconds = `${PREFIX}event_loop_stall_seconds_total`
     const duration = `${PREFIX}event_loop_stall_duration_seconds`
-    metric(stalls, 'Event-loop stalls longer than --stall-threshold, by route and role: running (the route\'s handler ran the stall), in_flight (it was in flight during a stall corral could not pin on one request), none (no request in flight).', 'counter',
+    metric(stalls, 'Event-loop stalls longer than --stall-threshold, by route and role: running (the route\'s handler ran the stall), in_flight (it was in flight during a stall corral could not pin on one request), none (no request in flight), starved (route "(none)": the worker waited for a CPU, not for its code).', 'counter',
       () => [...this.#series.values()].map((s) => ({ value: s.count, labels: { route: s.route, role: s.role } })))
     metric(seconds, 'Seconds the event loop spent stalled, by route and role (as corral_event_loop_stalls_total).', 'counter',
       () => [...this.#series.values()].map((s) => ({ value: s.seconds, labels: { route: s.route, role: s.role } })))

@@ -1,17 +1,22 @@
 /**
  * Loop stalls attributed to routes (issue 17): a worker whose event loop is held past
  * --stall-threshold counts the stall against the route that held it, logs it with the stack of
- * the blocking code, and shows it in /status. The threshold is 150 ms here, not the default 50, so
- * a busy test machine that deschedules a worker for a moment does not add stalls of its own.
+ * the blocking code, and shows it in /status. The routes burn CPU time rather than wall time, and
+ * the threshold is 150 ms, not the default 50, so that on a busy test machine the blocks are the
+ * app's by any measure, and a worker the OS leaves waiting for a moment is no stall of a route.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fixture, runCli, startCorral, type Running } from '../support/corral.js'
 import { scrape, total, until, type Sample } from '../support/metrics.js'
 
 const stallSeries = (s: Sample[]) => s.filter((x) => x.name === 'corral_event_loop_stalls_total')
+/** Stalls blamed on a route; a busy test machine may add starved ones, which blame none. */
+const routeStalls = (s: Sample[]) => stallSeries(s).filter((x) => x.labels.role !== 'starved')
 const status = async (server: Running) => (await (await fetch(server.admin + '/status')).json()) as {
-  workers: { stalls: number; lastStall?: { ms: number; role: string; routes: string[]; agoMs: number } }[]
+  workers: { pid: number; stalls: number; starvedStalls: number; lastStall?: { ms: number; role: string; routes: string[]; agoMs: number } }[]
 }
 
 describe('event-loop stalls', () => {
@@ -29,30 +34,30 @@ describe('event-loop stalls', () => {
     await waiting
     for (let i = 0; i < 5; i++) await (await fetch(server.url + '/')).text()
 
-    const s = await until(server.admin, 'the stall counted', (x) => total(x, 'corral_event_loop_stalls_total') >= 1)
-    assert.deepEqual(stallSeries(s).map((x) => [x.labels.route, x.labels.role, x.value]), [['/block', 'running', 1]])
+    const s = await until(server.admin, 'the stall counted', (x) => routeStalls(x).length >= 1)
+    assert.deepEqual(routeStalls(s).map((x) => [x.labels.route, x.labels.role, x.value]), [['/block', 'running', 1]])
     const seconds = total(s, 'corral_event_loop_stall_seconds_total', { route: '/block' })
-    assert.ok(seconds >= 0.3 && seconds < 2, `stalled ${seconds}s`)
-    assert.equal(total(s, 'corral_event_loop_stall_duration_seconds_count'), 1)
+    assert.ok(seconds >= 0.3 && seconds < 10, `stalled ${seconds}s`)
 
     const line = await server.waitFor(/EVENT LOOP STALL: the event loop was blocked for \d+ms[^\n]*/)
-    assert.match(line, /blocked for (3\d\d|[4-9]\d\d|\d{4,})ms while GET \/block\?ms=300 \(route \/block\) ran its handler/)
+    // At least the 300 ms of CPU it burned; on a busy machine more, and the line says how much was waiting for a CPU.
+    assert.match(line, /blocked for (3\d\d|[4-9]\d\d|\d{4,})ms( \(\d+ms of it waiting for a CPU\))? while GET \/block\?ms=300 \(route \/block\) ran its handler/)
     // The watchdog thread took the stack while the loop was held: it names the blocking code.
     assert.match(server.output(), /Blocked at:\n\s+at blockFor \([^)]*stall-app\.ts:\d+:\d+\)/)
 
     const w = (await status(server)).workers[0]!
-    assert.equal(w.stalls, 1)
+    assert.equal(w.stalls, 1, 'stalls of its code (a busy machine may add starved ones, counted apart)')
     assert.deepEqual(w.lastStall && [w.lastStall.role, w.lastStall.routes], ['running', ['/block']])
     assert.ok(w.lastStall!.ms >= 300)
   })
 
   it('counts a block after an await against each route in flight, with the stack of the code that blocked', async () => {
-    const before = total(await scrape(server.admin), 'corral_event_loop_stalls_total')
+    const before = routeStalls(await scrape(server.admin)).reduce((n, x) => n + x.value, 0)
     const waiting = fetch(server.url + '/wait?ms=2000').then((r) => r.text())
     await until(server.admin, '/wait in flight', (s) => total(s, 'corral_http_requests_in_flight') === 1)
     assert.equal(await (await fetch(server.url + '/later?ms=400')).text(), 'report')
     await waiting
-    const s = await until(server.admin, 'the stall counted', (x) => total(x, 'corral_event_loop_stalls_total') > before)
+    const s = await until(server.admin, 'the stall counted', (x) => routeStalls(x).reduce((n, y) => n + y.value, 0) > before)
     assert.equal(total(s, 'corral_event_loop_stalls_total', { route: '/later', role: 'in_flight' }), 1)
     assert.equal(total(s, 'corral_event_loop_stalls_total', { route: '/wait', role: 'in_flight' }), 1)
     assert.equal(total(s, 'corral_event_loop_stalls_total', { role: 'running' }), 1, 'only the earlier /block ran its stall')
@@ -66,5 +71,39 @@ describe('event-loop stalls', () => {
     const r = await runCli(['print-config', '--stall-threshold', '5ms'])
     assert.notEqual(r.code, 0)
     assert.match(r.stderr, /setting stallThreshold: expected 0 \(off\) or a duration of at least 10ms \(e\.g\. 50ms, 0\.2\), received "5ms"/)
+  })
+})
+
+describe('event-loop stalls of a worker the OS does not run', () => {
+  it('counts a worker held back by its CPU quota as starved, against no route', async (t) => {
+    // A real cgroup v1 CPU quota on the worker process: 20 ms of CPU per 500 ms period, so the
+    // kernel stops its loop for most of each period while it works in 1 ms slices.
+    const base = '/sys/fs/cgroup/cpu'
+    const group = join(base, `corral-stall-test-${process.pid}`)
+    try {
+      mkdirSync(group)
+      writeFileSync(join(group, 'cpu.cfs_period_us'), '500000')
+      writeFileSync(join(group, 'cpu.cfs_quota_us'), '20000')
+    } catch (err) {
+      t.skip(`cannot create a cgroup v1 cpu group here (${(err as Error).message})`)
+      return
+    }
+    const server = await startCorral(t, fixture('stall-app.ts'), { args: ['--workers', '1', '--stall-threshold', '150ms'] })
+    const pid = (await status(server)).workers[0]!.pid
+    try {
+      writeFileSync(join(group, 'cgroup.procs'), String(pid))
+      assert.equal(await (await fetch(server.url + '/busy?ms=150')).text(), 'busy 150')
+    } finally {
+      writeFileSync(join(base, 'cgroup.procs'), String(pid))
+      if (existsSync(group)) try { rmdirSync(group) } catch { /* a moment after the move */ }
+    }
+    const s = await until(server.admin, 'a starved stall', (x) => total(x, 'corral_event_loop_stalls_total', { role: 'starved' }) >= 1)
+    assert.deepEqual(stallSeries(s).filter((x) => x.labels.role !== 'starved').map((x) => x.labels), [], 'no route is blamed')
+    assert.equal(total(s, 'corral_event_loop_stalls_total', { route: '(none)', role: 'starved' }), total(s, 'corral_event_loop_stalls_total'))
+    await server.waitFor(/EVENT LOOP STALL: the event loop was blocked for \d+ms but not by this worker's code: it was waiting for a CPU/)
+    const w = (await status(server)).workers[0]!
+    assert.ok(w.starvedStalls >= 1)
+    assert.equal(w.stalls, 0)
+    await server.stop()
   })
 })
