@@ -22,7 +22,7 @@ import { summarize, type Row, type RunRecord } from './report/summary.js'
 import { writeReport } from './report/write.js'
 import { scenarios as allScenarios, type Scenario } from './scenarios/index.js'
 import { freePort, startServer, stopServer, type RunningServer } from './server-process.js'
-import { servers as allServers, type ServerDef } from './servers.js'
+import { serverVariant, servers as allServers, type ServerDef } from './servers.js'
 import { startUpstream } from './upstream/upstream.js'
 import { startShopServices, type ShopServices } from './shop/stack.js'
 
@@ -72,6 +72,9 @@ const pointsOf = (s: Scenario, o: ResolvedOptions): Point[] => [
 
 const scenarios0 = (o: ResolvedOptions) => o.scenarios ? allScenarios.filter((s) => o.scenarios!.includes(s.name)) : allScenarios
 
+/** A server's name as a file name: a variant's (`corral-async@root=/tmp/x`) may hold slashes. */
+const fileName = (name: string) => name.replace(/[^\w.@=-]+/g, '_')
+
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1))
 
 export async function runBench(options: BenchOptions = {}, command = 'npm run bench'): Promise<BenchResult> {
@@ -94,7 +97,9 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
     return true
   })
   const present: (ServerDef & { version: string })[] = []
-  for (const def of pick('servers', allServers, o.servers)) {
+  // Variants of a corral server (`corral-async@--flag=value`) join the known servers for this run.
+  const known = [...allServers, ...(o.servers ?? []).map(serverVariant).filter((d): d is ServerDef => d !== undefined)]
+  for (const def of pick('servers', known, o.servers)) {
     const p = def.detect(o.root)
     if (p.present) present.push({ ...def, version: p.version })
     else notes.push(`${def.name} skipped: ${p.note}`)
@@ -171,8 +176,8 @@ export async function runBench(options: BenchOptions = {}, command = 'npm run be
       const start = async (d: ServerDef, at: number): Promise<RunningServer> => {
         const launched = await startServer(d.launch({
           root: o.root, scenario: s, port: at, workers: o.workers, threads: o.threads, node: o.node,
-          tmp: mkdtempSync(join(scratch, `${d.name}-`)),
-        }), { port: at, path: s.path, env, logDir: join(dir, 'logs'), logName: `${s.name}-${d.name}`, readyTimeoutMs: 30_000,
+          tmp: mkdtempSync(join(scratch, `${fileName(d.name)}-`)),
+        }), { port: at, path: s.path, env, logDir: join(dir, 'logs'), logName: `${s.name}-${fileName(d.name)}`, readyTimeoutMs: 30_000,
           onSpawn: (pid) => live.add(pid) })
         // The first answer can come from the first worker up (PM2 starts its instances one by
         // one, Gunicorn's workers import the app after the master binds): wait for the boot's

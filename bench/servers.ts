@@ -52,11 +52,12 @@ const run = (command: string, args: string[]) => {
 
 const corralMain = (root: string) => join(root, 'dist/cli/main.js')
 
-function corral(model: 'async' | 'sync' | 'threads'): ServerDef {
+function corral(model: 'async' | 'sync' | 'threads', extra: readonly string[] = [], build?: string): ServerDef {
   return {
-    name: `corral-${model}`,
-    label: `corral ${model}`,
-    detect(root) {
+    name: [`corral-${model}`, ...(build ? [`root=${build}`] : []), ...extra].join('@'),
+    label: `corral ${model}${build ? ` (build in ${build})` : ''}${extra.length ? ` (${extra.join(' ')})` : ''}`,
+    detect(repo) {
+      const root = build ?? repo
       if (!existsSync(corralMain(root))) {
         return { present: false, note: 'dist/cli/main.js is absent: build corral first (`npm run build`)' }
       }
@@ -66,10 +67,10 @@ function corral(model: 'async' | 'sync' | 'threads'): ServerDef {
     },
     launch: ({ root, scenario, port, workers, threads, node }) => ({
       command: node,
-      args: [corralMain(root), 'serve', join(root, scenario.apps?.[`corral-${model}`] ?? scenario.app), ...(scenario.corralArgs ?? []), '--workers', String(workers),
+      args: [corralMain(build ?? root), 'serve', join(root, scenario.apps?.[`corral-${model}`] ?? scenario.app), ...(scenario.corralArgs ?? []), '--workers', String(workers),
         '--bind', `127.0.0.1:${port}`, '--worker-class', model,
         ...(model === 'threads' ? ['--threads', String(threads)] : []),
-        '--admin-bind', 'off', '--control-socket', 'off', '--access-log', 'off'],
+        '--admin-bind', 'off', '--control-socket', 'off', '--access-log', 'off', ...extra],
     }),
   }
 }
@@ -173,3 +174,19 @@ export const servers: readonly ServerDef[] = [
   corral('threads'),
   corral('async'),
 ]
+
+/**
+ * A corral server with flags of its own, or from another build, loaded side by side with the plain
+ * one (alternating rounds), for the cost of a feature or a change:
+ *   corral-async@--stall-threshold=0           the same build with a setting changed
+ *   corral-async@root=/tmp/main-build          the build (dist/) of another checkout
+ * The app modules still come from this checkout, so both serve the same scenario.
+ */
+export function serverVariant(name: string): ServerDef | undefined {
+  const [base, ...parts] = name.split('@')
+  const model = /^corral-(async|sync|threads)$/.exec(base ?? '')?.[1] as 'async' | 'sync' | 'threads' | undefined
+  const build = parts.find((p) => p.startsWith('root='))?.slice(5)
+  const extra = parts.filter((p) => !p.startsWith('root='))
+  if (!model || parts.length === 0 || extra.some((a) => !/^--[a-z][a-z-]*(=.*)?$/.test(a))) return undefined
+  return corral(model, extra, build)
+}

@@ -160,12 +160,9 @@ export class Arbiter extends EventEmitter {
         this.emit('ready', w)
         break
       case 'stall':
-        // A starved worker waited for a CPU: counted apart, so the last stall shown is one of its code's.
-        if (m.role === 'starved') w.starved++
-        else {
-          w.stalls++
-          w.lastStall = { at: m.at, ms: m.ms, role: m.role, routes: m.routes }
-        }
+        w.stalls = m.stalls
+        w.starved = m.starved
+        if (m.last) w.lastStall = m.last
         break
       case 'boot-failed':
         w.bootError = m.error

@@ -28,7 +28,7 @@ export class WorkerRecord implements WorkerView {
   /** Event-loop stalls the worker reported, and the last one; stalls of a worker waiting for a CPU apart. */
   stalls = 0
   starved = 0
-  lastStall: Omit<Extract<WorkerMessage, { type: 'stall' }>, 'type'> | undefined
+  lastStall: Extract<WorkerMessage, { type: 'stall' }>['last']
 
   constructor(id: number, generation: number, process: ClusterWorker, maxRequests: number, maxLifetimeMs: number) {
     this.id = id

@@ -38,11 +38,12 @@ export type WorkerMessage =
    */
   | { type: 'refused' }
   /**
-   * Its event loop stalled past --stall-threshold (worker/stalls.ts). role: running (the first
-   * route's handler ran it), in_flight (the routes were in flight), none (no request was),
-   * starved (the worker waited for a CPU; routes is ["(none)"]).
+   * Its event loop stalled past --stall-threshold (worker/stalls.ts): the counts since it was
+   * spawned, stalls of its code and starved ones (it waited for a CPU), and the last stall of its
+   * code. role: running (the first route's handler ran it), in_flight (the routes were in flight),
+   * none (no request was). Sent at most four times a second, with the latest counts.
    */
-  | { type: 'stall'; at: number; ms: number; role: 'running' | 'in_flight' | 'none' | 'starved'; routes: string[] }
+  | { type: 'stall'; stalls: number; starved: number; last?: { at: number; ms: number; role: 'running' | 'in_flight' | 'none'; routes: string[] } }
 
 export type ArbiterMessage =
   /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. A worker still booting drains once it is up. */

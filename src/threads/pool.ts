@@ -137,8 +137,9 @@ export class ThreadPool {
   #start(entry: Entry): void {
     this.#running++
     entry.startedAt = performance.now()
-    entry.kill = new AbortController()
-    this.#piscina.run(entry.task, { signal: entry.kill.signal, transferList: entry.transfer as TransferListItem[] | undefined })
+    // Only a task whose caller can abort may ever need its thread terminated.
+    if (entry.signal) entry.kill = new AbortController()
+    this.#piscina.run(entry.task, { signal: entry.kill?.signal, transferList: entry.transfer as TransferListItem[] | undefined })
       .then((value) => this.#ended(entry, undefined, value), (err) => this.#ended(entry, err ?? new Error('the task failed'), undefined))
   }
 
@@ -150,7 +151,7 @@ export class ThreadPool {
     let outcome: TaskOutcome
     // Threads terminated by close() fail their tasks with piscina's own error: say it in ours.
     if (this.#closed && err !== undefined) err = corralError('CORRAL_ERR_OFFLOAD_CLOSED')
-    if (entry.answered) outcome = entry.kill!.signal.aborted ? 'recycled' : 'abandoned'
+    if (entry.answered) outcome = entry.kill?.signal.aborted ? 'recycled' : 'abandoned'
     else {
       entry.answered = true
       if (entry.onAbort) entry.signal!.removeEventListener('abort', entry.onAbort)
@@ -165,14 +166,14 @@ export class ThreadPool {
     if (entry.answered) return
     entry.answered = true
     entry.reject(entry.signal!.reason)
-    if (entry.kill === undefined) {
+    if (entry.startedAt === 0) {
       // Still waiting: free its place now.
       this.#queue[entry.slot - this.#base] = undefined
       this.#queued--
       this.#o.onSettled?.(entry.task, { outcome: 'dropped', waitMs: performance.now() - entry.queuedAt, runMs: 0 })
       return
     }
-    const kill = entry.kill
+    const kill = entry.kill!
     if (this.#o.abandonMs === 0) kill.abort()
     else entry.killTimer = setTimeout(() => kill.abort(), this.#o.abandonMs).unref()
   }

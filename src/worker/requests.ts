@@ -117,12 +117,13 @@ export class Requests {
       this.#serveWithHooks(ex)
       return
     }
-    this.#serve(ex)
+    // A request that runs as it arrives starts its handler now: its arrival time will do.
+    this.#serve(ex, ex.start === undefined ? ex.startMs : undefined)
   }
 
-  #serve(ex: Exchange): void {
+  #serve(ex: Exchange, now?: number): void {
     const stalls = this.#o.stalls
-    const enteredAt = stalls ? stalls.entering() : 0
+    const enteredAt = stalls ? stalls.entering(now ?? performance.now()) : 0
     try {
       const result = this.#o.serve(ex.req, ex.res, ex)
       if (result instanceof Promise) result.catch((err) => failRequest(ex.res, ex, err))

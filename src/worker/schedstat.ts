@@ -1,29 +1,33 @@
 /**
- * The main thread's scheduler counters on Linux (/proc/thread-self/schedstat: nanoseconds on a
- * CPU, nanoseconds runnable but waiting for one, timeslices). The stall detector reads the wait
- * to tell a loop held by code from one the OS did not run. The file stays open and is read again
- * from offset 0 (pread): about 3 to 8 µs a read, a hundred times a second at most while requests
- * are in flight. Elsewhere (macOS, a kernel without schedstats) there is none, and stalls are not
- * told apart.
+ * A thread's scheduler counters on Linux (/proc/<task>/schedstat: nanoseconds on a CPU,
+ * nanoseconds runnable but waiting for one, timeslices). The stall detector reads the main
+ * thread's wait to tell a loop held by code from one the OS did not run; the watchdog thread reads
+ * the same counter (by the main thread's task id) before it asks for a stack. The file stays open
+ * and is read again from offset 0 (pread): a few µs a read. Elsewhere (macOS, a kernel without
+ * schedstats) there is none, and stalls are not told apart.
  */
 import { openSync, readSync } from 'node:fs'
 
-export interface Schedstat { waitingNs(): number }
+export interface Schedstat {
+  /** Nanoseconds the thread has been runnable but waiting for a CPU, since it started. */
+  waitingNs(): number
+  /** Nanoseconds it has run on a CPU, since it started. */
+  runningNs(): number
+}
 
+/** `path`: /proc/thread-self/schedstat for the calling thread, /proc/self/task/<tid>/schedstat for another. */
 export function openSchedstat(path = '/proc/thread-self/schedstat'): Schedstat | undefined {
   let fd: number
   try { fd = openSync(path, 'r') } catch { return undefined }
   const buf = Buffer.alloc(96)
-  const read = (): number => {
+  // NaN when a read fails: callers then know nothing, rather than a wait of zero.
+  const field = (i: number): number => {
     try {
-      const n = readSync(fd, buf, 0, buf.length, 0)
-      const text = buf.toString('latin1', 0, n)
-      const second = text.indexOf(' ') + 1
-      return Number(text.slice(second, text.indexOf(' ', second)))
+      return Number(buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ')[i] ?? NaN)
     } catch {
-      return 0
+      return NaN
     }
   }
-  if (!Number.isFinite(read())) return undefined
-  return { waitingNs: read }
+  if (!Number.isFinite(field(1))) return undefined
+  return { waitingNs: () => field(1), runningNs: () => field(0) }
 }

@@ -37,8 +37,11 @@ import { STALL_BUSY, STALL_COUNTER, STALL_PROBE } from './stall-probe.js'
 
 export type StallRole = 'running' | 'in_flight' | 'none' | 'starved'
 
-/** One stall as /status shows it and the arbiter hears of it. */
-export interface StallView { ms: number; route: string; role: StallRole; at: number }
+/** The last stall of the worker's code, as /status shows it. */
+interface StallView { at: number; ms: number; role: 'running' | 'in_flight' | 'none'; routes: string[] }
+
+/** The arbiter hears of stalls at most this often (a worker that stalls often would flood it). */
+const REPORT_EVERY_MS = 250
 
 /** A route named in a stall, with its method and URL for the log line. */
 interface Blamed { route: string; method: string; url: string; ageMs: number }
@@ -48,7 +51,6 @@ const BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const
 const LOG_EVERY_MS = 10_000
 /** The clock keeps ticking this long after the last request, so a burst does not start and stop it each time. */
 const IDLE_STOP_MS = 1000
-const MAX_RECENT = 64
 
 export interface StallOptions {
   thresholdMs: number
@@ -73,8 +75,6 @@ export class Stalls {
   #events = 0
   #eventsAtTick = 0
   #quietSince = 0
-  /** Requests that ended since the last tick: a stall they ended is theirs to share. */
-  readonly #recent: Exchange[] = []
   #capture: { clock: number; stack: string } | undefined
   readonly #sched: Schedstat | undefined = openSchedstat()
   /** The main thread's CPU-wait counter at the last tick: a stall's wait is counted from it. */
@@ -84,6 +84,11 @@ export class Stalls {
   #sum = 0
   #count = 0
   readonly #logged = new Map<string, { at: number; skipped: number }>()
+  #stalls = 0
+  #starved = 0
+  #lastOfCode: StallView | undefined
+  #reportedAt = -Infinity
+  #reportTimer: NodeJS.Timeout | undefined
 
   constructor(o: StallOptions) {
     this.#o = o
@@ -103,11 +108,13 @@ export class Stalls {
     if (o.metrics) this.#registerMetrics()
   }
 
-  /** A request's synchronous part is about to run; returns the time to hand back to ran(). */
-  entering(): number {
-    const now = performance.now()
+  /**
+   * A request's synchronous part is about to run; `now` is the time (the request's arrival when it
+   * runs at once: one clock read fewer per request). Returns the time to hand back to ran().
+   */
+  entering(now: number): number {
     // With the clock stopped the loop was idle, not held: the gap since the last request is no stall.
-    if (this.#timer === undefined) this.#startClock()
+    if (this.#timer === undefined) this.#startClock(now)
     else if (now - this.#last >= this.thresholdMs) this.#stalled(this.#last, now, undefined)
     this.#last = now
     return now
@@ -122,23 +129,22 @@ export class Stalls {
 
   /** The request ended (answered or cut). */
   ended(ex: Exchange, now: number): void {
-    if (this.#timer !== undefined && now - this.#last >= this.thresholdMs) {
-      this.#recent.push(ex)
-      this.#stalled(this.#last, now, undefined)
-    } else if (this.#recent.length < MAX_RECENT) this.#recent.push(ex)
+    // A request that ends a stall was in flight through it (it has just left the in-flight list).
+    if (this.#timer !== undefined && now - this.#last >= this.thresholdMs) this.#stalled(this.#last, now, undefined, ex)
     this.#seen(now)
   }
 
   #seen(now: number): void {
     this.#last = now
     this.#events++
-    // The watchdog thread reads this: a clock that moves is a loop that runs.
-    Atomics.add(this.#shared, STALL_COUNTER, 1)
+    // The watchdog thread reads this: a clock that moves is a loop that runs. This thread is its
+    // only writer, so a plain increment will do (an Atomics.add costs several times more).
+    this.#shared[STALL_COUNTER]++
   }
 
-  #startClock(): void {
-    this.#last = performance.now()
-    this.#waitBase = this.#sched?.waitingNs() ?? 0
+  #startClock(now: number): void {
+    this.#last = now
+    this.#waitBase = this.#sched?.waitingNs() ?? NaN
     this.#quietSince = 0
     this.#timer = setInterval(this.#tick, this.intervalMs)
     this.#timer.unref()
@@ -149,8 +155,10 @@ export class Stalls {
   readonly #tick = (): void => {
     const now = performance.now()
     if (now - this.#last >= this.thresholdMs) this.#stalled(this.#last, now, undefined)
-    else if (this.#sched) this.#waitBase = this.#sched.waitingNs()
-    this.#recent.length = 0
+    else if (this.#sched) {
+      const wait = this.#sched.waitingNs()
+      if (Number.isFinite(wait)) this.#waitBase = wait
+    }
     this.#seen(now)
     if (this.#events - 1 !== this.#eventsAtTick || this.#o.inFlight().size > 0) this.#quietSince = 0
     else if (this.#quietSince === 0) this.#quietSince = now
@@ -159,23 +167,26 @@ export class Stalls {
   }
 
   stop(): void {
+    if (this.#reportTimer) { clearTimeout(this.#reportTimer); this.#reportTimer = undefined }
     if (this.#timer === undefined) return
     clearInterval(this.#timer)
     this.#timer = undefined
     Atomics.store(this.#shared, STALL_BUSY, 0)
   }
 
-  #stalled(from: number, to: number, running: Exchange | undefined): void {
+  #stalled(from: number, to: number, running: Exchange | undefined, ending?: Exchange): void {
     const ms = to - from
     // Time the loop was ready to run but had no CPU, since the last tick (which is at most one
     // interval before the stall began).
     let waitedMs = 0
     if (this.#sched) {
       const wait = this.#sched.waitingNs()
-      waitedMs = Math.min(ms, (wait - this.#waitBase) / 1e6)
-      this.#waitBase = wait
+      // A failed read (NaN) on either side leaves the wait unknown: the stall counts as the code's.
+      const delta = (wait - this.#waitBase) / 1e6
+      if (delta > 0) waitedMs = Math.min(ms, delta)
+      if (Number.isFinite(wait)) this.#waitBase = wait
     }
-    const clock = Atomics.load(this.#shared, STALL_COUNTER)
+    const clock = this.#shared[STALL_COUNTER]
     const stack = this.#capture?.clock === clock ? this.#capture.stack : undefined
     this.#capture = undefined
     let blamed: Blamed[]
@@ -191,7 +202,7 @@ export class Stalls {
     } else {
       blamed = []
       for (const ex of this.#o.inFlight()) if (ex.startMs < from) blamed.push(describe(ex, to))
-      for (const ex of this.#recent) if (ex.startMs < from) blamed.push(describe(ex, to))
+      if (ending && ending.startMs < from) blamed.push(describe(ending, to))
       role = blamed.length ? 'in_flight' : 'none'
     }
     this.#count++
@@ -206,8 +217,25 @@ export class Stalls {
       if (s) { s.count++; s.seconds += ms / 1000 } else if (this.#series.size < 400) this.#series.set(key, { route, role, count: 1, seconds: ms / 1000 })
     }
     const at = Date.now()
-    this.#o.report({ type: 'stall', at, ms: Math.round(ms), role, routes: routes.slice(0, 5) })
+    if (role === 'starved') this.#starved++
+    else {
+      this.#stalls++
+      this.#lastOfCode = { at, ms: Math.round(ms), role, routes: routes.slice(0, 5) }
+    }
+    this.#report()
     this.#warn(Math.round(ms), Math.round(waitedMs), role, blamed, routes, stack, at)
+  }
+
+  #report(): void {
+    if (this.#reportTimer) return
+    const send = () => {
+      this.#reportTimer = undefined
+      this.#reportedAt = performance.now()
+      this.#o.report({ type: 'stall', stalls: this.#stalls, starved: this.#starved, last: this.#lastOfCode })
+    }
+    const wait = this.#reportedAt + REPORT_EVERY_MS - performance.now()
+    if (wait <= 0) send()
+    else (this.#reportTimer = setTimeout(send, wait)).unref()
   }
 
   #warn(ms: number, waitedMs: number, role: StallRole, blamed: Blamed[], routes: string[], stack: string | undefined, at: number): void {

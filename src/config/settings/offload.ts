@@ -1,5 +1,6 @@
 import { section } from '../setting.js'
 import { duration, durationAtLeast, positiveInt, threadCount } from '../parse.js'
+import { OFFLOAD_DEFAULTS } from '../../io/offload/plan.js'
 
 export const offload = section('Blocking work: offload and loop stalls', {
   offloadThreads: {
@@ -9,13 +10,13 @@ export const offload = section('Blocking work: offload and loop stalls', {
           starts on the first offload() call; a worker that never offloads has none.`,
   },
   offloadQueue: {
-    parse: positiveInt, default: 100,
+    parse: positiveInt, default: OFFLOAD_DEFAULTS.queue as number,
     doc: `Tasks that may wait for a thread in each worker's offload pool. Past it offload() rejects at once with
           CORRAL_ERR_OFFLOAD_FULL (503 if the handler does not catch it). A task waits about (queue ahead / threads) x
           task time: size it to the wait your clients accept.`,
   },
   offloadAbandonTimeout: {
-    parse: duration, default: 1000,
+    parse: duration, default: OFFLOAD_DEFAULTS.abandonMs as number,
     doc: `When a request's signal aborts (deadline, client gone) while its offloaded task runs, the handler gets the
           abort at once and the task is left to finish on its thread. If it still runs this much later, the thread is
           terminated and replaced. 0 replaces it at once (a new thread loads its modules again).`,
