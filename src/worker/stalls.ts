@@ -256,7 +256,7 @@ export class Stalls {
     const more = last?.skipped ? ` (${last.skipped} more stalls like it in the last ${Math.round((at - last.at) / 1000)}s were not logged)` : ''
     this.#o.log.warn({ stall: { ms, waitedMs, role, routes } },
       `EVENT LOOP STALL: the event loop was blocked for ${ms}ms${waited} ${who}${more}.` +
-      (role === 'starved' ? '' : stack ? `\nBlocked at:\n${stack}` : ' No stack was taken (the stall was too short to catch in the act, or the watchdog is off).'))
+      (role === 'starved' ? '' : stack ? `\nBlocked at:\n${stack}` : ' No stack was taken (the stall was too short to catch in the act, the worker was mostly waiting for a CPU, or the watchdog is off).'))
   }
 
   #registerMetrics(): void {
