@@ -15,12 +15,7 @@ import { Session } from 'node:inspector'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { openSchedstat } from './schedstat.js'
 
-/** Slots of the shared Int32Array. */
-export const STALL_COUNTER = 0
-export const STALL_BUSY = 1
-export const STALL_SLOTS = 2
-/** The main thread's probe function, called with the clock value it was taken at. */
-export const STALL_PROBE = Symbol.for('corral.stallProbe')
+import { STALL_BUSY, STALL_COUNTER } from './stall-clock.js'
 // In every Node corral supports; TypeScript declares it only from its ES2024 lib.
 const { waitAsync } = Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }
 const PROBE_EXPRESSION = (clock: number) => `globalThis[Symbol.for('corral.stallProbe')]?.(${clock})`

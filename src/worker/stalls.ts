@@ -29,11 +29,11 @@ import { fileURLToPath } from 'node:url'
 import { openSchedstat, type Schedstat } from './schedstat.js'
 import type { Logger } from 'pino'
 import type { WorkerMessage } from '../ipc/messages.js'
-import { registry, PREFIX } from '../metrics/registry.js'
+import { PREFIX, register, type MetricType } from '../metrics/families.js'
 import type { Exchange } from './exchange.js'
 import type { InFlight } from './in-flight.js'
 import { routeOf } from './metrics.js'
-import { STALL_BUSY, STALL_COUNTER, STALL_PROBE } from './stall-probe.js'
+import { STALL_BUSY, STALL_COUNTER, STALL_PROBE } from './stall-clock.js'
 
 export type StallRole = 'running' | 'in_flight' | 'none' | 'starved'
 
@@ -260,8 +260,8 @@ export class Stalls {
   }
 
   #registerMetrics(): void {
-    const metric = (name: string, help: string, type: string, values: () => unknown[]) =>
-      registry.registerMetric({ name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as never)
+    const metric = (name: string, help: string, type: MetricType, values: () => unknown[]) =>
+      register({ name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() as never }) })
     const stalls = `${PREFIX}event_loop_stalls_total`
     const seconds = `${PREFIX}event_loop_stall_seconds_total`
     const duration = `${PREFIX}event_loop_stall_duration_seconds`

@@ -30,7 +30,7 @@ import { createHttpServer, listen } from './server.js'
 import { exposeInFlight, startWatchdog } from './watchdog.js'
 import { untilNoneWaiting } from '../net/listen-queue.js'
 import type { BindAddress } from '../config/parse.js'
-import { STALL_SLOTS } from './stall-probe.js'
+import { STALL_SLOTS } from './stall-clock.js'
 import { Stalls } from './stalls.js'
 
 const report = (m: WorkerMessage) => send(process, m)

@@ -15,7 +15,7 @@ import { basename, isAbsolute } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { MessagePort, TransferListItem } from 'node:worker_threads'
 import { corralError } from '../../errors.js'
-import { ThreadPool } from '../../threads/pool.js'
+import type { ThreadPool } from '../../threads/pool.js'
 import { onClose } from '../lifecycle.js'
 import { dataToError, isErrorData } from './error.js'
 import { countTask, watchPool } from './metrics.js'
@@ -42,11 +42,23 @@ export type Offloaded<M> = {
   readonly [K in keyof M as M[K] extends (...args: any[]) => unknown ? K : never]: (args: Args<M[K]>, options?: OffloadOptions) => Promise<Result<M[K]>>
 }
 
-let pool: ThreadPool | undefined
+let pool: Promise<ThreadPool> | undefined
 const paths = new Map<string, string>()
 
-function poolNow(): ThreadPool {
-  if (pool) return pool
+// piscina is loaded by the first offload() (an app that imports corral/io and never offloads
+// does not pay for it), and one pool is made however many calls arrive while it loads.
+function poolNow(): Promise<ThreadPool> {
+  if (!pool) {
+    const making = makePool()
+    pool = making
+    // A pool that could not start is tried again by the next call.
+    making.catch(() => { if (pool === making) pool = undefined })
+  }
+  return pool
+}
+
+async function makePool(): Promise<ThreadPool> {
+  const { ThreadPool } = await import('../../threads/pool.js')
   const plan = offloadPlan()
   const made = new ThreadPool({
     filename: fileURLToPath(new URL('./thread.js', import.meta.url)),
@@ -55,10 +67,10 @@ function poolNow(): ThreadPool {
     abandonMs: plan.abandonMs,
     onSettled: (task, s) => countTask(labelOf(task as OffloadTask), s.outcome, s.waitMs, s.runMs),
   })
-  pool = made
+  const mine = pool
   watchPool(made)
   onClose('offload pool', async () => {
-    if (pool === made) { pool = undefined; watchPool(undefined) }
+    if (pool === mine) { pool = undefined; watchPool(undefined) }
     await made.close()
   })
   return made
@@ -108,7 +120,7 @@ async function run(path: string, name: string, args: readonly unknown[], options
   const here: { stack?: string } = {}
   Error.captureStackTrace(here, caller)
   try {
-    return await poolNow().run(task, { signal: options.signal, transfer: transferList(options.transfer) })
+    return await (await poolNow()).run(task, { signal: options.signal, transfer: transferList(options.transfer) })
   } catch (err) {
     if (isErrorData(err)) throw dataToError(err, here.stack?.slice(here.stack.indexOf('\n')) ?? '')
     throw err
@@ -122,8 +134,8 @@ async function run(path: string, name: string, args: readonly unknown[], options
  */
 export async function prepareOffload(module: string | URL): Promise<void> {
   const path = modulePath(module)
-  const pool = poolNow()
-  await Promise.all(Array.from({ length: pool.threads }, () => run(path, '', [], {}, prepareOffload)))
+  const { threads } = await poolNow()
+  await Promise.all(Array.from({ length: threads }, () => run(path, '', [], {}, prepareOffload)))
 }
 
 /** The functions of a task module, typed from it: `offloadModule<typeof import('./tasks.js')>(url).hash([pw], { signal })`. */
