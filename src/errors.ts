@@ -63,6 +63,11 @@ export const codes = {
     exit: 4,
     doc: 'The threads worker class runs Web-standard fetch handlers only; Node listeners and Fastify need a process of their own.',
   },
+  CORRAL_ERR_HTTP2_APP: {
+    message: 'HTTP/2 cannot serve app %s: %s',
+    exit: 4,
+    doc: 'With --http2 or --h2c, the app must run over node:http2\'s compatibility API. An Express app cannot (it gives every request node:http\'s prototype): serve it over HTTP/1.1, leaving --http2 and --h2c off, or put an HTTP/2 proxy in front.',
+  },
   CORRAL_ERR_CONTROL: {
     message: 'control socket %s: %s',
     exit: 7,

@@ -5,7 +5,7 @@
 import type { Hooks } from './config/hooks.js'
 import type { SettingName } from './config/settings/index.js'
 
-export type { RequestContext, FetchHandler } from './app/types.js'
+export type { RequestContext, FetchHandler, ClientCertificate, UpgradeListener } from './app/types.js'
 export type { Hooks, ServerView, WorkerView, RequestView, ResponseView, ExitView } from './config/hooks.js'
 export type { Settings, SettingName } from './config/settings/index.js'
 export { codes, type ErrorCode, type CorralError } from './errors.js'

@@ -20,6 +20,9 @@ function buildHeaders(raw: string[]): Headers {
   return headers
 }
 
+/** An HTTP/2 request has a body unless its headers ended the stream (it has no Transfer-Encoding to say so). */
+const streamsBody = (req: IncomingMessage) => (req as IncomingMessage & { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders === false
+
 export class LazyRequest {
   readonly #req: IncomingMessage
   readonly #ctx: RequestContext
@@ -41,7 +44,7 @@ export class LazyRequest {
     if (this.#real) return this.#real
     const req = this.#req
     const method = this.method
-    const hasBody = !BODYLESS.has(method) && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
+    const hasBody = !BODYLESS.has(method) && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined || streamsBody(req))
     this.#real = new Request(this.url, {
       method,
       headers: this.headers,

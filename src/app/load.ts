@@ -4,12 +4,13 @@
  * a Node (req, res) listener (an Express app is one); an async factory (no parameters) returning
  * any of these. Without an explicit `module:name`, the default export is used, then one named `app`.
  */
+import { IncomingMessage } from 'node:http'
 import { corralError } from '../errors.js'
 import { importModule } from './import.js'
 import { fetchAdapter } from './fetch.js'
 import { fastifyAdapter, isFastify } from './fastify.js'
 import { nodeListenerAdapter, type NodeListener } from './node-listener.js'
-import type { FetchHandler, LoadedApp } from './types.js'
+import type { FetchHandler, LoadedApp, UpgradeListener } from './types.js'
 
 /** The error with the frames that point into the loader (esbuild, Node internals) left out: the app's file and line stay. */
 function userStack(e: Error | undefined): string {
@@ -24,17 +25,41 @@ export function splitSpec(spec: string): { path: string; exportName?: string } {
 
 const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'function' ? `a function of ${(v as Function).length} parameters` : typeof v)
 
+/**
+ * Express gives each request node:http's IncomingMessage prototype (app.request inherits from it):
+ * over HTTP/2 that turns node:http2's request into a broken one, and reading its body throws in a
+ * stream the app never sees. Such an app is served over HTTP/1.1 only.
+ */
+const swapsRequestPrototype = (value: unknown) => {
+  const request = (value as { request?: unknown }).request
+  return typeof request === 'object' && request !== null && Object.prototype.isPrototypeOf.call(IncomingMessage.prototype, request)
+}
+
+const upgradeOf = (value: unknown): UpgradeListener | undefined => {
+  const upgrade = (value as { upgrade?: unknown } | null)?.upgrade
+  return typeof upgrade === 'function' ? (upgrade as UpgradeListener).bind(value) : undefined
+}
+
 async function adapt(value: unknown, where: string, depth = 0): Promise<Omit<LoadedApp, 'ready'>> {
   if (isFastify(value)) {
-    return { kind: 'fastify', serve: await fastifyAdapter(value), close: () => Promise.resolve(value.close()) }
+    const serve = await fastifyAdapter(value)
+    // Fastify's WebSocket plugin (@fastify/websocket) listens for upgrades on the app's own
+    // http.Server, which corral never starts: hand it the upgrades corral's server receives.
+    const own = (value as { server?: import('node:events').EventEmitter }).server
+    const upgrade: UpgradeListener | undefined = own && own.listenerCount('upgrade') > 0
+      ? (req, socket, head) => own.emit('upgrade', req, socket, head) : undefined
+    return { kind: 'fastify', serve, close: () => Promise.resolve(value.close()), upgrade }
   }
   if (typeof value === 'object' && value !== null && typeof (value as { fetch?: unknown }).fetch === 'function') {
     const app = value as { fetch: FetchHandler }
     const fetch: FetchHandler = (request, ctx) => app.fetch(request, ctx)
-    return { kind: 'fetch', serve: fetchAdapter(fetch), fetch }
+    return { kind: 'fetch', serve: fetchAdapter(fetch), fetch, upgrade: upgradeOf(value) }
   }
   if (typeof value === 'function' && value.length >= 2) {
-    return { kind: 'node', serve: nodeListenerAdapter(value as NodeListener) }
+    return {
+      kind: 'node', serve: nodeListenerAdapter(value as NodeListener), upgrade: upgradeOf(value),
+      notHttp2: swapsRequestPrototype(value) ? 'it replaces the request\'s prototype with node:http\'s, as Express does, which breaks node:http2\'s requests' : undefined,
+    }
   }
   if (typeof value === 'function' && value.length === 0 && depth === 0) {
     let produced: unknown
@@ -66,5 +91,7 @@ export async function loadApp(spec: string): Promise<LoadedApp> {
   }
   const app = await adapt(mod[name], `${path}:${name}`)
   const ready = typeof mod.ready === 'function' ? (mod.ready as () => unknown) : undefined
-  return { ...app, ready }
+  // A module's `upgrade` export takes node:http's upgrade events, whatever the app's shape.
+  const upgrade = typeof mod.upgrade === 'function' ? (mod.upgrade as UpgradeListener) : app.upgrade
+  return { ...app, ready, upgrade }
 }

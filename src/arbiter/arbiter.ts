@@ -128,7 +128,7 @@ export class Arbiter extends EventEmitter {
         const e = w.bootError
         const err = corralError('CORRAL_ERR_WORKER_BOOT', w.id, e ? e.stack ?? e.message : `it exited (${w.process.process.exitCode ?? w.process.process.signalCode}) before it was ready`)
         if (e?.code) (err as CorralError & { cause?: unknown }).cause = e
-        if (e?.code === 'CORRAL_ERR_APP_LOAD' || e?.code === 'CORRAL_ERR_APP_EXPORT' || e?.code === 'CORRAL_ERR_BIND' || e?.code === 'CORRAL_ERR_HOOK' || e?.code === 'CORRAL_ERR_WORKER_CLASS') {
+        if (e?.code === 'CORRAL_ERR_APP_LOAD' || e?.code === 'CORRAL_ERR_APP_EXPORT' || e?.code === 'CORRAL_ERR_BIND' || e?.code === 'CORRAL_ERR_HOOK' || e?.code === 'CORRAL_ERR_WORKER_CLASS' || e?.code === 'CORRAL_ERR_HTTP2_APP' || e?.code === 'CORRAL_ERR_SETTING') {
           // The worker's own error is the clearer one: keep its code (and so its exit status) and its message.
           const own = corralError(e.code, '')
           own.message = e.message

@@ -21,6 +21,7 @@ import { createDashboard } from '../admin/dashboard.js'
 import { controlHandlers } from '../arbiter/control.js'
 import { startControl, type Control } from '../control/server.js'
 import { prepareDatabase } from '../arbiter/database.js'
+import { checkProtocols, describeProtocols } from '../protocols/check.js'
 import { watchWorkers } from '../arbiter/watch.js'
 import type { WorkerRecord } from '../arbiter/worker-record.js'
 import { Dispatch } from '../arbiter/dispatch.js'
@@ -55,6 +56,7 @@ export async function serve(argv: string[]): Promise<number> {
   const startEnv = { ...process.env }
   const inherited = inheritedSockets()
   if (inherited?.ignored) log.warn(`Not using the sockets from ${inherited.from}: ${inherited.ignored}`)
+  await checkProtocols(s, config.sources)
   const systemd = notifier(log)
   const handed = appSockets(inherited)
   const { balance, reason: balanceReason } = chooseBalance(s.balance, handed.length > 0 ? inherited!.from : undefined)
@@ -73,6 +75,8 @@ export async function serve(argv: string[]): Promise<number> {
   log.info(`Using worker: ${s.workerClass}${s.workerClass === 'threads' ? ` with ${threads} threads each` : s.workerClass === 'async' ? `, up to ${s.workerConnections} requests each` : ''}`)
   log.info(`Workers: ${workers.count} (${workers.reason})`)
   log.info(`Balance: ${balance} (${balanceReason})`)
+  const protocols = describeProtocols(s)
+  if (protocols) log.info(`Protocols: ${protocols}`)
   // A roll runs one worker above the target, so pools are sized for target + 1.
   const database = await prepareDatabase(s, config.sources.migrations === 'default', workers.count + 1, log)
   const listenerEnv: Record<string, string> = listeners.length > 0 ? { [WorkerEnv.listeners]: JSON.stringify(listeners.map((l) => l.label)) } : {}
@@ -123,6 +127,8 @@ export async function serve(argv: string[]): Promise<number> {
     void systemd?.notify({ RELOADING: 1, MONOTONIC_USEC: monotonicUsec(), STATUS: 'reloading' })
     const ok = await reload(arbiter, async () => {
       const next = await loadConfig({ argv })
+      // The certificate files are read again here: a renewed certificate is checked before any worker rolls onto it.
+      await checkProtocols(next.settings, next.sources)
       await database?.migrate()
       return { settings: next.settings, hooks: next.hooks, workers: resolveWorkers(next.settings, next.sources.workers).count, threads: resolveThreads(next.settings) }
     })
@@ -151,7 +157,7 @@ export async function serve(argv: string[]): Promise<number> {
     admin?.server.close()
     stop('graceful')
   }
-  const status = () => `serving on ${(listeners.length > 0 ? listeners.map((l) => l.label) : binds.map(describeBind)).join(', ')} with ${arbiter.target} workers`
+  const status = () => `serving on ${(listeners.length > 0 ? listeners.map((l) => l.label) : binds.map((b) => describeBind(b))).join(', ')} with ${arbiter.target} workers`
   let control: Control | undefined
   const uninstall = installSignals({
     stop,
@@ -188,8 +194,9 @@ export async function serve(argv: string[]): Promise<number> {
     throw err
   }
   cleanups.push(watchWorkers(arbiter))
-  if (listeners.length > 0) for (const l of listeners) log.info(`Listening at: ${l.label} (${process.pid}${l.origin === 'bound' ? '' : `, ${l.origin}`})`)
-  else for (const b of binds) log.info(`Listening at: ${describeBind(b)} (${process.pid})`)
+  const scheme = s.certfile !== null ? 'https' : 'http'
+  if (listeners.length > 0) for (const l of listeners) log.info(`Listening at: ${l.label.replace(/^http:/, `${scheme}:`)} (${process.pid}${l.origin === 'bound' ? '' : `, ${l.origin}`})`)
+  else for (const b of binds) log.info(`Listening at: ${describeBind(b, scheme)} (${process.pid})`)
   if (admin) log.info(`Admin at: ${admin.address} (${dashboard ? 'dashboard at /, ' : ''}/healthz /readyz /metrics /status)`)
   await callHook(config.hooks, 'whenReady', log, false, arbiter.view())
 

@@ -109,9 +109,9 @@ export function parseBind(t: string): BindAddress {
   return { kind: 'tcp', host, port }
 }
 
-/** How an address is shown in logs: http://host:port or unix:/path. */
-export const describeBind = (b: BindAddress) =>
-  b.kind === 'unix' ? `unix:${b.path}` : `http://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`
+/** How an address is shown in logs: http://host:port (https:// with TLS) or unix:/path. */
+export const describeBind = (b: BindAddress, scheme: 'http' | 'https' = 'http') =>
+  b.kind === 'unix' ? `unix:${b.path}` : `${scheme}://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`
 
 export const bindList = parser<BindAddress[]>('host:port, [ipv6]:port or unix:/path (repeatable)', (raw) => {
   const items = Array.isArray(raw) ? raw : asText(raw).split(/[\s,]+/).filter(Boolean)

@@ -5,7 +5,8 @@
  * Atoms (Gunicorn's list): h remote address · l "-" · u user (basic auth) · t date · r request line ·
  * m method · U path · q query · H protocol · s status · B body bytes · b body bytes or "-" ·
  * f referer · a user agent · T seconds · M milliseconds · D microseconds · L decimal seconds ·
- * p pid · {name}i request header · {name}o response header · {name}e environment variable.
+ * p pid · {name}i request header · {name}o response header · {name}e environment variable;
+ * and corral's own: S scheme (http or https, as ctx.protocol).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { SonicBoom } from 'sonic-boom'
@@ -19,6 +20,8 @@ export interface AccessEntry {
   startedAt: number // Date.now() at arrival
   durationMs: number
   bodyBytes: number
+  /** http or https, as ctx.protocol says (X-Forwarded-Proto from a trusted proxy). */
+  scheme: string
 }
 
 type Atom = (e: AccessEntry) => string
@@ -87,6 +90,7 @@ const atoms: Record<string, Atom> = {
   D: (e) => String(Math.round(e.durationMs * 1000)),
   L: (e) => (e.durationMs / 1000).toFixed(6),
   p: () => `<${process.pid}>`,
+  S: (e) => e.scheme,
 }
 
 /** Compile a Gunicorn format string; unknown atoms stay as written, as Gunicorn leaves them. */
@@ -121,6 +125,7 @@ export function jsonFormat(workerId: number): (e: AccessEntry) => string {
     method: e.req.method,
     url: e.req.url,
     protocol: `HTTP/${e.req.httpVersion}`,
+    scheme: e.scheme,
     status: e.res.statusCode,
     bytes: e.bodyBytes,
     referer: e.req.headers.referer,

@@ -9,7 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
-import type { RequestContext } from '../app/types.js'
+import type { ClientCertificate, RequestContext } from '../app/types.js'
+import { clientCertificateOf } from '../protocols/client-certificate.js'
 import { peerOf, protocolOf } from './forwarded.js'
 import type { Linked } from './in-flight.js'
 import { LightSignal } from '../io/light-signal.js'
@@ -58,6 +59,8 @@ export class Exchange implements RequestContext, Linked<Exchange> {
   get requestId(): string { return (this.#requestId ??= this.#told?.requestId ?? idPrefix + (++counter).toString(36)) }
   get clientIp(): string { return this.#told ? this.#told.clientIp : peerOf(this.req) }
   get protocol(): string { return this.#told ? this.#told.protocol : protocolOf(this.req) }
+
+  get clientCertificate(): ClientCertificate | undefined { return clientCertificateOf(this.req) }
 
   get signal(): AbortSignal {
     if (!this.#signal) {

@@ -20,12 +20,20 @@ const busy = (socket: Socket) => (socket as Socket & { _httpMessage?: unknown })
 
 export const sweepEveryMs = (keepaliveMs: number) => Math.min(1000, Math.max(50, Math.floor(keepaliveMs / 4)))
 
-/** Close `server`'s connections once they have been idle for `keepaliveMs`. Returns a stop function. */
-export function enforceKeepalive(server: Server, keepaliveMs: number): () => void {
+/** node:http frees a connection's parser when the connection is upgraded (a WebSocket): it is no longer HTTP's. */
+const upgraded = (socket: Socket) => (socket as Socket & { parser?: unknown }).parser === null
+
+/**
+ * Close `server`'s connections once they have been idle for `keepaliveMs`. Returns a stop function.
+ * `event` is the one that hands over HTTP/1.1 connections ('secureConnection' on a TLS server), and
+ * `accept` picks them where the server speaks HTTP/2 as well.
+ */
+export function enforceKeepalive(server: Server, keepaliveMs: number, event: 'connection' | 'secureConnection' = 'connection', accept?: (socket: Socket) => boolean): () => void {
   // Node's own timer is turned off; 0 in keepAliveTimeout means "no timeout" to Node.
   server.keepAliveTimeout = 0
   const connections = new Map<Socket, Seen>()
-  server.on('connection', (socket: Socket) => {
+  server.on(event, (socket: Socket) => {
+    if (accept && !accept(socket)) return
     connections.set(socket, { bytes: socket.bytesRead, since: performance.now() })
     socket.once('close', () => connections.delete(socket))
   })
@@ -33,7 +41,9 @@ export function enforceKeepalive(server: Server, keepaliveMs: number): () => voi
     const now = performance.now()
     for (const [socket, seen] of connections) {
       const bytes = socket.bytesRead
-      if (bytes !== seen.bytes || busy(socket)) {
+      if (upgraded(socket)) {
+        connections.delete(socket)
+      } else if (bytes !== seen.bytes || busy(socket)) {
         seen.bytes = bytes
         seen.since = now
       } else if (now - seen.since >= keepaliveMs) {

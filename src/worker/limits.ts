@@ -70,9 +70,12 @@ export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejec
   }
   if (hosts > 1) return { code: 'CORRAL_ERR_BAD_REQUEST', detail: 'more than one Host header' }
   if (req.httpVersionMajor !== 1 || (req.httpVersionMinor !== 0 && req.httpVersionMinor !== 1)) {
-    return { code: 'CORRAL_ERR_BAD_REQUEST', detail: `unsupported protocol HTTP/${req.httpVersion}` }
+    if (!isHttp2(req)) return { code: 'CORRAL_ERR_BAD_REQUEST', detail: `unsupported protocol HTTP/${req.httpVersion}` }
+    // An HTTP/2 body has no Transfer-Encoding: without a Content-Length it is streamed (and
+    // counted against maxBodySize as it comes) unless the request's headers ended its stream.
+    if (length === undefined && !(req as IncomingMessage & { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders) scan.chunked = true
   }
-  if (req.httpVersionMinor === 0 && scan.chunked) {
+  if (req.httpVersionMinor === 0 && scan.chunked && req.httpVersionMajor === 1) {
     return { code: 'CORRAL_ERR_BAD_REQUEST', detail: 'Transfer-Encoding on an HTTP/1.0 request' }
   }
   if (l.maxBodySize && length !== undefined && Number(length) > l.maxBodySize) {
@@ -81,10 +84,19 @@ export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejec
   return undefined
 }
 
+/** A request that came over HTTP/2 (node:http2's compatibility API), not an HTTP/1.1 request line saying "HTTP/2.0". */
+const isHttp2 = (message: IncomingMessage | ServerResponse) => 'stream' in message
+
 /** Answer a rejected request and close its connection once the answer is out. */
 export function reject(res: ServerResponse, { code, detail }: Rejection): void {
   const entry = codes[code] as { message: string; status: number }
   const body = `${entry.message.replace('%s', detail).replace('%d', detail)}\n`
+  if (isHttp2(res)) {
+    // The stream ends with its answer; the connection carries other requests and stays.
+    res.writeHead(entry.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+    return
+  }
   res.shouldKeepAlive = false
   res.writeHead(entry.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' })
   res.end(body)

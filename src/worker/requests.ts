@@ -171,7 +171,7 @@ export class Requests {
     o.stalls?.ended(ex, now)
     const durationMs = ex.elapsedMs(now)
     o.metrics?.observe(req.method ?? '', res.statusCode, ex.route ?? routeOf(req.url ?? '/'), durationMs / 1000)
-    o.accessLog?.write({ req, res, clientIp: ex.clientIp, requestId: ex.requestId, startedAt: ex.startedAt, durationMs, bodyBytes: ex.bodyBytes })
+    o.accessLog?.write({ req, res, clientIp: ex.clientIp, requestId: ex.requestId, startedAt: ex.startedAt, durationMs, bodyBytes: ex.bodyBytes, scheme: ex.protocol })
     if (o.hooks.postRequest) {
       void callHook(o.hooks, 'postRequest', o.log, false, o.worker,
         { id: ex.requestId, method: req.method ?? '', url: req.url ?? '', headers: req.headers },

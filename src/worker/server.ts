@@ -1,9 +1,13 @@
 /**
- * The worker's node:http server and its listeners. Keep-alive (keepalive.ts), header timeout and
+ * The worker's servers and their listeners. Keep-alive (keepalive.ts), header timeout and
  * limits come from the settings; `connectionsCheckingInterval` is cut from Node's 30 s to 1 s,
  * since that interval is also how late a slowloris connection gets noticed.
+ *
+ * A plain listener is node:http and nothing else: TLS, HTTP/2 and h2c servers are made in
+ * secure-servers.ts, loaded only by a worker that uses one, with the same HTTP/1.1 options.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createPlainServer, type IncomingMessage, type Server, type ServerOptions as HttpOptions, type ServerResponse } from 'node:http'
+import type { Http2SecureServer } from 'node:http2'
 import type { Server as NetServer, Socket } from 'node:net'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
@@ -16,12 +20,10 @@ export interface ServerOptions {
   headerTimeoutMs: number
 }
 
-export function createHttpServer<Res extends ServerResponse>(
-  o: ServerOptions,
-  Response: new (req: IncomingMessage) => Res,
-  onRequest: (req: IncomingMessage, res: Res) => void,
-): Server {
-  const server = createServer<typeof IncomingMessage, typeof ServerResponse>({
+export type OnRequest = (req: IncomingMessage, res: ServerResponse) => void
+
+export function http1Options(o: ServerOptions, Response: new (req: IncomingMessage) => ServerResponse): HttpOptions {
+  return {
     ServerResponse: Response as unknown as typeof ServerResponse,
     maxHeaderSize: maxHeaderSize(o.limits),
     headersTimeout: o.headerTimeoutMs || 0,
@@ -30,12 +32,38 @@ export function createHttpServer<Res extends ServerResponse>(
     requestTimeout: 0,
     connectionsCheckingInterval: 1000,
     noDelay: true,
-  }, onRequest as unknown as (req: IncomingMessage, res: ServerResponse) => void)
-  server.on('connection', rememberPeer)
-  server.maxHeadersCount = maxHeadersCount(o.limits)
-  if (o.keepaliveMs === 0) server.keepAliveTimeout = 1 // 0 would mean "forever" to Node
-  else enforceKeepalive(server, o.keepaliveMs)
-  server.on('clientError', (err, socket) => onClientError(err as Error & { code?: string }, socket as import('node:net').Socket, o.limits))
+  }
+}
+
+/**
+ * corral's HTTP/1.1 rules on a server: peer address, header count, keep-alive sweep, client
+ * errors. `event` is the one that hands over a connection that speaks HTTP/1.1 ('secureConnection'
+ * on a TLS server, where 'connection' is the TCP socket under the TLS one); `http1` picks the
+ * HTTP/1.1 connections where the server also serves HTTP/2.
+ */
+export function wireHttp1(server: Server | Http2SecureServer, o: ServerOptions, event: 'connection' | 'secureConnection', http1?: (socket: Socket) => boolean): void {
+  server.on(event, rememberPeer)
+  ;(server as Server).maxHeadersCount = maxHeadersCount(o.limits)
+  if (o.keepaliveMs === 0) (server as Server).keepAliveTimeout = 1 // 0 would mean "forever" to Node
+  else enforceKeepalive(server as Server, o.keepaliveMs, event, http1)
+  if (event === 'connection') {
+    server.on('clientError', (err: Error & { code?: string }, socket: Socket) => onClientError(err, socket, o.limits))
+    return
+  }
+  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+    // On an HTTP/2 server a failed TLS handshake arrives here too: no HTTP answer can reach that client.
+    if (err.code?.startsWith('HPE_') || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') onClientError(err, socket, o.limits)
+    else socket.destroy()
+  })
+}
+
+export function createHttpServer<Res extends ServerResponse>(
+  o: ServerOptions,
+  Response: new (req: IncomingMessage) => Res,
+  onRequest: (req: IncomingMessage, res: Res) => void,
+): Server {
+  const server = createPlainServer<typeof IncomingMessage, typeof ServerResponse>(http1Options(o, Response), onRequest as unknown as OnRequest)
+  wireHttp1(server, o, 'connection')
   return server
 }
 

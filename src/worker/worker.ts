@@ -26,7 +26,9 @@ import { proxyTrust } from './proxy-protocol.js'
 import { inFlightNow, startHeartbeat } from './heartbeat.js'
 import { RequestMetrics } from './metrics.js'
 import { Requests, TrackedResponse } from './requests.js'
+import type { Protocols } from './secure-servers.js'
 import { createHttpServer, listen } from './server.js'
+import { upgradesFor, type Upgrades } from './upgrades.js'
 import { exposeInFlight, startWatchdog } from './watchdog.js'
 import { untilNoneWaiting } from '../net/listen-queue.js'
 import type { BindAddress } from '../config/parse.js'
@@ -114,6 +116,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   let own: NetServer[] = []
   const intake = new Intake({ proxy: s.proxyProtocol ? { trusted: proxyTrust(s.proxyAllowFrom), timeoutMs: s.headerTimeout } : undefined, log })
   let requests: Requests
+  let protocols: Protocols | undefined
+  let upgrades: Upgrades | undefined
   let closeApp: (() => Promise<unknown>) | undefined
   // Shared with the watchdog thread, which takes the stack of a stall while it lasts.
   const stallClock = s.stallThreshold > 0 ? new Int32Array(new SharedArrayBuffer(STALL_SLOTS * 4)) : undefined
@@ -127,25 +131,37 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     const prepared = await prepareApp(s, s.threads)
     closeApp = prepared.close
     const concurrency = s.workerClass === 'sync' ? 1 : s.workerConnections
+    const gate = new Gate(concurrency, s.workerConnections)
+    const trusted = forwardedTrust(s.forwardedAllowIps)
+    const accessLog = createAccessLog(s.accessLog, s.accessLogFormat, id)
+    const metrics = s.metrics ? new RequestMetrics(() => requests.active.size) : undefined
     requests = new Requests({
       serve: prepared.serve,
       limits: s,
-      gate: new Gate(concurrency, s.workerConnections),
+      gate,
       gateLimit: s.workerConnections,
       requestTimeout: s.requestTimeout,
       keepaliveMs: s.keepalive,
-      trusted: forwardedTrust(s.forwardedAllowIps),
+      trusted,
       workerId: id,
       log,
-      accessLog: createAccessLog(s.accessLog, s.accessLogFormat, id),
-      metrics: s.metrics ? new RequestMetrics(() => requests.active.size) : undefined,
+      accessLog,
+      metrics,
       stalls,
       hooks,
       worker: view,
     })
-    // One node:http server per address (a server listens once), all with the same request path.
+    upgrades = upgradesFor(s, prepared.app, { gate, trusted, workerId: id, log, accessLog, metrics })
+    // One server per address (a server listens once), all with the same request path. TLS and
+    // HTTP/2 servers come from a module only their workers load.
     const fromMaster = env[WorkerEnv.listeners] ? JSON.parse(env[WorkerEnv.listeners]!) as string[] : undefined
-    servers = (fromMaster ?? binds).map(() => createHttpServer({ limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }, TrackedResponse, requests.handle))
+    const serverOptions = { limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }
+    const secure = s.certfile !== null || s.h2c ? await import('./secure-servers.js') : undefined
+    if (secure) protocols = secure.protocolsFor(s, prepared.app)
+    servers = (fromMaster ?? binds).map(() => secure && protocols
+      ? secure.createSecureServerFor(serverOptions, protocols, TrackedResponse, requests.handle)
+      : createHttpServer(serverOptions, TrackedResponse, requests.handle))
+    if (upgrades) for (const server of servers) server.on('upgrade', upgrades.handle)
     const listening: string[] = []
     if (fromMaster) {
       intake.fromMaster(servers)
@@ -200,7 +216,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     // accepting: an idle connection either brings one more request, answered with Connection:
     // close, or reaches --keepalive, which clients know from the Keep-Alive header and avoid.
     const closed = own.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve())))
-    await requests.drain()
+    // HTTP/2 clients are told to open no more streams (GOAWAY); WebSockets get a close frame (1001).
+    protocols?.sessions.goAway()
+    await Promise.all([requests.drain(), upgrades?.drain()])
     await Promise.all([...closed, intake.idle()])
     intake.close()
     await finish(WorkerExit.ok)
@@ -213,6 +231,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     await callHook(hooks, 'workerInt', log, false, view)
     for (const server of [...own, ...servers]) server.close()
     requests.destroyAll()
+    upgrades?.destroyAll()
+    protocols?.sessions.destroyAll()
     for (const server of servers) server.closeAllConnections()
     await finish(WorkerExit.ok)
   }

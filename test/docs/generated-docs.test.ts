@@ -24,7 +24,7 @@ describe('generated docs', () => {
     for (const s of settingList) {
       assert.ok(s.doc.length > 20, `${s.name} has a doc`)
       assert.ok(s.cli.length > 0 || s.positional, `${s.name} has a flag`)
-      assert.ok(s.env.every((e) => /^[A-Z_]+$/.test(e)), `${s.name} env names`)
+      assert.ok(s.env.every((e) => /^[A-Z][A-Z0-9_]*$/.test(e)), `${s.name} env names`)
     }
   })
 })

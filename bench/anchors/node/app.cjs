@@ -13,7 +13,9 @@ if (handler === undefined) {
   process.exit(2)
 }
 
-const server = http.createServer(handler)
+// BENCH_H2C=1: the same handler over node:http2's compatibility API, cleartext by prior knowledge
+// (bench/protocols.ts compares corral's HTTP/2 with Node's own).
+const server = process.env.BENCH_H2C === '1' ? require('node:http2').createServer(handler) : http.createServer(handler)
 // Same keep-alive as the other servers get, longer than the load generators' idle gaps.
 server.keepAliveTimeout = 20_000
 server.listen(Number(process.env.PORT ?? 8000), process.env.HOST ?? '127.0.0.1')

@@ -3,6 +3,9 @@ import type { Setting } from '../setting.js'
 import { server } from './server.js'
 import { workers } from './workers.js'
 import { http } from './http.js'
+import { tls } from './tls.js'
+import { http2 } from './http2.js'
+import { websocket } from './websocket.js'
 import { timeouts } from './timeouts.js'
 import { logging } from './logging.js'
 import { recycle } from './recycle.js'
@@ -11,7 +14,7 @@ import { database } from './database.js'
 import { proxy } from './proxy.js'
 import { offload } from './offload.js'
 
-export const settings = { ...server, ...workers, ...http, ...proxy, ...timeouts, ...logging, ...recycle, ...admin, ...database, ...offload }
+export const settings = { ...server, ...workers, ...http, ...proxy, ...tls, ...http2, ...websocket, ...timeouts, ...logging, ...recycle, ...admin, ...database, ...offload }
 
 type Table = typeof settings
 export type SettingName = keyof Table
