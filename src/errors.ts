@@ -28,6 +28,11 @@ export const codes = {
     exit: 2,
     doc: 'The command line is wrong: unknown command, missing argument. `corral --help` lists what is allowed.',
   },
+  CORRAL_ERR_MIGRATE: {
+    message: 'cannot translate %s: %s',
+    exit: 2,
+    doc: '`corral migrate` could not read the Gunicorn or PM2 config file (a syntax error, no exported apps, several apps and no --app). Settings it can read but not translate do not stop it: they are commented or FLAGGED in the output.',
+  },
   CORRAL_ERR_APP_LOAD: {
     message: 'cannot load app %s: %s',
     exit: 4,
