@@ -144,15 +144,22 @@ const RULES: Record<string, Rule> = {
   casefold_http_method: { none: 'corral has no switch for this.' },
   header_map: { none: 'corral passes header names as they are (lower-cased by Node), with nothing to map.' },
   tolerate_dangerous_framing: { none: 'corral refuses ambiguous framing (Content-Length with Transfer-Encoding); there is no switch.' },
-  keyfile: { none: 'corral serves plain HTTP; terminate TLS at nginx or your load balancer (docs/deploy.md).' },
-  certfile: { none: 'see keyfile.' },
-  ssl_version: { none: 'see keyfile.' },
-  cert_reqs: { none: 'see keyfile.' },
-  ca_certs: { none: 'see keyfile.' },
-  suppress_ragged_eofs: { none: 'see keyfile.' },
-  do_handshake_on_connect: { none: 'see keyfile.' },
-  ciphers: { none: 'see keyfile.' },
-  ssl_context: { none: 'see keyfile.' },
+  keyfile: { to: 'keyfile', ...same('with certfile, every listener speaks TLS (docs/tls.md).') },
+  certfile: { to: 'certfile', ...same('with keyfile, every listener speaks TLS; corral reads it again at each reload (SIGHUP).') },
+  ca_certs: { to: 'caCerts', ...same('client certificates signed by these authorities are accepted (mutual TLS).') },
+  cert_reqs: {
+    to: 'certReqs',
+    convert: (e) => {
+      // Python's ssl.CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED are 0, 1, 2.
+      const named: Record<number, string> = { 0: 'none', 1: 'optional', 2: 'required' }
+      return e.k === 'const' && typeof e.v === 'number' && named[e.v] ? { expr: constant(named[e.v]) } : { flagged: 'expected ssl.CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED (0, 1 or 2)' }
+    },
+  },
+  ciphers: { to: 'ciphers' },
+  ssl_version: { none: 'corral refuses TLS older than 1.2; the oldest version it accepts is tlsMinVersion ("TLSv1.2" or "TLSv1.3").' },
+  suppress_ragged_eofs: { none: 'Node handles a TLS connection closed without close_notify by itself.' },
+  do_handshake_on_connect: { none: 'Node does the TLS handshake when a connection is accepted; there is no switch.' },
+  ssl_context: { none: 'a Python hook that builds the SSLContext; corral builds its TLS context from certfile, keyfile, caCerts, certReqs, tlsMinVersion and ciphers.' },
   worker_restart_delay: { none: 'corral backs off restarts of crashing workers by itself.' },
 
   on_starting: { hook: 'onStarting', signature: 'onStarting(server)', why: 'runs in the master before any worker starts.' },

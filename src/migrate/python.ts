@@ -21,6 +21,8 @@ const FUNCTIONS: Record<string, (args: Expr[]) => Expr> = {
   min: (a) => ({ k: 'call', fn: 'Math.min', args: a }),
   max: (a) => ({ k: 'call', fn: 'Math.max', args: a }),
 }
+/** Module constants a config names: Python's ssl.CERT_* for cert_reqs. */
+const CONSTANTS: Record<string, number> = { 'ssl.CERT_NONE': 0, 'ssl.CERT_OPTIONAL': 1, 'ssl.CERT_REQUIRED': 2 }
 const ARITH: Record<string, BinaryOp> = { '+': '+', '-': '-', '*': '*', '/': '/', '//': '//', '%': '%', '**': '**', or: '||', and: '&&', '==': '==', '!=': '!=' }
 
 type Binding = { kind: 'value'; expr: Expr } | { kind: 'module'; path: string } | { kind: 'function'; line: number }
@@ -84,6 +86,8 @@ class Reader {
       case 'DictionaryExpression': return this.dict(n)
       case 'CallExpression': return this.call(n)
       case 'MemberExpression': {
+        const name = this.dotted(n)
+        if (name !== undefined && name in CONSTANTS) return constant(CONSTANTS[name])
         // os.environ["NAME"]
         const kids = children(n)
         if (kids[1]?.name === '[' && this.dotted(kids[0]) === 'os.environ') {
