@@ -63,6 +63,15 @@ export class LightResponse {
   clone() { return this.raw.clone() }
   get [Symbol.toStringTag]() { return 'Response' }
 
+  /**
+   * `x instanceof Response` in a worker, where Response is this class: true for a light one and
+   * for a real one (from fetch(), Response.error(), a library that made its own), as outside a worker.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean { return value instanceof Native }
+
+  /** Whether `value` is a LightResponse (a brand check: instanceof says yes to real ones too). */
+  static is(value: unknown): value is LightResponse { return typeof value === 'object' && value !== null && #init in value }
+
   // A Headers object costs more than the rest of a small JSON answer on Node 20: the init keeps
   // the app's own shape (none, a record, pairs) and gains the content type only when it lacks one.
   static json(data: unknown, init?: ResponseInit): LightResponse {
@@ -97,4 +106,4 @@ export function installLightResponse(): void {
   if (globalThis.Response !== (LightResponse as unknown)) globalThis.Response = LightResponse as unknown as typeof Response
 }
 
-export const isLight = (r: unknown): r is LightResponse => r instanceof LightResponse
+export const isLight = (r: unknown): r is LightResponse => LightResponse.is(r)

@@ -46,3 +46,24 @@ describe('Response.json without a Headers object', () => {
     })
   }
 })
+
+describe('Response in a worker', () => {
+  it('counts real responses (fetch, Response.error, Response.redirect) and light ones as instances of the global Response', async () => {
+    const saved = globalThis.Response
+    const { installLightResponse } = await import('../../src/app/light-response.js')
+    installLightResponse()
+    try {
+      assert.notEqual(globalThis.Response, saved)
+      const light = new Response('x')
+      const fetched = await fetch('data:text/plain,hi')
+      for (const r of [light, fetched, Response.error(), Response.redirect('http://127.0.0.1/', 302), Response.json({})]) {
+        assert.ok(r instanceof Response)
+      }
+      assert.equal(({}) instanceof Response, false)
+      assert.equal(LightResponse.is(light), true)
+      assert.equal(LightResponse.is(fetched), false)
+    } finally {
+      globalThis.Response = saved
+    }
+  })
+})
