@@ -22,6 +22,7 @@ export function memoryCache(options: MemoryCacheOptions = {}): Cache {
   const lru = new LRUCache<string, string>({ max: intOption(`cache ${name}`, 'maxEntries', options.maxEntries, 10_000) })
   return storeCache({
     read: async (keys) => keys.map((k) => lru.get(k)),
+    readNow: (key) => lru.get(key),
     write: async (key, data, keepMs) => { lru.set(key, data, { ttl: Math.max(1, Math.ceil(keepMs)) }) },
     remove: async (key) => { lru.delete(key) },
     close: async () => { lru.clear() },

@@ -97,6 +97,10 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
       checkKey(name, key)
       checkTtl(name, ttlMs)
       const staleMs = o.staleMs ?? 0
+      if (store.readNow) {
+        const e = decode(store.readNow(key))
+        if (fresh(e)) { metrics.hits.inc(); return Promise.resolve(e!.v as T) }
+      }
       // The read sits inside the flight too: a hundred concurrent misses make one store read and one load.
       return flights.run(key, async () => {
         const [e] = await read([key])
