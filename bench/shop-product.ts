@@ -5,8 +5,8 @@
  * slowest call, 200 ms, so by Little's law the most any server can do is
  * connections ÷ 0.2 s = 5,000 requests/s. The report gives throughput as a fraction of that
  * ceiling, the latency percentiles, how many answers were degraded (a cut call makes a page
- * cheaper, so a run with many is not a fair one), and the CPU each process used, to show whether
- * the simulator, the shop or wrk ran out of CPU.
+ * cheaper, so a run with many is not a fair one), and the CPU each process used (in cores, and per
+ * page), to show whether the simulator, the shop or wrk ran out of CPU.
  *
  *   npm run build && node --import tsx bench/shop-product.ts [--connections 1000] [--seconds 20]
  *     [--shop-workers 2] [--sim-workers 1] [--threads 2] [--database-url postgres://…] [--redis-url redis://…]
@@ -159,6 +159,7 @@ async function main(): Promise<void> {
       `latency: p50 ${ms(r.p50_us)}, p95 ${ms(r.p95_us)}, p99 ${ms(r.p99_us)}, max ${ms(r.max_us)} (floor: the 200 ms call)`,
       `answers: ${r.requests} total, non-2xx ${r.status_errors}, socket errors ${r.connect_errors + r.read_errors + r.write_errors}, timeouts ${r.timeouts}, degraded ${r.degraded} (${((100 * r.degraded) / Math.max(1, r.checked)).toFixed(2)}%)`,
       `CPU (cores busy, of ${cpus().length}): ${Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`,
+      `CPU per page: ${Object.entries(cpu).filter(([k]) => k !== 'wrk').map(([k, v]) => `${k} ${((v / rps) * 1000).toFixed(3)} ms`).join(', ')}`,
     ]
     console.log(report.join('\n'))
   } finally {
