@@ -29,8 +29,10 @@ function killStuck(a: Arbiter, w: WorkerRecord, now: number): void {
   const doing = inFlight.map((r) => `${r.method} ${r.url} (running ${r.ms}ms, request ${r.id})`)
   a.log.error({ worker: w.id, workerPid: w.pid, blockedMs, inFlight, stack },
     `WORKER TIMEOUT: worker ${w.id} (pid: ${w.pid}) sent no heartbeat for ${blockedMs}ms: its event loop is blocked. ` +
-    (doing.length ? `In flight ${taken ? 'while blocked' : 'at its last beat'}: ${doing.join('; ')}.` : 'No request was in flight.') +
-    (stack ? `\nBlocked at:\n${stack}` : ' No JavaScript stack could be taken (blocked in native code, or too early).') +
+    (doing.length ? `In flight ${taken ? 'while blocked' : 'at its last beat'}: ${doing.join('; ')}.` : taken ? 'No request was in flight.' : 'No request was in flight at its last beat.') +
+    (stack ? `\nBlocked at:\n${stack}` : a.settings.workerStacks === false
+      ? ' No stack was taken (--no-worker-stacks: the request that blocked may have arrived after the last beat).'
+      : ' No JavaScript stack could be taken (blocked in native code, or too early).') +
     ' Killing it and starting another.')
   a.kill(w, 'timeout', 'SIGABRT')
   setTimeout(() => { if (!w.process.isDead()) w.process.process.kill('SIGKILL') }, ABORT_GRACE_MS).unref()

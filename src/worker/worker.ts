@@ -185,11 +185,13 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   }
 
   // The watchdog captures the stack at half the worker timeout, before the arbiter kills at the full one.
-  // The same thread takes the stack of a loop stall (stall-probe.ts).
-  const watchdog = s.workerTimeout > 0 || stallClock
-    ? startWatchdog(s.workerTimeout / 2, stallClock && { shared: stallClock, thresholdMs: s.stallThreshold })
+  // The same thread takes the stack of a loop stall (stall-probe.ts); --no-worker-stacks leaves the
+  // stuck report out of it, and with stalls off too there is no thread at all (about 9 MB less).
+  const stuckStacks = s.workerTimeout > 0 && s.workerStacks
+  const watchdog = stuckStacks || stallClock
+    ? startWatchdog(stuckStacks ? s.workerTimeout / 2 : 0, stallClock && { shared: stallClock, thresholdMs: s.stallThreshold })
     : undefined
-  if (s.workerTimeout > 0) exposeInFlight(() => inFlightNow(requests))
+  if (stuckStacks) exposeInFlight(() => inFlightNow(requests))
   const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, watchdog?.tick)
   const stopBeats = () => { stopHeartbeat(); stalls?.stop(); watchdog?.stop() }
 

@@ -38,4 +38,15 @@ describe('a worker whose event loop is blocked', () => {
     assert.match(metrics, /corral_worker_restarts_total\{reason="timeout"\} 1/)
     await server.stop()
   })
+
+  it('is still killed and replaced with --no-worker-stacks, and its log says no stack was taken (no watchdog thread)', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--worker-timeout', '2', '--no-worker-stacks', '--stall-threshold', '0'] })
+    const stuck = fetch(server.url + '/spin?ms=60000').then((r) => r.status, () => 'cut off')
+    const line = await server.waitFor(/WORKER TIMEOUT: worker \d+ \(pid: \d+\) sent no heartbeat for \d+ms[^\n]*/)
+    assert.match(line, /No stack was taken \(--no-worker-stacks/)
+    assert.equal(await stuck, 'cut off')
+    await server.waitFor(/Booting worker 2/)
+    assert.doesNotMatch(server.output(), /Blocked at:/)
+    await server.stop()
+  })
 })

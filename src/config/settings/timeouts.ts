@@ -1,5 +1,5 @@
 import { section } from '../setting.js'
-import { duration } from '../parse.js'
+import { bool, duration } from '../parse.js'
 
 export const timeouts = section('Timeouts', {
   requestTimeout: {
@@ -12,6 +12,13 @@ export const timeouts = section('Timeouts', {
     parse: duration, default: 30_000, cli: ['-t', '--worker-timeout'],
     doc: `A worker whose event loop sends no heartbeat for this long is blocked: corral logs what it was doing, kills it
           and starts another. This is not a request deadline (see --request-timeout). 0 turns it off.`,
+  },
+  workerStacks: {
+    parse: bool, default: true,
+    doc: `With --worker-timeout, run a watchdog thread in each worker that takes the JavaScript stack of a blocked event
+          loop for the WORKER TIMEOUT log. It costs about 9 MB of memory per worker (the floor of a Node thread) and
+          nothing per request. Off, a stuck worker is still killed and replaced, and the log names its requests in
+          flight, without the stack.`,
   },
   gracefulTimeout: {
     parse: duration, default: 30_000,
