@@ -11,6 +11,10 @@ import { join } from 'node:path'
 import { codes, corralError, exitCodeOf, isCorralError } from '../errors.js'
 import { errorsMarkdown, settingsHelp, settingsMarkdown } from './help.js'
 import { version } from './version.js'
+import { enableCompileCache } from '../compile-cache.js'
+
+// Before any command's modules load (they are imported when the command runs).
+enableCompileCache()
 
 type Command = { run: (argv: string[]) => Promise<number>; usage: string; doc: string; ownHelp?: boolean }
 

@@ -15,7 +15,7 @@ import { corralError } from '../errors.js'
 import { describeBind } from '../config/parse.js'
 import { send } from '../ipc/channel.js'
 import { flushAll, reopenAll } from '../logging/destination.js'
-import { createLogger } from '../logging/logger.js'
+import { createLogger, releaseLogger } from '../logging/logger.js'
 import { startAdmin } from '../arbiter/admin.js'
 import { createDashboard } from '../admin/dashboard.js'
 import { controlHandlers } from '../arbiter/control.js'
@@ -48,7 +48,8 @@ export async function serve(argv: string[]): Promise<number> {
   const config: Config = await loadConfig({ argv })
   const s = config.settings
   if (!s.app) throw corralError('CORRAL_ERR_USAGE', 'corral serve needs the app module to serve, e.g. `corral serve app.ts` (or `app.ts:name`)')
-  const log = createLogger({ level: s.logLevel, errorLog: s.errorLog, logFormat: s.logFormat, bindings: { role: 'arbiter' } })
+  // Held until the workers are forked: building pino then runs beside their boot (logging/logger.ts).
+  const log = createLogger({ level: s.logLevel, errorLog: s.errorLog, logFormat: s.logFormat, bindings: { role: 'arbiter' }, hold: true })
   const workers = resolveWorkers(s, config.sources.workers)
   const threads = resolveThreads(s)
   // The environment as it came, for a new master (SIGUSR2): reading the handed-over sockets and
@@ -186,7 +187,9 @@ export async function serve(argv: string[]): Promise<number> {
   const admin = s.adminBind || adminFd !== undefined ? await startAdmin(arbiter, s.adminBind ?? { kind: 'tcp', host: '127.0.0.1', port: 0 }, log, dashboard?.routes, adminFd) : undefined
   if (admin) cleanups.push(() => admin.close())
   try {
-    await arbiter.start()
+    const starting = arbiter.start()
+    releaseLogger(log)
+    await starting
   } catch (err) {
     if (stopping) return stopped // a signal stopped the boot: that is a clean stop, not a failure
     uninstall()
