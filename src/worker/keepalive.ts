@@ -47,11 +47,20 @@ export function enforceKeepalive(server: Server, keepaliveMs: number, event: 'co
         seen.bytes = bytes
         seen.since = now
       } else if (now - seen.since >= keepaliveMs) {
-        connections.delete(socket)
-        socket.destroy()
+        setImmediate(closeIfStillIdle, socket, seen)
       }
     }
   }, sweepEveryMs(keepaliveMs))
+  // The sweep runs in the loop's timer phase, before the poll phase reads sockets: after a stall
+  // (a busy handler, a starved machine), a request that reached the kernel in time would not have
+  // been read yet. Deciding in the check phase, right after that poll, the next request wins and
+  // the connection lives on. (A request still on the wire when the connection closes is the race
+  // every keep-alive client must handle; the Keep-Alive header gives it a margin.)
+  const closeIfStillIdle = (socket: Socket, seen: Seen) => {
+    if (socket.destroyed || socket.bytesRead !== seen.bytes || busy(socket)) return
+    connections.delete(socket)
+    socket.destroy()
+  }
   timer.unref()
   return () => clearInterval(timer)
 }
