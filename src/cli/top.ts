@@ -3,6 +3,7 @@
  * It reads the admin port named by ADDRESS (host:port, unix:/path or an http:// URL), or else by
  * --admin-bind from the config, flags and env, as `corral serve` would.
  */
+import '../top/live-terminal.js'
 import { render } from 'ink'
 import { createElement as h } from 'react'
 import { loadConfig } from '../config/load.js'

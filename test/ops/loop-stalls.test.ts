@@ -36,19 +36,22 @@ describe('event-loop stalls', () => {
 
     const s = await until(server.admin, 'the stall counted', (x) => routeStalls(x).length >= 1)
     assert.deepEqual(routeStalls(s).map((x) => [x.labels.route, x.labels.role, x.value]), [['/block', 'running', 1]])
+    // The stall is read on the loop's clock with the time the OS kept the thread waiting taken out,
+    // so it can come out a few ms under the 300 ms of CPU the route counted with process.cpuUsage
+    // (seen: 297 ms); 10% is the tolerance of two clocks, not of what is counted.
     const seconds = total(s, 'corral_event_loop_stall_seconds_total', { route: '/block' })
-    assert.ok(seconds >= 0.3 && seconds < 10, `stalled ${seconds}s`)
+    assert.ok(seconds >= 0.27 && seconds < 10, `stalled ${seconds}s`)
 
     const line = await server.waitFor(/EVENT LOOP STALL: the event loop was blocked for \d+ms[^\n]*/)
     // At least the 300 ms of CPU it burned; on a busy machine more, and the line says how much was waiting for a CPU.
-    assert.match(line, /blocked for (3\d\d|[4-9]\d\d|\d{4,})ms( \(\d+ms of it waiting for a CPU\))? while GET \/block\?ms=300 \(route \/block\) ran its handler/)
+    assert.match(line, /blocked for (2[7-9]\d|[3-9]\d\d|\d{4,})ms( \(\d+ms of it waiting for a CPU\))? while GET \/block\?ms=300 \(route \/block\) ran its handler/)
     // The watchdog thread took the stack while the loop was held: it names the blocking code.
     assert.match(server.output(), /Blocked at:\n\s+at blockFor \([^)]*stall-app\.ts:\d+:\d+\)/)
 
     const w = (await status(server)).workers[0]!
     assert.equal(w.stalls, 1, 'stalls of its code (a busy machine may add starved ones, counted apart)')
     assert.deepEqual(w.lastStall && [w.lastStall.role, w.lastStall.routes], ['running', ['/block']])
-    assert.ok(w.lastStall!.ms >= 300)
+    assert.ok(w.lastStall!.ms >= 270, `last stall ${w.lastStall!.ms} ms`)
   })
 
   it('counts a block after an await against each route in flight, with the stack of the code that blocked', async () => {
@@ -98,7 +101,7 @@ describe('event-loop stalls of a worker the OS does not run', () => {
       if (existsSync(group)) try { rmdirSync(group) } catch { /* a moment after the move */ }
     }
     const s = await until(server.admin, 'a starved stall', (x) => total(x, 'corral_event_loop_stalls_total', { role: 'starved' }) >= 1)
-    assert.deepEqual(stallSeries(s).filter((x) => x.labels.role !== 'starved').map((x) => x.labels), [], 'no route is blamed')
+    assert.deepEqual(stallSeries(s).filter((x) => x.labels.role !== 'starved').map((x) => x.labels), [], 'no route is blamed; the server said:\n' + server.output())
     assert.equal(total(s, 'corral_event_loop_stalls_total', { route: '(none)', role: 'starved' }), total(s, 'corral_event_loop_stalls_total'))
     await server.waitFor(/EVENT LOOP STALL: the event loop was blocked for \d+ms but not by this worker's code: it was waiting for a CPU/)
     const w = (await status(server)).workers[0]!
