@@ -93,6 +93,11 @@ export const codes = {
     status: 504,
     doc: 'The handler did not answer within --request-timeout. Its ctx.signal was aborted so downstream I/O stops.',
   },
+  CORRAL_ERR_STREAM_ENDED: {
+    message: 'the worker is draining and its %dms graceful timeout ran out: the stream was ended',
+    status: 503,
+    doc: 'A stream (docs/streaming.md) was still open when a draining worker reached --graceful-timeout. ctx.signal aborts with this error and corral ends the response cleanly (a stream not yet started gets 503 with Retry-After); clients of server-sent events reconnect.',
+  },
   CORRAL_ERR_BODY_TOO_LARGE: {
     message: 'request body is larger than %d bytes',
     status: 413,

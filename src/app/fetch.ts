@@ -91,11 +91,18 @@ async function writeStreamed(res: ServerResponse, response: Response): Promise<v
     }
     res.writeHead(response.status, response.statusText || undefined, headers)
     res.write(first)
+    // A stream can wait long between chunks (server-sent events): when its client leaves, or a
+    // drain ends it (worker/streams.ts), cancel the body now, so the app's cancel() runs and its
+    // timers stop, rather than at the next chunk.
+    const stop = () => { void reader.cancel().catch(() => {}) }
+    res.once('close', stop)
     for (; !chunk.done; chunk = await reader.read()) {
+      if (res.writableEnded || res.destroyed) break
       // Respect backpressure: a slow client must not make us buffer the whole body.
       if (!res.write(chunk.value)) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve) })
-      if (res.destroyed) { await reader.cancel(); return }
     }
+    res.off('close', stop)
+    if (res.writableEnded || res.destroyed) { await reader.cancel(); return }
     res.end()
   } catch (err) {
     res.destroy(err as Error)

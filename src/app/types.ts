@@ -18,6 +18,13 @@ export interface RequestContext {
   readonly protocol: string
   /** Name this request's route for metrics ("/api/products/:id"); without it corral folds id-like path segments. */
   setRoute?(pattern: string): void
+  /**
+   * Say that this response is a stream (server-sent events, a long poll, a streamed download): it
+   * gets no --request-timeout, and a draining worker ends it cleanly at --graceful-timeout rather
+   * than letting it be cut (docs/streaming.md). text/event-stream responses and --stream-route
+   * paths are streams without it.
+   */
+  streaming?(): void
   /** With mutual TLS (--ca-certs): the certificate the client presented, if any. */
   readonly clientCertificate?: ClientCertificate
   /**

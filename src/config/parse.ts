@@ -118,6 +118,15 @@ export const bindList = parser<BindAddress[]>('host:port, [ipv6]:port or unix:/p
   return items.map((item) => parseBind(asText(item)))
 })
 
+/** URL paths, each exact or ending in `*` for "this prefix and anything under it" (/events, /feeds/*). */
+export const pathPatterns = parser<string[]>('URL paths starting with /, each exact or ending in * for a prefix (/events, /feeds/*); repeatable or comma-separated', (raw) => {
+  const items = Array.isArray(raw) ? raw : asText(raw).split(/[\s,]+/).filter(Boolean)
+  return items.map((item) => {
+    const path = asText(item)
+    return path.startsWith('/') && !path.slice(0, -1).includes('*') ? path : fail()
+  })
+}, 'value', (paths) => (paths.length ? paths.join(', ') : '(none)'))
+
 export const port = parser('a port number 0-65535', (raw) => {
   const n = integer(raw, 0)
   return n <= 65535 ? n : fail()

@@ -36,6 +36,8 @@ export class Exchange implements RequestContext, Linked<Exchange> {
   /** The request has a Transfer-Encoding (a streamed body, counted against --max-body-size). */
   chunked = false
   bodyBytes = 0
+  /** A long-lived response (streams.ts): no deadline, ended cleanly when a drain runs out. */
+  stream = false
   timer: NodeJS.Timeout | undefined = undefined
   /** The gate's callback for a queued request (sync worker class). */
   start: (() => void) | undefined = undefined
@@ -79,6 +81,15 @@ export class Exchange implements RequestContext, Linked<Exchange> {
   /** Name the route for metrics ("/api/products/:id"); otherwise corral derives one from the path. */
   setRoute(pattern: string): void {
     this.route = pattern
+  }
+
+  /** This response is a stream (docs/streaming.md): no --request-timeout, and a drain ends it cleanly. */
+  streaming(): void {
+    this.stream = true
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
   }
 
   abort(reason: unknown): void {

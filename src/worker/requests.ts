@@ -18,6 +18,7 @@ import { InFlight } from './in-flight.js'
 import { armDeadline } from './deadline.js'
 import { countBody, type AccessLog } from './access-log.js'
 import { routeOf, type RequestMetrics } from './metrics.js'
+import { endStream, isStream, streamRouteMatcher } from './streams.js'
 import type { Stalls } from './stalls.js'
 
 export interface RequestsOptions {
@@ -26,6 +27,8 @@ export interface RequestsOptions {
   gate: Gate
   gateLimit: number
   requestTimeout: number
+  /** --stream-route: paths whose responses are streams (streams.ts). */
+  streamRoutes: readonly string[]
   /** --keepalive, for the Keep-Alive header. */
   keepaliveMs: number
   trusted: (ip: string) => boolean
@@ -61,6 +64,8 @@ export class Requests {
   #onIdle: (() => void) | undefined
   readonly #o: RequestsOptions
   readonly #hasRequestHooks: boolean
+  readonly #isStreamRoute: ((url: string) => boolean) | undefined
+  #endStreamsTimer: NodeJS.Timeout | undefined
   readonly #scope: WorkerScope
   /** Reused for every request: checkRequest fills it and handle() reads it at once. */
   readonly #scan: Scan = { chunked: false, forwarded: false }
@@ -71,6 +76,7 @@ export class Requests {
   constructor(options: RequestsOptions) {
     this.#o = options
     this.#hasRequestHooks = Boolean(options.hooks.preRequest || options.hooks.postRequest)
+    this.#isStreamRoute = streamRouteMatcher(options.streamRoutes)
     this.#scope = { workerId: options.workerId, log: options.log }
     const requests = this
     this.#onClose = function (this: TrackedResponse) { requests.#finish(this.exchange!, !this.writableFinished) }
@@ -105,7 +111,8 @@ export class Requests {
     const o = this.#o
     ex.started = true
     this.active.add(ex)
-    if (o.requestTimeout > 0) armDeadline(ex, o.requestTimeout)
+    if (this.#isStreamRoute?.(ex.req.url ?? '/')) ex.stream = true
+    else if (o.requestTimeout > 0) armDeadline(ex, o.requestTimeout)
     if (o.limits.maxBodySize && ex.chunked) {
       limitBody(ex.req, o.limits.maxBodySize, () => {
         ex.abort(corralError('CORRAL_ERR_BODY_TOO_LARGE', o.limits.maxBodySize))
@@ -177,18 +184,32 @@ export class Requests {
         { id: ex.requestId, method: req.method ?? '', url: req.url ?? '', headers: req.headers },
         { status: res.statusCode, durationMs })
     }
-    if (this.#draining && this.active.size === 0 && o.gate.waiting === 0) this.#onIdle?.()
+    if (this.#draining && this.active.size === 0 && o.gate.waiting === 0) {
+      clearTimeout(this.#endStreamsTimer)
+      this.#onIdle?.()
+    }
   }
 
   /**
    * Stop keeping connections alive: responses not yet started will carry Connection: close.
-   * Resolves when no request is in flight or queued.
+   * Resolves when no request is in flight or queued. Streams (streams.ts) still open after
+   * `endStreamsAfterMs` are ended cleanly, so that the arbiter's kill at --graceful-timeout finds
+   * nothing of theirs to cut.
    */
-  drain(): Promise<void> {
+  drain(endStreamsAfterMs: number): Promise<void> {
     this.#draining = true
     for (const ex of this.active) if (!ex.res.headersSent) ex.res.shouldKeepAlive = false
     if (this.active.size === 0 && this.#o.gate.waiting === 0) return Promise.resolve()
+    this.#endStreamsTimer = setTimeout(() => this.endStreams(endStreamsAfterMs), endStreamsAfterMs)
     return new Promise((resolve) => { this.#onIdle = resolve })
+  }
+
+  /** End every stream in flight (after the drain's wait); other requests run on until they finish or are killed. */
+  endStreams(waitedMs: number): void {
+    const streams = [...this.active].filter(isStream)
+    if (streams.length === 0) return
+    this.#o.log.info({ streams: streams.length, waitedMs }, `draining: ending ${streams.length} open streams after ${waitedMs}ms`)
+    for (const ex of streams) endStream(ex, waitedMs)
   }
 
   /** Cut every request in flight (fast stop). */

@@ -141,6 +141,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       gate,
       gateLimit: s.workerConnections,
       requestTimeout: s.requestTimeout,
+      streamRoutes: s.streamRoutes,
       keepaliveMs: s.keepalive,
       trusted,
       workerId: id,
@@ -208,6 +209,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   drain = async (reason: string) => {
     if (phase === 'stopping') return
     phase = 'stopping'
+    // The arbiter kills this worker 1 s after --graceful-timeout: streams still open at the timeout
+    // are ended (streams.ts) before that, counted from now, before any wait below.
+    const endStreamsAt = Date.now() + s.gracefulTimeout
     report({ type: 'draining', reason })
     log.debug({ reason }, 'draining')
     // With reuseport this worker holds its own listening socket: take what already waits in its
@@ -220,7 +224,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     const closed = own.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve())))
     // HTTP/2 clients are told to open no more streams (GOAWAY); WebSockets get a close frame (1001).
     protocols?.sessions.goAway()
-    await Promise.all([requests.drain(), upgrades?.drain()])
+    await Promise.all([requests.drain(Math.max(0, endStreamsAt - Date.now())), upgrades?.drain()])
     await Promise.all([...closed, intake.idle()])
     intake.close()
     await finish(WorkerExit.ok)

@@ -1,5 +1,5 @@
 import { section } from '../setting.js'
-import { bool, duration } from '../parse.js'
+import { bool, duration, pathPatterns } from '../parse.js'
 
 export const timeouts = section('Timeouts', {
   requestTimeout: {
@@ -7,6 +7,13 @@ export const timeouts = section('Timeouts', {
     doc: `A deadline for each request. When it passes the client gets 504 and the handler's ctx.signal aborts, so the
           I/O it started stops; the worker serves on. 0 (the default) means no deadline: a server cannot know how long
           your slowest legitimate endpoint runs (uploads, reports, streams). Set it to your p99.9 plus margin.`,
+  },
+  streamRoutes: {
+    parse: pathPatterns, default: [], repeatable: true, cli: ['--stream-route'],
+    doc: `Paths whose responses are streams (server-sent events, long polls, streamed downloads): --request-timeout does
+          not apply to them, and a draining worker waits for them up to --graceful-timeout, then ends them cleanly.
+          An exact path or a prefix ending in * (/events, /feeds/*). A response can also say so itself: see
+          docs/streaming.md (text/event-stream responses and ctx.streaming()).`,
   },
   workerTimeout: {
     parse: duration, default: 30_000, cli: ['-t', '--worker-timeout'],
