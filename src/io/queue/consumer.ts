@@ -5,7 +5,7 @@
  * at-least-once delivery. A handler must therefore be safe to run twice for one job.
  */
 import { corralError } from '../../errors.js'
-import type { Db } from '../db/pool.js'
+import type { Db, Queryable } from '../db/pool.js'
 import { recordJob } from './metrics.js'
 import type { Statements } from './statements.js'
 
@@ -18,6 +18,14 @@ export interface Job<T = unknown> {
   maxAttempts: number
   /** Aborts when this consumer lost the job's lease or is stopping past its grace. */
   signal: AbortSignal
+  /**
+   * Mark the job done inside the caller's transaction, so the handler's writes and the job's
+   * completion commit together: a job whose consumer dies before the commit runs again with none
+   * of its writes kept, and one that commits is never run again. Done once, not at least once,
+   * for what the handler writes to this database. Rejects (and the transaction must roll back)
+   * when this consumer no longer holds the job's lease.
+   */
+  completeIn(tx: Queryable): Promise<void>
 }
 
 export type Handler<T = unknown> = (job: Job<T>) => Promise<unknown> | unknown
@@ -71,10 +79,18 @@ export function consume<T>(db: Db, sql: Statements, queue: string, handler: Hand
       }, onError)
     }, Math.max(50, Math.floor(leaseMs / 3)))
     const started = performance.now()
+    let completedIn = false
+    const completeIn = async (tx: Queryable) => {
+      const { rowCount } = await tx.query(sql.complete, [job.id, job.attempts])
+      if (rowCount === 0) throw corralError('CORRAL_ERR_QUEUE', queue, `job ${job.id} lost its lease: roll back, another consumer runs it`)
+      completedIn = true
+    }
     try {
-      await handler({ id: job.id, queue, payload: job.payload as T, attempt: job.attempts, maxAttempts: job.max_attempts, signal: abort.signal })
+      await handler({ id: job.id, queue, payload: job.payload as T, attempt: job.attempts, maxAttempts: job.max_attempts, signal: abort.signal, completeIn })
       clearInterval(renew)
-      await db.query(sql.complete, [job.id, job.attempts])
+      // Done in the handler's transaction already. If that rolled back after all, the job stays
+      // active with no renewals, and its lease expiring brings it back: never lost.
+      if (!completedIn) await db.query(sql.complete, [job.id, job.attempts])
       recordJob(queue, 'done', (performance.now() - started) / 1000)
     } catch (err) {
       clearInterval(renew)

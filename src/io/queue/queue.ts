@@ -6,7 +6,7 @@
  * worker's job waits out the whole expiry), and Node 20 support (pg-boss 11+ needs Node 22).
  */
 import { corralError } from '../../errors.js'
-import type { Db } from '../db/pool.js'
+import type { Db, Queryable } from '../db/pool.js'
 import { onClose } from '../lifecycle.js'
 import { consume, type Consumer, type Handler, type WorkOptions } from './consumer.js'
 import { depthReader } from './depth.js'
@@ -23,6 +23,17 @@ export interface JobOptions {
   maxAttempts?: number
   /** Retry delay: backoff × 2^(attempt−1) ms, or { baseMs, maxMs }. Default 1000 ms, capped at 1 h. */
   backoff?: number | { baseMs: number; maxMs?: number }
+  /**
+   * Dedupe key: while a job of this queue with the same key is queued or active, enqueue adds
+   * nothing and returns that job's id. Once it is done or dead the key can be used again.
+   */
+  key?: string
+  /**
+   * Enqueue on the caller's transaction (the `tx` of db.transaction()): the job exists if and only
+   * if that transaction commits, so an order and its confirmation job are written together or not
+   * at all. Consumers see it at their next poll after the commit.
+   */
+  tx?: Queryable
 }
 
 export type JobState = 'queued' | 'active' | 'done' | 'dead'
@@ -80,7 +91,7 @@ export async function createQueue({ db, schema = 'corral', keepDoneMs = 24 * HOU
   const unwatchDepth = watchDepth(depthReader(db, sql, () => new Set([...named, ...consumers.keys()])))
 
   const queue: Queue = {
-    async enqueue(name, payload, { priority = 0, delayMs = 0, maxAttempts = 3, backoff = 1000 } = {}) {
+    async enqueue(name, payload, { priority = 0, delayMs = 0, maxAttempts = 3, backoff = 1000, key, tx } = {}) {
       check(name, !closed, 'queue is closed', name)
       check(name, typeof name === 'string' && name.length > 0, 'the queue name must be a non-empty string', name)
       const json = JSON.stringify(payload)
@@ -91,10 +102,22 @@ export async function createQueue({ db, schema = 'corral', keepDoneMs = 24 * HOU
       const { baseMs, maxMs = HOUR } = typeof backoff === 'number' ? { baseMs: backoff } : backoff
       check(name, Number.isInteger(baseMs) && baseMs >= 0 && Number.isInteger(maxMs) && maxMs >= baseMs,
         'backoff must be whole ms >= 0 (maxMs >= baseMs)', backoff)
+      check(name, key === undefined || (typeof key === 'string' && key.length > 0), 'key must be a non-empty string', key)
       named.add(name)
-      const { rows: [row] } = await db.query(sql.enqueue, [name, json, priority, maxAttempts, baseMs, maxMs, Math.round(delayMs)])
-      if (delayMs === 0) for (const c of consumers.get(name) ?? []) c.wake()
-      return String(row.id)
+      const on = tx ?? db
+      const args = [name, json, priority, maxAttempts, baseMs, maxMs, Math.round(delayMs), key ?? null]
+      // A key's holder can finish between our insert and our look-up; then the insert wins next time.
+      let id: string | undefined
+      for (let tries = 0; id === undefined; tries++) {
+        const { rows: [added] } = await on.query(sql.enqueue, args)
+        if (added) { id = String(added.id); break }
+        const { rows: [holder] } = await on.query(sql.holder, [name, key])
+        if (holder) return String(holder.id)
+        check(name, tries < 3, 'the dedupe key kept changing hands', key)
+      }
+      // On a transaction the job is invisible until it commits; the consumers' poll finds it then.
+      if (delayMs === 0 && !tx) for (const c of consumers.get(name) ?? []) c.wake()
+      return id
     },
 
     async status(jobId) {

@@ -8,10 +8,16 @@
  *
  * `attempts` counts claims and doubles as the lease's fencing token: a consumer that lost its
  * lease (it stalled, another took the job) can no longer complete or fail that job.
+ *
+ * `dedupe_key`: at most one job per key and queue is queued or active (a unique partial index);
+ * once it is done or dead the key is free again.
  */
 import type { Db } from '../db/pool.js'
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** The rows that hold their dedupe key: the unique index's predicate, repeated by ON CONFLICT to find it. */
+export const DEDUPE_HELD = `dedupe_key IS NOT NULL AND state IN ('queued', 'active')`
 
 export async function install(db: Db, schema: string): Promise<void> {
   const t = `${schema}.jobs`
@@ -35,8 +41,11 @@ export async function install(db: Db, schema: string): Promise<void> {
       last_error     text,
       created_at     timestamptz NOT NULL DEFAULT now(),
       finished_at    timestamptz)`)
+    // Tables made before dedupe keys existed get the column; on a fresh table it is a no-op.
+    await tx.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS dedupe_key text`)
     await tx.query(`CREATE INDEX IF NOT EXISTS jobs_ready ON ${t} (queue, priority DESC, run_at, id) WHERE state = 'queued'`)
     await tx.query(`CREATE INDEX IF NOT EXISTS jobs_leased ON ${t} (queue, lease_until) WHERE state = 'active'`)
+    await tx.query(`CREATE UNIQUE INDEX IF NOT EXISTS jobs_dedupe ON ${t} (queue, dedupe_key) WHERE ${DEDUPE_HELD}`)
     await tx.query(`CREATE INDEX IF NOT EXISTS jobs_dead ON ${t} (queue, finished_at DESC) WHERE state = 'dead'`)
   })
 }

@@ -3,11 +3,18 @@
  * on the embedded PGlite an open transaction would stall every other connection.
  * Times come from the database's clock, so hosts with skewed clocks agree on leases and delays.
  */
+import { DEDUPE_HELD } from './schema.js'
+
 export function statements(schema: string) {
   const t = `${schema}.jobs`
   return {
-    enqueue: `INSERT INTO ${t} (queue, payload, priority, max_attempts, backoff_ms, backoff_max_ms, run_at)
-      VALUES ($1, $2::jsonb, $3, $4, $5, $6, now() + $7 * interval '1 millisecond') RETURNING id`,
+    /** No row back when a queued or active job already holds the dedupe key ($8). */
+    enqueue: `INSERT INTO ${t} (queue, payload, priority, max_attempts, backoff_ms, backoff_max_ms, run_at, dedupe_key)
+      VALUES ($1, $2::jsonb, $3, $4, $5, $6, now() + $7 * interval '1 millisecond', $8)
+      ON CONFLICT (queue, dedupe_key) WHERE ${DEDUPE_HELD} DO NOTHING RETURNING id`,
+
+    /** The job holding a dedupe key, when enqueue found one. */
+    holder: `SELECT id FROM ${t} WHERE queue = $1 AND dedupe_key = $2 AND ${DEDUPE_HELD}`,
 
     /** Jobs whose consumer stopped renewing (killed, frozen) go back to the queue, or to dead. */
     reap: `UPDATE ${t} SET

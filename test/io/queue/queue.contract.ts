@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createDb, type Db } from '../../../src/io/db/pool.js'
 import { createQueue, type Queue } from '../../../src/io/queue/queue.js'
+import type { Job } from '../../../src/io/queue/consumer.js'
 import { loaderFlags } from '../../../src/io/db/embedded.js'
 import type { Server } from '../db/pool.contract.js'
 import { registry } from '../../../src/metrics/registry.js'
@@ -162,6 +163,71 @@ export function queueContract(name: string, start: () => Promise<Server | undefi
       await consumer.stop()
       assert.deepEqual(attempts, [2])
       assert.equal(status.attempts, 2)
+    })
+
+    it('enqueues on the caller\'s transaction: a rollback leaves no job, a commit runs it', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      let rolledBack = ''
+      await assert.rejects(db.transaction(async (tx) => {
+        rolledBack = await queue.enqueue(q, 'never', { tx })
+        throw new Error('the order failed')
+      }), /the order failed/)
+      assert.match(rolledBack, /^\d+$/)
+      assert.equal(await queue.status(rolledBack), null, 'a rolled-back enqueue left a job')
+      const committed = await db.transaction((tx) => queue.enqueue(q, 'kept', { tx }))
+      const seen: unknown[] = []
+      const consumer = queue.work(q, async (job) => { seen.push(job.payload) }, { pollMs: 20 })
+      await until('the committed job done', async () => (await queue.status(committed))?.state === 'done')
+      await consumer.stop()
+      assert.deepEqual(seen, ['kept'])
+    })
+
+    it('adds one job per dedupe key while it is queued or active, and takes the key again once it is done', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      const first = await queue.enqueue(q, 'first', { key: 'order-7' })
+      assert.equal(await queue.enqueue(q, 'duplicate', { key: 'order-7' }), first)
+      const other = await queue.enqueue(q, 'other key', { key: 'order-8' })
+      assert.notEqual(other, first)
+      const seen: unknown[] = []
+      const consumer = queue.work(q, async (job) => { seen.push(job.payload) }, { pollMs: 20 })
+      await until('both done', async () => (await queue.status(first))?.state === 'done' && (await queue.status(other))?.state === 'done')
+      const again = await queue.enqueue(q, 'again', { key: 'order-7' })
+      assert.notEqual(again, first)
+      await until('the new one done', async () => (await queue.status(again))?.state === 'done')
+      await consumer.stop()
+      assert.deepEqual(seen.sort(), ['again', 'first', 'other key'])
+      await assert.rejects(queue.enqueue(q, 'x', { key: '' }), /key must be a non-empty string/)
+    })
+
+    it('completeIn: a job\'s writes and its completion commit together; a consumer that lost the lease keeps neither', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      await db.query(`CREATE TABLE IF NOT EXISTS ${schema}.effects (job_id text NOT NULL, attempt int NOT NULL)`)
+      const id = await queue.enqueue(q, { charge: 10 })
+      const write = (job: Job) => db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO ${schema}.effects VALUES ($1, $2)`, [job.id, job.attempt])
+        await job.completeIn(tx)
+      })
+      // The first consumer renews every 20 s; the test ends its lease as a stall past it would.
+      let lost: unknown
+      const stalled = queue.work(q, async (job) => {
+        await until('another consumer to take the job', async () => (await queue.status(job.id))?.attempts === 2)
+        lost = await write(job).then(() => 'committed', (err) => err)
+      }, { pollMs: 20, leaseMs: 60_000 })
+      await until('the first run', async () => (await queue.status(id))?.state === 'active')
+      await db.query(`UPDATE ${schema}.jobs SET lease_until = now() - interval '1 second' WHERE id = $1`, [id])
+      const taker = queue.work(q, write, { pollMs: 20 })
+      await until('the lost lease reported', () => lost !== undefined)
+      await Promise.all([stalled.stop(), taker.stop()])
+      assert.equal((lost as { code?: string }).code, 'CORRAL_ERR_QUEUE', String(lost))
+      assert.match(String(lost), /lost its lease/)
+      const { rows } = await db.query(`SELECT attempt FROM ${schema}.effects WHERE job_id = $1`, [id])
+      assert.deepEqual(rows, [{ attempt: 2 }])
+      const status = await queue.status(id)
+      assert.equal(status?.state, 'done')
+      assert.equal(status?.attempts, 2)
     })
 
     it('reports how many jobs of each queue wait, run and lie dead on corral_queue_jobs, without holding up a scrape', async (t) => {
