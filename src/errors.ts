@@ -118,6 +118,21 @@ export const codes = {
     status: 400,
     doc: 'The request could not be parsed or breaks HTTP/1.1 framing rules. The connection is closed; the worker serves on.',
   },
+  CORRAL_ERR_NOT_IMPLEMENTED: {
+    message: 'not implemented: %s',
+    status: 501,
+    doc: 'The request needs something corral does not do: a transfer coding other than chunked (RFC 9112 §6.1), or CONNECT (corral is an origin server, not a proxy). The connection is closed.',
+  },
+  CORRAL_ERR_HTTP_VERSION: {
+    message: 'HTTP version not supported: %s',
+    status: 505,
+    doc: 'The request line names an HTTP version other than 1.0 or 1.1 (HTTP/2 is spoken through TLS ALPN or --h2c, never announced in an HTTP/1 request line).',
+  },
+  CORRAL_ERR_BODY_TIMEOUT: {
+    message: 'the request body arrived too slowly: %s',
+    status: 408,
+    doc: 'The client sent the request body slower than --body-timeout and --body-min-rate allow. It gets 408 (or its connection is cut if the response had begun) and the worker serves on.',
+  },
   CORRAL_ERR_HANDLER: {
     message: 'the app threw while handling the request',
     status: 500,

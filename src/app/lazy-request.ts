@@ -36,7 +36,7 @@ export class LazyRequest {
   }
 
   get method(): string { return this.#req.method ?? 'GET' }
-  get url(): string { return (this.#url ??= `${this.#ctx.protocol}://${this.#req.headers.host ?? 'localhost'}${this.#req.url}`) }
+  get url(): string { return (this.#url ??= `${this.#ctx.protocol}://${this.#req.headers.host || 'localhost'}${this.#req.url}`) }
   get headers(): Headers { return this.#real?.headers ?? (this.#headers ??= buildHeaders(this.#req.rawHeaders)) }
 
   /** The real Request, built once; the streamed body is handed to it, so build it only when needed. */

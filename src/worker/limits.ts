@@ -8,6 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { codes, type ErrorCode } from '../errors.js'
 import { FORWARDED } from './forwarded.js'
+import { normalizeTarget, validHost } from './target.js'
+import { silence } from './silence.js'
+import { forbiddenTrailer } from './trailers.js'
 
 export interface Limits {
   limitRequestLine: number
@@ -50,12 +53,15 @@ export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejec
   if (l.limitRequestLine && req.method!.length + req.url!.length + 10 > l.limitRequestLine) {
     return { code: 'CORRAL_ERR_URI_TOO_LONG', detail: String(l.limitRequestLine) }
   }
+  const target = normalizeTarget(req)
+  if (target !== 'origin' && target !== 'asterisk') return target
   const raw = req.rawHeaders
   if (l.limitRequestFields && raw.length / 2 > l.limitRequestFields) {
     return { code: 'CORRAL_ERR_HEADERS_TOO_LARGE', detail: `more than ${l.limitRequestFields} header fields` }
   }
   let hosts = 0
   let length: string | undefined
+  let codings: string | undefined
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]
     if (l.limitRequestFieldSize && name.length + raw[i + 1].length + 2 > l.limitRequestFieldSize) {
@@ -63,14 +69,24 @@ export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejec
     }
     if (INTERESTING_LENGTH[name.length] !== 1) continue
     const lower = name.toLowerCase()
-    if (lower === 'host') hosts++
-    else if (lower === 'transfer-encoding') scan.chunked = true
-    else if (lower === 'content-length') length = raw[i + 1]
+    if (lower === 'host') {
+      hosts++
+      if (!validHost(raw[i + 1])) return { code: 'CORRAL_ERR_BAD_REQUEST', detail: 'an invalid Host header' }
+    } else if (lower === 'transfer-encoding') {
+      scan.chunked = true
+      codings = codings === undefined ? raw[i + 1] : `${codings},${raw[i + 1]}`
+    } else if (lower === 'content-length') length = raw[i + 1]
     else if (FORWARDED_NAMES.has(lower)) scan.forwarded = true
   }
   if (hosts > 1) return { code: 'CORRAL_ERR_BAD_REQUEST', detail: 'more than one Host header' }
+  if (codings !== undefined && codings !== 'chunked') {
+    const refused = checkCodings(codings)
+    if (refused) return refused
+  }
   if (req.httpVersionMajor !== 1 || (req.httpVersionMinor !== 0 && req.httpVersionMinor !== 1)) {
-    if (!isHttp2(req)) return { code: 'CORRAL_ERR_BAD_REQUEST', detail: `unsupported protocol HTTP/${req.httpVersion}` }
+    // HTTP/0.9 has no version in its request line: that is a malformed HTTP/1.1 request line.
+    if (req.httpVersionMajor === 0) return { code: 'CORRAL_ERR_BAD_REQUEST', detail: 'a request line without an HTTP version' }
+    if (!isHttp2(req)) return { code: 'CORRAL_ERR_HTTP_VERSION', detail: `HTTP/${req.httpVersion}` }
     // An HTTP/2 body has no Transfer-Encoding: without a Content-Length it is streamed (and
     // counted against maxBodySize as it comes) unless the request's headers ended its stream.
     if (length === undefined && !(req as IncomingMessage & { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders) scan.chunked = true
@@ -81,6 +97,20 @@ export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejec
   if (l.maxBodySize && length !== undefined && Number(length) > l.maxBodySize) {
     return { code: 'CORRAL_ERR_BODY_TOO_LARGE', detail: String(l.maxBodySize) }
   }
+  return undefined
+}
+
+/**
+ * A request's transfer codings (RFC 9112 §6.1, §6.3): chunked must come last and once, or the body's
+ * length cannot be known (400); any coding before it is one corral does not decode, and the app
+ * would get compressed bytes it never asked for (501). llhttp checks only that chunked is last.
+ */
+function checkCodings(list: string): Rejection | undefined {
+  const codings = list.split(',').map((c) => c.split(';')[0].trim().toLowerCase()).filter((c) => c !== '')
+  if (codings.at(-1) !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) {
+    return { code: 'CORRAL_ERR_BAD_REQUEST', detail: `Transfer-Encoding ${list} does not end with one chunked` }
+  }
+  if (codings.length > 1) return { code: 'CORRAL_ERR_NOT_IMPLEMENTED', detail: `the transfer coding ${codings[0]}` }
   return undefined
 }
 
@@ -95,6 +125,7 @@ export function reject(res: ServerResponse, { code, detail }: Rejection): void {
     // The stream ends with its answer; the connection carries other requests and stays.
     res.writeHead(entry.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) })
     res.end(body)
+    silence(res)
     return
   }
   res.shouldKeepAlive = false
@@ -102,26 +133,38 @@ export function reject(res: ServerResponse, { code, detail }: Rejection): void {
   res.end(body)
   // The unread body (if any) must not be parsed as the next request.
   res.once('finish', () => res.req.socket.destroySoon())
+  // Refused while the app runs (its body broke a rule): whatever the app answers later goes nowhere.
+  silence(res)
 }
 
 /**
- * Count a streamed (chunked) body as it arrives and stop it past maxBodySize. Node gives no hook
- * for this, so the one IncomingMessage's push is wrapped; a Content-Length body is checked before.
+ * Watch a streamed (chunked) body as it arrives: stop it past maxBodySize (0: no limit), and refuse
+ * it at its end if it carried a trailer field that may not be one (trailers.ts). Node gives no hook
+ * for either, so the one IncomingMessage's push is wrapped; a Content-Length body is checked before.
+ * On a fault the body never ends: the app's read fails when the connection closes after the answer.
  */
-export function limitBody(req: IncomingMessage, max: number, onOverflow: () => void): void {
+export function watchBody(req: IncomingMessage, max: number, onFault: (rejection: Rejection) => void): void {
   let seen = 0
   const push = req.push
   req.push = function (chunk: unknown, encoding?: BufferEncoding) {
-    if (chunk !== null && (seen += (chunk as Buffer).length) > max) {
+    if (chunk === null) {
+      // node:http has added the trailers to the message just before it ends the body.
+      const trailer = req.rawTrailers.length > 0 ? forbiddenTrailer(req.rawTrailers) : undefined
+      if (trailer !== undefined) {
+        req.push = push
+        onFault({ code: 'CORRAL_ERR_BAD_REQUEST', detail: `${trailer} may not be a trailer field` })
+        return false
+      }
+    } else if (max && (seen += (chunk as Buffer).length) > max) {
       req.push = push
-      onOverflow()
+      onFault({ code: 'CORRAL_ERR_BODY_TOO_LARGE', detail: String(max) })
       return false
     }
     return push.call(this, chunk, encoding)
   }
 }
 
-const STATUS_LINE: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' }
+const STATUS_LINE: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large', 501: 'Not Implemented', 505: 'HTTP Version Not Supported' }
 
 /**
  * A request the parser could not take (Node's 'clientError'). A header overflow whose request line
@@ -129,6 +172,34 @@ const STATUS_LINE: Record<number, string> = { 400: 'Bad Request', 408: 'Request 
  */
 export function onClientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket, l: Limits): void {
   if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy()
+    return
+  }
+  // llhttp stops at the first bad byte, which may follow good requests sent in the same packet
+  // (pipelining): those are answered first and in order, so the refusal waits for their responses.
+  // llhttp reports each later packet again; the first report is the one answered.
+  if (refusing.has(socket)) return
+  refusing.add(socket)
+  afterResponses(socket, () => refuse(err, socket, l))
+}
+
+const refusing = new WeakSet<Socket>()
+
+/** node:http's response being written on a socket; the next pipelined one takes its place as it finishes. */
+const writing = (socket: Socket) => (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+
+function afterResponses(socket: Socket, then: () => void): void {
+  const res = writing(socket)
+  // A request whose body the bad bytes were part of will never be whole: its answer is the refusal.
+  if (res && !res.writableFinished && res.req.complete) res.once('finish', () => afterResponses(socket, then))
+  else then()
+}
+
+function refuse(err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket, l: Limits): void {
+  // A response that said Connection: close has ended the connection already; one that has begun
+  // for a request whose body broke cannot be turned into a refusal.
+  const broken = writing(socket)
+  if (!socket.writable || broken?.headersSent) {
     socket.destroy()
     return
   }
@@ -140,6 +211,7 @@ export function onClientError(err: Error & { code?: string; rawPacket?: Buffer }
     status = 408
   }
   const body = `${STATUS_LINE[status]}\n`
+  if (broken) silence(broken)
   socket.end(`HTTP/1.1 ${status} ${STATUS_LINE[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
   socket.destroySoon()
 }

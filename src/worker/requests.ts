@@ -10,7 +10,8 @@ import type { Serve } from '../app/types.js'
 import { failRequest } from '../app/fail.js'
 import { corralError } from '../errors.js'
 import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
-import { checkRequest, limitBody, reject, type Limits, type Scan } from './limits.js'
+import { checkRequest, reject, watchBody, type Limits, type Rejection, type Scan } from './limits.js'
+import { answerServerOptions } from './target.js'
 import { Gate, overloaded } from './gate.js'
 import { origin } from './forwarded.js'
 import { Exchange, type WorkerScope } from './exchange.js'
@@ -57,6 +58,19 @@ export class TrackedResponse extends ServerResponse {
   declare _keepAliveTimeout: number
 }
 
+/**
+ * A body that broke a rule while the app ran: the app's signal aborts with the reason, and the client
+ * gets the refusal if nothing was sent yet, or a cut connection if something was (or the answer is out
+ * already: a trailer is read after a quick app has answered, and the connection must not go on).
+ */
+function refuseBody(ex: Exchange, rejection: Rejection): void {
+  ex.abort(corralError(rejection.code, rejection.detail))
+  const { req, res } = ex
+  if (!res.headersSent) reject(res, rejection)
+  else if (res.writableFinished && !('stream' in req)) req.socket.destroy()
+  else res.destroy()
+}
+
 export class Requests {
   readonly active = new InFlight<Exchange>()
   served = 0
@@ -92,6 +106,31 @@ export class Requests {
       reject(res, rejection)
       return
     }
+    this.#admit(req, res)
+  }
+
+  /**
+   * A request with `Expect: 100-continue` (node:http's 'checkContinue'): its client waits for a 100
+   * before it sends the body, so a request corral refuses gets its refusal instead (a 413 for a body
+   * too large saves the upload), and any other gets its 100 now.
+   */
+  handleContinue = (req: IncomingMessage, res: TrackedResponse): void => {
+    const rejection = checkRequest(req, this.#o.limits, this.#scan)
+    if (rejection) {
+      reject(res, rejection)
+      return
+    }
+    res.writeContinue()
+    this.#admit(req, res)
+  }
+
+  #admit(req: IncomingMessage, res: TrackedResponse): void {
+    const o = this.#o
+    const scan = this.#scan
+    if (req.url!.charCodeAt(0) === 42 /* * */) {
+      answerServerOptions(res)
+      return
+    }
     const ex = new Exchange(req, res, this.#scope, scan.forwarded ? origin(req, o.trusted) : undefined)
     ex.chunked = scan.chunked
     if (this.#draining) res.shouldKeepAlive = false
@@ -113,13 +152,7 @@ export class Requests {
     this.active.add(ex)
     if (this.#isStreamRoute?.(ex.req.url ?? '/')) ex.stream = true
     else if (o.requestTimeout > 0) armDeadline(ex, o.requestTimeout)
-    if (o.limits.maxBodySize && ex.chunked) {
-      limitBody(ex.req, o.limits.maxBodySize, () => {
-        ex.abort(corralError('CORRAL_ERR_BODY_TOO_LARGE', o.limits.maxBodySize))
-        if (!ex.res.headersSent) reject(ex.res, { code: 'CORRAL_ERR_BODY_TOO_LARGE', detail: String(o.limits.maxBodySize) })
-        else ex.res.destroy()
-      })
-    }
+    if (ex.chunked) watchBody(ex.req, o.limits.maxBodySize, (rejection) => refuseBody(ex, rejection))
     if (this.#hasRequestHooks) {
       this.#serveWithHooks(ex)
       return

@@ -46,6 +46,9 @@ export function wireHttp1(server: Server | Http2SecureServer, o: ServerOptions, 
   ;(server as Server).maxHeadersCount = maxHeadersCount(o.limits)
   if (o.keepaliveMs === 0) (server as Server).keepAliveTimeout = 1 // 0 would mean "forever" to Node
   else enforceKeepalive(server as Server, o.keepaliveMs, event, http1)
+  // corral is an origin server and tunnels nothing; without a listener node:http would drop the
+  // connection without a word.
+  server.on('connect', refuseConnect)
   if (event === 'connection') {
     server.on('clientError', (err: Error & { code?: string }, socket: Socket) => onClientError(err, socket, o.limits))
     return
@@ -65,6 +68,14 @@ export function createHttpServer<Res extends ServerResponse>(
   const server = createPlainServer<typeof IncomingMessage, typeof ServerResponse>(http1Options(o, Response), onRequest as unknown as OnRequest)
   wireHttp1(server, o, 'connection')
   return server
+}
+
+const CONNECT_REFUSED = 'corral does not tunnel: CONNECT is not implemented\n'
+
+/** CONNECT (RFC 9110 §9.3.6) asks for a tunnel: 501, and the connection closes. */
+function refuseConnect(_req: IncomingMessage, socket: Socket): void {
+  socket.end(`HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: ${CONNECT_REFUSED.length}\r\nConnection: close\r\n\r\n${CONNECT_REFUSED}`)
+  socket.destroySoon()
 }
 
 /**

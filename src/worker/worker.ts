@@ -163,6 +163,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       ? secure.createSecureServerFor(serverOptions, protocols, TrackedResponse, requests.handle)
       : createHttpServer(serverOptions, TrackedResponse, requests.handle))
     if (upgrades) for (const server of servers) server.on('upgrade', upgrades.handle)
+    for (const server of servers) server.on('checkContinue', requests.handleContinue)
     const listening: string[] = []
     if (fromMaster) {
       intake.fromMaster(servers)
