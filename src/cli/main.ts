@@ -25,6 +25,7 @@ const commands: Record<string, Command> = {
   'print-config': { run: async (argv) => (await import('./print-config.js')).printConfig(argv), usage: 'corral print-config [--explain] [options]', doc: 'Print every setting; --explain adds which source set it.' },
   // Ink and React have no business in a serving master's memory.
   top: { run: async (argv) => (await import('./top.js')).top(argv), usage: 'corral top [host:port|unix:/path]', doc: 'Watch a running server in the terminal: workers, requests, latency, io, restarts.' },
+  doctor: { run: async (argv) => (await import('./doctor.js')).doctor(argv), usage: 'corral doctor <app.ts> [/route …] [--duration 3s] [--json]', doc: 'Drive each route briefly: I/O-bound or CPU-bound, and the settings to use, with the reasons.', ownHelp: true },
   ctl: { run: async (argv) => (await import('./ctl.js')).ctl(argv), usage: 'corral ctl workers|stats|reload|scale N|kill ID [--json]', doc: 'Control a running master over its control socket.' },
   deploy: { run: async (argv) => (await import('./deploy.js')).deploy(argv), usage: 'corral deploy nginx [--upstream host:port]... [--standalone] [--out file] [settings]', doc: 'Write the nginx config for corral behind nginx, from these settings (docs/deploy.md).', ownHelp: true },
   migrate: { run: async (argv) => (await import('./migrate.js')).migrateCommand(argv), usage: 'corral migrate <gunicorn.conf.py|ecosystem.config.js> [--out file] [--app NAME]', doc: 'Translate a Gunicorn or PM2 config into corral.config.ts, saying why for what has no equivalent.', ownHelp: true },
