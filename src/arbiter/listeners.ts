@@ -43,14 +43,37 @@ function describe(server: Server, origin: string): Listener {
 // pauseOnConnect: the master only passes sockets on; a worker reads the first byte.
 const acceptor = () => createServer({ pauseOnConnect: true })
 
+const listenOn = (server: Server, bind: BindAddress, backlog: number) => listening(server, () => {
+  if (bind.kind === 'unix') server.listen({ path: bind.path, backlog })
+  else server.listen({ host: bind.host, port: bind.port, backlog })
+}, describeBind(bind))
+
 /** Bind and listen on an address from --bind (or HOST:PORT). */
 export async function bindListener(bind: BindAddress, backlog: number): Promise<Listener> {
   const server = acceptor()
-  await listening(server, () => {
-    if (bind.kind === 'unix') server.listen({ path: bind.path, backlog })
-    else server.listen({ host: bind.host, port: bind.port, backlog })
-  }, describeBind(bind))
+  await listenOn(server, bind, backlog)
   return describe(server, 'bound')
+}
+
+/**
+ * --listen-after-boot: the listener exists now (the dispatcher attaches to it) and binds when
+ * open() is called, once the first workers are ready. Until then nothing listens on the address,
+ * so connections are refused (a balancer tries another host) rather than queued for the boot.
+ * With port 0 the label and port are the bound ones after open().
+ */
+export function deferredListener(bind: BindAddress, backlog: number): { listener: Listener; open(): Promise<void> } {
+  const server = acceptor()
+  const listener: { -readonly [K in keyof Listener]: Listener[K] } = {
+    label: describeBind(bind), server, origin: 'bound',
+    ...(bind.kind === 'unix' ? { path: bind.path } : bind.port !== 0 ? { port: bind.port } : {}),
+  }
+  return {
+    listener,
+    open: async () => {
+      await listenOn(server, bind, backlog)
+      Object.assign(listener, describe(server, 'bound'))
+    },
+  }
 }
 
 /** Listen on a descriptor this process inherited, already bound (and usually listening). */

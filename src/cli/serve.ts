@@ -25,7 +25,7 @@ import { checkProtocols, describeProtocols } from '../protocols/check.js'
 import { watchWorkers } from '../arbiter/watch.js'
 import type { WorkerRecord } from '../arbiter/worker-record.js'
 import { Dispatch } from '../arbiter/dispatch.js'
-import { closeListener, openListeners, type Listener } from '../arbiter/listeners.js'
+import { closeListener, deferredListener, openListeners, type Listener } from '../arbiter/listeners.js'
 import { announceUpgraded, startNewMaster, type Handover } from '../arbiter/upgrade.js'
 import { WorkerEnv } from '../ipc/messages.js'
 import { appSockets, inheritedSockets, namedSocket } from '../systemd/activation.js'
@@ -68,9 +68,11 @@ export async function serve(argv: string[]): Promise<number> {
   if (s.controlSocket && controlFd === undefined) await clearStaleSocket(s.controlSocket)
   // With round-robin the master holds the listening sockets (arbiter/listeners.ts) and hands each
   // connection to a worker; with reuseport or shared, each worker binds its own.
-  const listeners: Listener[] = balance === 'round-robin'
-    ? await openListeners(binds, s.backlog, handed.length > 0 ? { fds: handed.map((h) => h.fd), from: inherited!.from } : undefined)
-    : []
+  // --listen-after-boot binds them once the first workers are ready (inherited sockets already listen).
+  const deferred = balance === 'round-robin' && s.listenAfterBoot && handed.length === 0 ? binds.map((b) => deferredListener(b, s.backlog)) : []
+  const listeners: Listener[] = deferred.length > 0 ? deferred.map((d) => d.listener)
+    : balance === 'round-robin' ? await openListeners(binds, s.backlog, handed.length > 0 ? { fds: handed.map((h) => h.fd), from: inherited!.from } : undefined)
+      : []
 
   log.info(`Starting corral ${version} (Node ${process.versions.node}, pid ${process.pid})`)
   log.info(`Using worker: ${s.workerClass}${s.workerClass === 'threads' ? ` with ${threads} threads each` : s.workerClass === 'async' ? `, up to ${s.workerConnections} requests each` : ''}`)
@@ -195,6 +197,17 @@ export async function serve(argv: string[]): Promise<number> {
     uninstall()
     for (const cleanup of cleanups.reverse()) await cleanup()
     throw err
+  }
+  if (deferred.length > 0) {
+    try {
+      for (const d of deferred) await d.open()
+    } catch (err) {
+      // The address is taken (or refused): stop the workers that booted for it, then report the bind.
+      stop('now')
+      await stopped
+      throw err
+    }
+    arbiter.listenPorts = listeners.flatMap((l) => (l.port !== undefined ? [l.port] : []))
   }
   cleanups.push(watchWorkers(arbiter))
   const scheme = s.certfile !== null ? 'https' : 'http'

@@ -1,5 +1,5 @@
 import { section } from '../setting.js'
-import { bindList, oneOf, optionalPath, port, positiveInt, text } from '../parse.js'
+import { bindList, bool, oneOf, optionalPath, port, positiveInt, text } from '../parse.js'
 
 export const server = section('Server socket', {
   app: {
@@ -27,6 +27,13 @@ export const server = section('Server socket', {
   backlog: {
     parse: positiveInt, default: 2048,
     doc: `The most connections the kernel queues before accept (the listen backlog). Capped by net.core.somaxconn.`,
+  },
+  listenAfterBoot: {
+    parse: bool, default: false,
+    doc: `Bind the listening sockets only once the first workers are ready (--balance round-robin; sockets from systemd
+          or an upgrade already listen). Until then the host refuses connections, so a load balancer in front sends
+          them to another host instead of leaving them queued here for the whole boot. Off, connections that arrive
+          during a start wait in the listen queue: better for a host that serves alone. See docs/deploy.md.`,
   },
   balance: {
     parse: oneOf(['auto', 'reuseport', 'round-robin', 'shared'] as const), default: 'auto' as const,
