@@ -13,6 +13,8 @@ export interface Schedstat {
   waitingNs(): number
   /** Nanoseconds it has run on a CPU, since it started. */
   runningNs(): number
+  /** Both from one read. */
+  times(): { runningNs: number; waitingNs: number }
 }
 
 /** `path`: /proc/thread-self/schedstat for the calling thread, /proc/self/task/<tid>/schedstat for another. */
@@ -21,13 +23,17 @@ export function openSchedstat(path = '/proc/thread-self/schedstat'): Schedstat |
   try { fd = openSync(path, 'r') } catch { return undefined }
   const buf = Buffer.alloc(96)
   // NaN when a read fails: callers then know nothing, rather than a wait of zero.
-  const field = (i: number): number => {
-    try {
-      return Number(buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ')[i] ?? NaN)
-    } catch {
-      return NaN
-    }
+  const fields = (): string[] => {
+    try { return buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ') } catch { return [] }
   }
+  const field = (i: number): number => Number(fields()[i] ?? NaN)
   if (!Number.isFinite(field(1))) return undefined
-  return { waitingNs: () => field(1), runningNs: () => field(0) }
+  return {
+    waitingNs: () => field(1),
+    runningNs: () => field(0),
+    times: () => {
+      const f = fields()
+      return { runningNs: Number(f[0] ?? NaN), waitingNs: Number(f[1] ?? NaN) }
+    },
+  }
 }

@@ -19,14 +19,22 @@
  *
  * A loop also stops when the OS does not run it: other processes hold the CPUs, or the container
  * used up its CPU quota (a throttled pod pauses for the rest of each 100 ms period). On Linux the
- * main thread's scheduler counters (/proc/thread-self/schedstat) tell time spent waiting for a CPU
- * apart from time spent running or in a system call; a stall that is under the threshold without
- * that wait is the machine's, not a route's (role "starved", even when one handler ran throughout),
- * and every stall's log line says how much of it was waiting.
+ * main thread's scheduler counters (/proc/thread-self/schedstat) split a stall into time on a CPU,
+ * time runnable but waiting for one, and the rest: asleep off the CPU. Waiting is the machine's.
+ * Sleep is the code's (a sync read, an execSync, Atomics.wait) except while the cgroup's CPU quota
+ * was spent (cpu-throttle.ts): then the main thread sleeps on sibling threads that are throttled
+ * too (a GC helper it joins), so sleep up to the time the quota held the cgroup is the machine's as
+ * well. A sync system call that overlaps a throttled stretch is excused for the overlap, as the
+ * counters cannot tell the two apart there; outside throttled stretches a sleeping handler is
+ * blamed as before (the quota is the likelier cause in a container out of CPU, and a stall of a
+ * route's own is still caught the rest of the time). A stall that is under the threshold without
+ * the machine's part is no route's (role "starved", even when one handler ran throughout), and
+ * every stall's log line says how much of it was waiting.
  */
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { openSchedstat, type Schedstat } from './schedstat.js'
+import { openCpuThrottle, type CpuThrottle, type ThrottleReading } from './cpu-throttle.js'
 import type { Logger } from 'pino'
 import type { WorkerMessage } from '../ipc/messages.js'
 import { PREFIX, register, type MetricType } from '../metrics/families.js'
@@ -42,6 +50,15 @@ interface StallView { at: number; ms: number; role: 'running' | 'in_flight' | 'n
 
 /** The arbiter hears of stalls at most this often (a worker that stalls often would flood it). */
 const REPORT_EVERY_MS = 250
+
+/**
+ * Where a stall's time went, from the main thread's schedstat and the cgroup's cpu.stat: on a CPU,
+ * runnable but waiting for one, asleep off the CPU; the most the cgroup was held by its CPU quota
+ * over the same stretch; and the part that was the machine's, not the code's (see the top of the file).
+ */
+interface Counters { wait: number; run: number; throttled: ThrottleReading }
+
+interface StallSplit { ranMs: number; waitedMs: number; sleptMs: number; throttledMs: number; machineMs: number }
 
 /** A route named in a stall, with its method and URL for the log line. */
 interface Blamed { route: string; method: string; url: string; ageMs: number }
@@ -77,8 +94,9 @@ export class Stalls {
   #quietSince = 0
   #capture: { clock: number; stack: string } | undefined
   readonly #sched: Schedstat | undefined = openSchedstat()
-  /** The main thread's CPU-wait counter at the last tick: a stall's wait is counted from it. */
-  #waitBase = 0
+  readonly #throttle: CpuThrottle | undefined = openCpuThrottle()
+  /** The counters at the last tick (the main thread's CPU wait and run in ns, the cgroup's throttling): a stall's are counted from them. */
+  #base: Counters = { wait: NaN, run: NaN, throttled: [] }
   readonly #series = new Map<string, { route: string; role: StallRole; count: number; seconds: number }>()
   readonly #buckets = new Float64Array(BUCKETS.length + 1)
   #sum = 0
@@ -144,7 +162,7 @@ export class Stalls {
 
   #startClock(now: number): void {
     this.#last = now
-    this.#waitBase = this.#sched?.waitingNs() ?? NaN
+    this.#base = this.#counters()
     this.#quietSince = 0
     this.#timer = setInterval(this.#tick, this.intervalMs)
     this.#timer.unref()
@@ -155,10 +173,7 @@ export class Stalls {
   readonly #tick = (): void => {
     const now = performance.now()
     if (now - this.#last >= this.thresholdMs) this.#stalled(this.#last, now, undefined)
-    else if (this.#sched) {
-      const wait = this.#sched.waitingNs()
-      if (Number.isFinite(wait)) this.#waitBase = wait
-    }
+    else if (this.#sched) this.#base = this.#counters()
     this.#seen(now)
     if (this.#events - 1 !== this.#eventsAtTick || this.#o.inFlight().size > 0) this.#quietSince = 0
     else if (this.#quietSince === 0) this.#quietSince = now
@@ -174,18 +189,34 @@ export class Stalls {
     Atomics.store(this.#shared, STALL_BUSY, 0)
   }
 
+  /** The main thread's CPU wait and run, and the cgroup's throttling, now (NaN where unknown). */
+  #counters(): Counters {
+    const t = this.#sched?.times()
+    return { wait: t?.waitingNs ?? NaN, run: t?.runningNs ?? NaN, throttled: this.#throttle?.read() ?? [] }
+  }
+
+  /**
+   * How much of a stall of `ms` was the machine's, from the counters' change since the last tick
+   * (at most one interval before the stall began): the main thread's wait for a CPU, and its sleep
+   * off the CPU up to the time the cgroup was held by its quota. A failed read (NaN) leaves that part unknown,
+   * and the stall counts as the code's.
+   */
+  #split(ms: number): StallSplit | undefined {
+    if (!this.#sched) return undefined
+    const base = this.#base
+    const now = this.#counters()
+    this.#base = now
+    const waited = Math.min(ms, Math.max(0, (now.wait - base.wait) / 1e6 || 0))
+    const ran = Math.min(ms - waited, Math.max(0, (now.run - base.run) / 1e6 || 0))
+    const slept = ms - waited - ran
+    const throttled = this.#throttle && base.throttled.length ? this.#throttle.heldMs(base.throttled, now.throttled) : 0
+    return { ranMs: Math.round(ran), waitedMs: Math.round(waited), sleptMs: Math.round(slept), throttledMs: Math.round(throttled), machineMs: waited + Math.min(slept, throttled) }
+  }
+
   #stalled(from: number, to: number, running: Exchange | undefined, ending?: Exchange): void {
     const ms = to - from
-    // Time the loop was ready to run but had no CPU, since the last tick (which is at most one
-    // interval before the stall began).
-    let waitedMs = 0
-    if (this.#sched) {
-      const wait = this.#sched.waitingNs()
-      // A failed read (NaN) on either side leaves the wait unknown: the stall counts as the code's.
-      const delta = (wait - this.#waitBase) / 1e6
-      if (delta > 0) waitedMs = Math.min(ms, delta)
-      if (Number.isFinite(wait)) this.#waitBase = wait
-    }
+    const split = this.#split(ms)
+    const waitedMs = split?.machineMs ?? 0
     const clock = this.#shared[STALL_COUNTER]
     const stack = this.#capture?.clock === clock ? this.#capture.stack : undefined
     this.#capture = undefined
@@ -223,7 +254,7 @@ export class Stalls {
       this.#lastOfCode = { at, ms: Math.round(ms), role, routes: routes.slice(0, 5) }
     }
     this.#report()
-    this.#warn(Math.round(ms), Math.round(waitedMs), role, blamed, routes, stack, at)
+    this.#warn(Math.round(ms), Math.round(waitedMs), role, blamed, routes, stack, at, split)
   }
 
   #report(): void {
@@ -238,7 +269,7 @@ export class Stalls {
     else (this.#reportTimer = setTimeout(send, wait)).unref()
   }
 
-  #warn(ms: number, waitedMs: number, role: StallRole, blamed: Blamed[], routes: string[], stack: string | undefined, at: number): void {
+  #warn(ms: number, waitedMs: number, role: StallRole, blamed: Blamed[], routes: string[], stack: string | undefined, at: number, split: StallSplit | undefined): void {
     // A route that stalls often logs once per LOG_EVERY_MS, with the count of those not logged.
     const key = `${role} ${routes.join(' ')}`
     const last = this.#logged.get(key)
@@ -254,7 +285,8 @@ export class Stalls {
           : 'with no request in flight'
     const waited = waitedMs > 0 && role !== 'starved' ? ` (${waitedMs}ms of it waiting for a CPU)` : ''
     const more = last?.skipped ? ` (${last.skipped} more stalls like it in the last ${Math.round((at - last.at) / 1000)}s were not logged)` : ''
-    this.#o.log.warn({ stall: { ms, waitedMs, role, routes } },
+    const parts = split && { ranMs: split.ranMs, sleptMs: split.sleptMs, throttledMs: split.throttledMs }
+    this.#o.log.warn({ stall: { ms, waitedMs, role, routes, ...parts } },
       `EVENT LOOP STALL: the event loop was blocked for ${ms}ms${waited} ${who}${more}.` +
       (role === 'starved' ? '' : stack ? `\nBlocked at:\n${stack}` : ' No stack was taken (the stall was too short to catch in the act, the worker was mostly waiting for a CPU, or the watchdog is off).'))
   }
@@ -302,3 +334,4 @@ function cleanStack(stack: string): string {
   const app = lines.filter((line) => !own(line))
   return (app.length ? app : lines).join('\n')
 }
+

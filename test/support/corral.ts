@@ -121,6 +121,16 @@ export async function startCorral(t: TestContext | undefined, app: string, opts:
     // Whatever corral started in its group (an embedded database, a simulator) goes with it.
     if (opts.processGroup) signal('SIGKILL')
   })
-  if (!opts.noWait) await waitFor(/Listening at: /)
+  // A worker's boot can take tens of seconds on a machine at load 25; one that never listens is
+  // killed here, so that a failed start (in a before hook, with no test to clean up after) leaves
+  // no server behind to keep the test process alive.
+  if (!opts.noWait) {
+    try {
+      await waitFor(/Listening at: /, opts.timeoutMs ?? 60_000)
+    } catch (err) {
+      if (child.exitCode === null && child.signalCode === null) { signal('SIGKILL'); await exited }
+      throw err
+    }
+  }
   return running
 }
