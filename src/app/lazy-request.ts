@@ -3,22 +3,18 @@
  * for each incoming message takes more CPU than a small handler: on Node 20 it halves hello-world
  * throughput (bench/micro/fetch-adapter.ts). Most handlers read only the method, the URL and a
  * header or two, so those are answered from the IncomingMessage, and the real Request is built
- * the first time anything else (the body, clone, signal…) is touched.
+ * the first time anything else (the body, clone, signal…) is touched. Its headers are lazy too
+ * (lazy-headers.ts): a lookup reads the message's rawHeaders.
  *
  * It passes `instanceof Request` (its prototype chain includes Request.prototype), and every
  * property Request has is defined here, so none of Request's own brand-checked getters is reached.
  */
 import type { IncomingMessage } from 'node:http'
 import { Readable } from 'node:stream'
+import { LazyHeaders } from './lazy-headers.js'
 import type { RequestContext } from './types.js'
 
 const BODYLESS = new Set(['GET', 'HEAD'])
-
-function buildHeaders(raw: string[]): Headers {
-  const headers = new Headers()
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1])
-  return headers
-}
 
 /** An HTTP/2 request has a body unless its headers ended the stream (it has no Transfer-Encoding to say so). */
 const streamsBody = (req: IncomingMessage) => (req as IncomingMessage & { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders === false
@@ -37,7 +33,7 @@ export class LazyRequest {
 
   get method(): string { return this.#req.method ?? 'GET' }
   get url(): string { return (this.#url ??= `${this.#ctx.protocol}://${this.#req.headers.host || 'localhost'}${this.#req.url}`) }
-  get headers(): Headers { return this.#real?.headers ?? (this.#headers ??= buildHeaders(this.#req.rawHeaders)) }
+  get headers(): Headers { return this.#real?.headers ?? (this.#headers ??= new LazyHeaders(this.#req.rawHeaders) as unknown as Headers) }
 
   /** The real Request, built once; the streamed body is handed to it, so build it only when needed. */
   get raw(): Request {
@@ -47,7 +43,7 @@ export class LazyRequest {
     const hasBody = !BODYLESS.has(method) && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined || streamsBody(req))
     this.#real = new Request(this.url, {
       method,
-      headers: this.headers,
+      headers: LazyHeaders.real(this.headers),
       signal: this.#ctx.signal,
       body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
       // Node's fetch refuses a streamed body without duplex: 'half'.
