@@ -12,6 +12,7 @@
 import { connect } from 'node:net'
 import pg from 'pg'
 import { corralError } from '../../errors.js'
+import { deadline, type Deadline } from '../deadlines.js'
 
 /** How long a cancelled statement may take to end before its connection is destroyed instead. */
 export const CANCEL_GRACE_MS = 1000
@@ -75,37 +76,38 @@ export function runCancellable<R extends pg.QueryResultRow>(
   client: pg.PoolClient, text: string, values: unknown[] | undefined, { signal, timeoutMs, cancelTarget }: RunOptions,
 ): Run<R> {
   const running = client.query<R>(text, values)
-  let stopped = false
-  let markStopped: () => void = () => {}
-  const stoppedAt = new Promise<void>((resolve) => { markStopped = resolve })
-
-  const settled = new Promise<boolean>((resolve) => {
-    running.then(() => resolve(true), (err) => resolve(fromServer(err)))
-    stoppedAt.then(() => setTimeout(() => resolve(false), CANCEL_GRACE_MS).unref())
-  })
+  // Settled once: by the statement's end, or by the grace after a cancel running out, whichever is first.
+  let settle!: (reusable: boolean) => void
+  const settled = new Promise<boolean>((resolve) => { settle = resolve })
 
   if (!signal && timeoutMs <= 0) {
+    running.then(() => settle(true), (err) => settle(fromServer(err)))
     return { result: running.catch((err) => { throw mapServerTimeout(err, timeoutMs) }), settled }
   }
 
   const result = new Promise<pg.QueryResult<R>>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined
-    const cleanup = () => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort) }
+    let stopped = false
+    // The backstop shares one timer with every query of the same timeout (deadlines.ts): a query
+    // is a push and a field write, not a setTimeout and a clearTimeout (most queries end in ms).
+    let backstop: Deadline | undefined
+    const onAbort = () => stop(signal!.reason)
+    const cleanup = () => { backstop?.cancel(); signal?.removeEventListener('abort', onAbort) }
     const stop = (reason: unknown) => {
       if (stopped) return
       stopped = true
       cleanup()
       sendCancel(client, cancelTarget)
-      markStopped()
+      setTimeout(() => settle(false), CANCEL_GRACE_MS).unref()
       reject(reason)
     }
-    const onAbort = () => stop(signal!.reason)
-    if (timeoutMs > 0) timer = setTimeout(() => stop(corralError('CORRAL_ERR_DB_TIMEOUT', timeoutMs)), timeoutMs + BACKSTOP_MS)
-    signal?.addEventListener('abort', onAbort, { once: true })
-    if (signal?.aborted) onAbort()
+    if (timeoutMs > 0) backstop = deadline(timeoutMs + BACKSTOP_MS, () => stop(corralError('CORRAL_ERR_DB_TIMEOUT', timeoutMs)))
+    if (signal) {
+      signal.addEventListener('abort', onAbort, { once: true })
+      if (signal.aborted) onAbort()
+    }
     running.then(
-      (res) => { if (!stopped) { cleanup(); resolve(res) } },
-      (err) => { if (!stopped) { cleanup(); reject(mapServerTimeout(err, timeoutMs)) } },
+      (res) => { settle(true); if (!stopped) { cleanup(); resolve(res) } },
+      (err) => { settle(fromServer(err)); if (!stopped) { cleanup(); reject(mapServerTimeout(err, timeoutMs)) } },
     )
   })
   return { result, settled }

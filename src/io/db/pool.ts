@@ -79,22 +79,28 @@ export function createDb(options: DbOptions): Db {
   /**
    * A checked-out connection has no pool listener: if it breaks between statements (the server
    * restarted, terminated the backend, or the embedded database went away), pg emits 'error' on it
-   * with nobody listening, and that would crash the worker. Listen while it is out; the next
-   * statement on it fails instead, and it is destroyed rather than reused.
+   * with nobody listening, and that would crash the worker. Each connection gets one listener of
+   * ours when the pool opens it (adding and removing one per query cost more than the rest of our
+   * query path); it acts only while the connection is out. The next statement on a broken one
+   * fails instead, and it is destroyed rather than reused. An idle one's error is the pool's.
    */
+  const out = new WeakSet<pg.PoolClient>()
   const broken = new WeakSet<pg.PoolClient>()
-  function onBroken(this: pg.PoolClient, err: Error): void {
-    broken.add(this)
-    recordQuery(name, 0, err)
-  }
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      if (!out.has(client)) return
+      broken.add(client)
+      recordQuery(name, 0, err)
+    })
+  })
 
   function checkedOut(client: pg.PoolClient): pg.PoolClient {
-    client.on('error', onBroken)
+    out.add(client)
     return client
   }
 
   function giveBack(client: pg.PoolClient, reusable: boolean): void {
-    client.off('error', onBroken)
+    out.delete(client)
     client.release(reusable && !broken.has(client) ? undefined : true)
   }
 
