@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { node24, runCli, skip24, startCorral, type Running } from '../support/corral.js'
+import { nodeLines, runCli, startCorral, type Running } from '../support/corral.js'
 import { scrape, total, until } from '../support/metrics.js'
 
 const app = fileURLToPath(new URL('./fixtures/offload-app.ts', import.meta.url))
@@ -196,9 +196,9 @@ describe('offload() pool size', () => {
   })
 })
 
-describe('offload() on Node 24', () => {
-  it('loads a .ts task module in the thread (native type stripping, tsx for the enum it refuses)', { skip: skip24 }, async (t) => {
-    const server = await startCorral(t, app, { args: ['--workers', '1'], node: node24 })
+describe('offload() on every supported Node line', () => {
+  for (const line of nodeLines) it(`loads a .ts task module in the thread on ${line.name} (native type stripping, tsx for the enum it refuses)`, { skip: line.skip }, async (t) => {
+    const server = await startCorral(t, app, { args: ['--workers', '1'], node: line.node })
     const e = JSON.parse((await get(server.url + '/check')).body)
     assert.equal(e.code, 'E_TOO_SHORT')
     assert.match(e.stack, /at check \(.*offload-tasks\.ts:\d+:\d+\)/)

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fixture, node24, skip24, startCorral } from '../support/corral.js'
+import { fixture, nodeLines, startCorral } from '../support/corral.js'
 
 /** A raw keep-alive connection: send one request at a time, read whole responses, see when the server closes. */
 async function open(url: string) {
@@ -50,10 +50,10 @@ async function open(url: string) {
 }
 
 // corral turns Node's own keep-alive timer off and sweeps idle connections itself (keepalive.ts),
-// reading node:http's state as it goes: so both Node lines are checked.
+// reading node:http's state as it goes: so every supported Node line is checked.
 const runtimes = [
   { name: `this Node (${process.version})`, node: undefined, skip: false as string | false },
-  { name: 'Node 24', node: node24, skip: skip24 },
+  ...nodeLines,
 ]
 
 for (const runtime of runtimes) {

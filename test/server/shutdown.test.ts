@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fixture, node24, skip24, startCorral, type Running } from '../support/corral.js'
+import { fixture, nodeLines, startCorral, type Running } from '../support/corral.js'
 import { connectedRequest } from '../support/connected-request.js'
 import { queuedOn } from '../../src/net/listen-queue.js'
 
@@ -126,8 +126,10 @@ describe('connections waiting in the listen queue when a stop begins', { skip: p
     })
   }
 
-  it('answers every one with --balance reuseport, where each worker holds a listen queue of its own', { skip: skip24 }, async (t) => {
-    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--balance', 'reuseport'], processGroup: true, node: node24 })
-    await stopWithQueued(t, server, await workerPids(server), true)
-  })
+  for (const line of nodeLines) {
+    it(`answers every one with --balance reuseport on ${line.name}, where each worker holds a listen queue of its own`, { skip: line.skip }, async (t) => {
+      const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--balance', 'reuseport'], processGroup: true, node: line.node })
+      await stopWithQueued(t, server, await workerPids(server), true)
+    })
+  }
 })

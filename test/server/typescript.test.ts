@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { fixture, node24, runCli, skip24, startCorral } from '../support/corral.js'
+import { fixture, nodeLines, runCli, startCorral } from '../support/corral.js'
 
 describe('loading TypeScript apps', () => {
   it(`serves a .ts app on this Node (${process.version}) through tsx`, async (t) => {
@@ -9,33 +9,35 @@ describe('loading TypeScript apps', () => {
     await server.stop()
   })
 
-  it('serves a .ts app on Node 24 with its native type stripping', { skip: skip24 }, async (t) => {
-    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'], node: node24 })
-    assert.equal(await (await fetch(server.url + '/')).text(), 'Hello, World!')
-    assert.match(server.output(), /Node 24\./)
-    await server.stop()
-  })
+  for (const line of nodeLines) {
+    it(`serves a .ts app on ${line.name} with its native type stripping`, { skip: line.skip }, async (t) => {
+      const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'], node: line.node })
+      assert.equal(await (await fetch(server.url + '/')).text(), 'Hello, World!')
+      assert.match(server.output(), new RegExp(`Node ${line.major}\\.`))
+      await server.stop()
+    })
 
-  it('falls back to tsx on Node 24 for TypeScript that native stripping refuses (an enum)', { skip: skip24 }, async (t) => {
-    const server = await startCorral(t, fixture('enum-app.ts'), { args: ['--workers', '1'], node: node24 })
-    assert.equal(await (await fetch(server.url + '/')).text(), 'Hello from an enum')
-    await server.stop()
-  })
+    it(`falls back to tsx on ${line.name} for TypeScript that native stripping refuses (an enum)`, { skip: line.skip }, async (t) => {
+      const server = await startCorral(t, fixture('enum-app.ts'), { args: ['--workers', '1'], node: line.node })
+      assert.equal(await (await fetch(server.url + '/')).text(), 'Hello from an enum')
+      await server.stop()
+    })
 
-  it('reports a syntax error in a .ts app with its file and line on Node 24 too', { skip: skip24 }, async () => {
-    const r = await runCli(['check', fixture('broken-syntax.ts')], { node: node24 })
-    assert.equal(r.code, 4)
-    assert.match(r.stderr, /broken-syntax\.ts:\d+/)
-  })
+    it(`reports a syntax error in a .ts app with its file and line on ${line.name} too`, { skip: line.skip }, async () => {
+      const r = await runCli(['check', fixture('broken-syntax.ts')], { node: line.node })
+      assert.equal(r.code, 4)
+      assert.match(r.stderr, /broken-syntax\.ts:\d+/)
+    })
 
-  it('binds one SO_REUSEPORT socket per worker on Node 24 with --balance reuseport', { skip: skip24 }, async (t) => {
-    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--balance', 'reuseport'], node: node24 })
-    const pids = new Set<string>()
-    for (let i = 0; i < 40 && pids.size < 2; i++) pids.add(await (await fetch(server.url + '/pid', { headers: { connection: 'close' } })).text())
-    assert.equal(pids.size, 2, 'the kernel spread connections over both workers')
-    assert.match(server.output(), /Balance: reuseport/)
-    await server.stop()
-  })
+    it(`binds one SO_REUSEPORT socket per worker on ${line.name} with --balance reuseport`, { skip: line.skip }, async (t) => {
+      const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--balance', 'reuseport'], node: line.node })
+      const pids = new Set<string>()
+      for (let i = 0; i < 40 && pids.size < 2; i++) pids.add(await (await fetch(server.url + '/pid', { headers: { connection: 'close' } })).text())
+      assert.equal(pids.size, 2, 'the kernel spread connections over both workers')
+      assert.match(server.output(), /Balance: reuseport/)
+      await server.stop()
+    })
+  }
 
   it('refuses --balance reuseport on a Node without it, saying what is needed', { skip: process.versions.node.startsWith('20') ? false : 'this Node has reusePort' }, async () => {
     const r = await runCli(['check', '--balance', 'reuseport'])

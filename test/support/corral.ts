@@ -9,12 +9,34 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
 
+/** A Node line the version-specific tests run on besides the one running the tests. */
+export interface NodeLine {
+  /** "Node 24", for test names. */
+  name: string
+  major: number
+  /** The binary, or undefined when it is not installed. */
+  node: string | undefined
+  /** The reason the cases on it are skipped, or false. */
+  skip: string | false
+}
+
 /**
- * Node 24 is found at $CORRAL_NODE24 (.ci/run installs it with `npm install node@24` into a
- * scratch folder). Without it the Node 24 cases are skipped with this reason.
+ * The Node lines corral supports besides 20, found at $CORRAL_NODE22, $CORRAL_NODE24 and
+ * $CORRAL_NODE26 (.ci/run installs each with `npm install node@<major>` into a scratch folder).
+ * The tests whose behaviour depends on Node's version (keep-alive internals, TypeScript loading,
+ * reusePort) run on each; a line without its binary is skipped with the reason. Under
+ * CORRAL_REQUIRE_SERVICES=1 (CI) a missing binary fails instead: CI must not pass by skipping them.
  */
-export const node24 = process.env.CORRAL_NODE24 !== undefined && existsSync(process.env.CORRAL_NODE24) ? process.env.CORRAL_NODE24 : undefined
-export const skip24: string | false = node24 ? false : 'no Node 24 binary: set CORRAL_NODE24 (see .ci/run)'
+export const nodeLines: NodeLine[] = [22, 24, 26].map((major) => {
+  const bin = process.env[`CORRAL_NODE${major}`]
+  const node = bin !== undefined && existsSync(bin) ? bin : undefined
+  const missing = `no Node ${major} binary: set CORRAL_NODE${major} (see .ci/run)`
+  if (!node && process.env.CORRAL_REQUIRE_SERVICES === '1') {
+    // Not skipped: each case on this line fails as it asks for the binary.
+    return { name: `Node ${major}`, major, skip: false, get node(): string { throw new Error(`${missing} (CORRAL_REQUIRE_SERVICES=1 makes this a failure)`) } }
+  }
+  return { name: `Node ${major}`, major, node, skip: node ? false : missing }
+})
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
