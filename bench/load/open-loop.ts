@@ -25,6 +25,8 @@ export interface OpenLoad {
   timeoutS: number
   /** Client connections to open at most; size it above rate x expected latency. */
   connections: number
+  /** Each request's path and headers, when they vary (a product page of a random product and user); else the url's. */
+  request?: () => { path: string; headers?: Record<string, string> }
 }
 
 /** Bounds every run whatever the options: at most this many requests are scheduled. */
@@ -65,7 +67,8 @@ export async function runOpenLoop(load: OpenLoad): Promise<LoadResult> {
       if (good) ok++
       else errors++
     }
-    pool.request({ path: url.pathname + url.search, method: 'GET', signal: stop.signal })
+    const r = load.request?.()
+    pool.request({ path: r?.path ?? url.pathname + url.search, headers: r?.headers, method: 'GET', signal: stop.signal })
       .then(async (res) => {
         await res.body.dump()
         settle(res.statusCode >= 200 && res.statusCode < 300)
