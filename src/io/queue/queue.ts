@@ -11,6 +11,7 @@ import { onClose } from '../lifecycle.js'
 import { consume, type Consumer, type Handler, type WorkOptions } from './consumer.js'
 import { depthReader } from './depth.js'
 import { watchDepth } from './metrics.js'
+import { schedule, type Schedule } from './schedule.js'
 import { install, SCHEMA_NAME } from './schema.js'
 import { statements } from './statements.js'
 
@@ -34,6 +35,13 @@ export interface JobOptions {
    * at all. Consumers see it at their next poll after the commit.
    */
   tx?: Queryable
+}
+
+export interface ScheduleOptions extends Pick<JobOptions, 'priority' | 'maxAttempts' | 'backoff'> {
+  /** The time zone the pattern is read in (an IANA name). Default: the process's. */
+  timezone?: string
+  /** Told when a slot's enqueue fails (the database is away); the next slot tries again. */
+  onError?: (err: unknown) => void
 }
 
 export type JobState = 'queued' | 'active' | 'done' | 'dead'
@@ -64,6 +72,12 @@ export interface Queue {
   enqueue(queue: string, payload: unknown, options?: JobOptions): Promise<string>
   status(jobId: string): Promise<JobStatus | null>
   work<T = unknown>(queue: string, handler: Handler<T>, options?: WorkOptions): Consumer
+  /**
+   * Enqueue `payload` on `queue` at every time the cron pattern names (5 fields, or 6 with
+   * seconds first). Call it in every worker on every host: each slot still gets one job.
+   * Stopped by close().
+   */
+  schedule(queue: string, cron: string, payload?: unknown, options?: ScheduleOptions): Schedule
   /** The dead letters of a queue, newest first. */
   dead(queue: string, limit?: number): Promise<JobStatus[]>
   /** Stop every consumer (waiting for running jobs) and delete old finished jobs. The pool stays open. */
@@ -87,25 +101,33 @@ export async function createQueue({ db, schema = 'corral', keepDoneMs = 24 * HOU
   const sql = statements(schema)
   const consumers = new Map<string, Set<Consumer>>()
   const named = new Set<string>()
+  const schedules = new Set<Schedule>()
   let closed = false
   const unwatchDepth = watchDepth(depthReader(db, sql, () => new Set([...named, ...consumers.keys()])))
 
+  /** The columns every job has (queue, payload, priority, attempts, backoff), checked. */
+  function jobColumns(name: string, payload: unknown, { priority = 0, maxAttempts = 3, backoff = 1000 }: JobOptions): unknown[] {
+    check(name, !closed, 'queue is closed', name)
+    check(name, typeof name === 'string' && name.length > 0, 'the queue name must be a non-empty string', name)
+    const json = JSON.stringify(payload)
+    check(name, json !== undefined, 'the payload must be JSON-serializable', typeof payload)
+    check(name, Number.isInteger(priority), 'priority must be an integer', priority)
+    check(name, Number.isInteger(maxAttempts) && maxAttempts >= 1, 'maxAttempts must be an integer >= 1', maxAttempts)
+    const { baseMs, maxMs = HOUR } = typeof backoff === 'number' ? { baseMs: backoff } : backoff
+    check(name, Number.isInteger(baseMs) && baseMs >= 0 && Number.isInteger(maxMs) && maxMs >= baseMs,
+      'backoff must be whole ms >= 0 (maxMs >= baseMs)', backoff)
+    return [name, json, priority, maxAttempts, baseMs, maxMs]
+  }
+
   const queue: Queue = {
-    async enqueue(name, payload, { priority = 0, delayMs = 0, maxAttempts = 3, backoff = 1000, key, tx } = {}) {
-      check(name, !closed, 'queue is closed', name)
-      check(name, typeof name === 'string' && name.length > 0, 'the queue name must be a non-empty string', name)
-      const json = JSON.stringify(payload)
-      check(name, json !== undefined, 'the payload must be JSON-serializable', typeof payload)
-      check(name, Number.isInteger(priority), 'priority must be an integer', priority)
+    async enqueue(name, payload, options = {}) {
+      const { delayMs = 0, key, tx } = options
+      const job = jobColumns(name, payload, options)
       check(name, Number.isFinite(delayMs) && delayMs >= 0, 'delayMs must be >= 0', delayMs)
-      check(name, Number.isInteger(maxAttempts) && maxAttempts >= 1, 'maxAttempts must be an integer >= 1', maxAttempts)
-      const { baseMs, maxMs = HOUR } = typeof backoff === 'number' ? { baseMs: backoff } : backoff
-      check(name, Number.isInteger(baseMs) && baseMs >= 0 && Number.isInteger(maxMs) && maxMs >= baseMs,
-        'backoff must be whole ms >= 0 (maxMs >= baseMs)', backoff)
       check(name, key === undefined || (typeof key === 'string' && key.length > 0), 'key must be a non-empty string', key)
       named.add(name)
       const on = tx ?? db
-      const args = [name, json, priority, maxAttempts, baseMs, maxMs, Math.round(delayMs), key ?? null]
+      const args = [...job, Math.round(delayMs), key ?? null]
       // A key's holder can finish between our insert and our look-up; then the insert wins next time.
       let id: string | undefined
       for (let tries = 0; id === undefined; tries++) {
@@ -137,6 +159,15 @@ export async function createQueue({ db, schema = 'corral', keepDoneMs = 24 * HOU
       return consumer
     },
 
+    schedule(name, cron, payload = null, { timezone, ...options } = {}) {
+      const job = jobColumns(name, payload, options)
+      check(name, typeof cron === 'string', 'the cron pattern must be a string', cron)
+      named.add(name)
+      const made = schedule(db, sql, name, cron, timezone, job, options.onError ?? (() => {}))
+      schedules.add(made)
+      return made
+    },
+
     async dead(name, limit = 100) {
       const { rows } = await db.query(sql.dead, [name, limit])
       return rows.map(toStatus)
@@ -147,8 +178,10 @@ export async function createQueue({ db, schema = 'corral', keepDoneMs = 24 * HOU
       closed = true
       unregister()
       unwatchDepth()
+      for (const s of schedules) s.stop()
       await Promise.all([...consumers.values()].flatMap((set) => [...set].map((c) => c.stop(timeoutMs))))
       await db.query(sql.prune, [keepDoneMs]).catch(() => {})
+      await db.query(sql.pruneSlots, [keepDoneMs]).catch(() => {})
     },
   }
   // Registered after the pool, so it closes first (newest first): consumers stop while the pool still works.

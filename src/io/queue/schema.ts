@@ -46,6 +46,9 @@ export async function install(db: Db, schema: string): Promise<void> {
     await tx.query(`CREATE INDEX IF NOT EXISTS jobs_ready ON ${t} (queue, priority DESC, run_at, id) WHERE state = 'queued'`)
     await tx.query(`CREATE INDEX IF NOT EXISTS jobs_leased ON ${t} (queue, lease_until) WHERE state = 'active'`)
     await tx.query(`CREATE UNIQUE INDEX IF NOT EXISTS jobs_dedupe ON ${t} (queue, dedupe_key) WHERE ${DEDUPE_HELD}`)
+    // The cron slots taken: one row per (queue, pattern, time), so each slot enqueues once.
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${schema}.cron_slots (
+      queue text NOT NULL, pattern text NOT NULL, slot timestamptz NOT NULL, PRIMARY KEY (queue, pattern, slot))`)
     await tx.query(`CREATE INDEX IF NOT EXISTS jobs_dead ON ${t} (queue, finished_at DESC) WHERE state = 'dead'`)
   })
 }

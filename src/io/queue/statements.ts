@@ -49,6 +49,12 @@ export function statements(schema: string) {
         lease_until = NULL, last_error = $3
       WHERE id = $1 AND attempts = $2 AND state = 'active'`,
 
+    /** A cron slot ($7 pattern, $8 time) enqueues its job only if no process has taken the slot yet. */
+    cron: `WITH slot AS (
+        INSERT INTO ${schema}.cron_slots (queue, pattern, slot) VALUES ($1, $7, $8) ON CONFLICT DO NOTHING RETURNING 1)
+      INSERT INTO ${t} (queue, payload, priority, max_attempts, backoff_ms, backoff_max_ms)
+      SELECT $1, $2::jsonb, $3, $4, $5, $6 FROM slot RETURNING id`,
+
     status: `SELECT id, queue, state, priority, attempts, max_attempts, run_at, last_error, created_at, finished_at
       FROM ${t} WHERE id = $1`,
 
@@ -61,6 +67,7 @@ export function statements(schema: string) {
       UNION ALL SELECT queue, 'dead', count(*)::int FROM ${t} WHERE state = 'dead' GROUP BY queue`,
 
     prune: `DELETE FROM ${t} WHERE state = 'done' AND finished_at < now() - $1 * interval '1 millisecond'`,
+    pruneSlots: `DELETE FROM ${schema}.cron_slots WHERE slot < now() - $1 * interval '1 millisecond'`,
   }
 }
 

@@ -230,6 +230,32 @@ export function queueContract(name: string, start: () => Promise<Server | undefi
       assert.equal(status?.attempts, 2)
     })
 
+    it('enqueues one job per cron slot, however many processes schedule it', async (t) => {
+      if (!server) return t.skip('no server')
+      const q = fresh()
+      const other = createDb({ url: server.url, size: 2, closeWithWorker: false })
+      const otherQueue = await createQueue({ db: other, schema })
+      const runs: unknown[] = []
+      const consumer = queue.work(q, async (job) => { runs.push(job.payload) }, { pollMs: 20 })
+      // Two schedulers of the same pattern, as two workers (or hosts) would each run one.
+      const a = queue.schedule(q, '* * * * * *', { tick: true })
+      const b = otherQueue.schedule(q, '* * * * * *', { tick: true })
+      const slotCount = async () => (await db.query(`SELECT count(*)::int AS n FROM ${schema}.cron_slots WHERE queue = $1`, [q])).rows[0].n as number
+      await until('three slots', async () => await slotCount() >= 3, 20_000)
+      a.stop()
+      b.stop()
+      const { rows: slots } = await db.query<{ slot: Date }>(`SELECT slot FROM ${schema}.cron_slots WHERE queue = $1`, [q])
+      const { rows: [jobs] } = await db.query(`SELECT count(*)::int AS n FROM ${schema}.jobs WHERE queue = $1`, [q])
+      assert.equal(jobs.n, slots.length, 'a slot enqueued more than one job')
+      assert.deepEqual(slots.map((s) => s.slot.getMilliseconds()), slots.map(() => 0), 'a slot is not the pattern\'s time')
+      await until('each slot\'s job run', () => runs.length === slots.length)
+      await consumer.stop()
+      await otherQueue.close()
+      await other.close()
+      assert.deepEqual(runs, slots.map(() => ({ tick: true })))
+      assert.throws(() => queue.schedule(q, 'every minute'), /cron pattern "every minute" is not valid/)
+    })
+
     it('reports how many jobs of each queue wait, run and lie dead on corral_queue_jobs, without holding up a scrape', async (t) => {
       if (!server) return t.skip('no server')
       const q = fresh()
