@@ -194,6 +194,11 @@ export const codes = {
     status: 504,
     doc: 'A query ran longer than --db-statement-timeout. The server cancelled it (real PostgreSQL), or corral gave up on it and closed the connection (embedded PGlite, which cannot interrupt a running statement).',
   },
+  CORRAL_ERR_DB_UNAVAILABLE: {
+    message: 'database %s cannot be reached: %s',
+    status: 503,
+    doc: 'The pool could not connect to PostgreSQL, or lost the connection mid-query: the server is down or restarting, the embedded database process is gone, or it has no connection slot left. `cause` carries pg\'s error. Uncaught, it is answered 503 with Retry-After; the pool reconnects by itself once the server is back. A write whose connection broke during COMMIT may or may not have committed: make it idempotent (a key the retry repeats).',
+  },
   CORRAL_ERR_DB_EMBEDDED: {
     message: 'embedded PostgreSQL in %s: %s',
     exit: 7,

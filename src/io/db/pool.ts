@@ -8,6 +8,7 @@ import pg from 'pg'
 import { onClose } from '../lifecycle.js'
 import { recordQuery, watchPool, type PoolCounts } from './metrics.js'
 import { runCancellable, type CancelTarget } from './cancel.js'
+import { asOutage } from './outage.js'
 
 export interface DbOptions {
   /** postgres:// URL: a real server, or the one startEmbeddedPostgres returns. */
@@ -131,7 +132,7 @@ export function createDb(options: DbOptions): Db {
       return out
     } catch (err) {
       recordQuery(name, (performance.now() - started) / 1000, err)
-      throw err
+      throw asOutage(name, err)
     }
   }
 
@@ -149,7 +150,7 @@ export function createDb(options: DbOptions): Db {
     },
 
     async transaction<T>(fn: (tx: Queryable) => Promise<T>, { signal }: QueryOptions = {}) {
-      const client = await acquire(signal)
+      const client = await acquire(signal).catch((err) => { throw asOutage(name, err) })
       let reusable = true
       const step = async <R extends pg.QueryResultRow>(sql: string, params?: unknown[], s?: AbortSignal) => {
         const { result, settled } = run<R>(client, sql, params, s)
@@ -165,7 +166,7 @@ export function createDb(options: DbOptions): Db {
         return out
       } catch (err) {
         if (reusable) await step('ROLLBACK').catch(() => { reusable = false })
-        throw err
+        throw asOutage(name, err)
       } finally {
         giveBack(client, reusable)
       }
