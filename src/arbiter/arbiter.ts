@@ -14,6 +14,7 @@ import { isWorkerMessage, WorkerEnv, WorkerExit, type WorkerMessage } from '../i
 import type { Logger } from '../logging/logger.js'
 import type { Balance } from './balance.js'
 import { untilNoneWaiting } from '../net/listen-queue.js'
+import { relayCacheOp } from './cache-relay.js'
 import { WorkerRecord, type ExitReason } from './worker-record.js'
 
 export interface ArbiterOptions {
@@ -183,7 +184,11 @@ export class Arbiter extends EventEmitter {
       case 'refused':
         this.emit(m.type, w)
         break
+      case 'cache-publish':
+        void relayCacheOp(w, m, this.workers())
+        break
       case 'metrics':
+      case 'cache-applied':
         break // answered through ipc/channel.request
     }
   }

@@ -3,7 +3,7 @@
  * worker). Sends never throw: a port that closed under us (the worker died) just drops the message,
  * and the arbiter learns of the death from the exit event instead.
  */
-import type { ArbiterMessage, Message, WorkerMessage } from './messages.js'
+import type { Message } from './messages.js'
 
 export interface Port {
   send?(message: unknown, callback?: (err: Error | null) => void): boolean
@@ -24,10 +24,12 @@ export function send(port: Port, message: Message): void {
 
 let nextSeq = 1
 
-type Reply = Extract<WorkerMessage, { ack: number }>
+type Reply = Extract<Message, { ack: number }>
+/** A message that expects an answer, without its seq (request() numbers it). Either side may ask. */
+type Asking = Extract<Message, { seq: number }> extends infer M ? M extends { seq: number } ? Omit<M, 'seq'> : never : never
 
 /** Send a message with a fresh `seq` and wait for the reply that acks it, or undefined after timeoutMs. */
-export function request<R extends Reply>(port: Port, message: Omit<Extract<ArbiterMessage, { seq: number }>, 'seq'>, timeoutMs: number): Promise<R | undefined> {
+export function request<R extends Reply>(port: Port, message: Asking, timeoutMs: number): Promise<R | undefined> {
   const seq = nextSeq++
   return new Promise((resolve) => {
     const onMessage = (m: unknown) => {
@@ -40,6 +42,6 @@ export function request<R extends Reply>(port: Port, message: Omit<Extract<Arbit
       resolve(reply)
     }
     port.on('message', onMessage)
-    send(port, { ...message, seq } as ArbiterMessage)
+    send(port, { ...message, seq } as Message)
   })
 }

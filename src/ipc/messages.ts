@@ -9,6 +9,14 @@
  */
 import type { ErrorData } from '../errors.js'
 
+/**
+ * A write to an in-process cache, shared with the other workers (io/cache/peers.ts): the same
+ * shape as io's PeerOp, which this file may not import (io/ knows nothing of the server).
+ */
+export type CacheOp =
+  | { cache: string; op: 'set'; key: string; value: unknown; ttlMs: number }
+  | { cache: string; op: 'del'; key: string }
+
 /** A request a worker is in the middle of, as a heartbeat reports it. */
 export interface InFlightRequest { method: string; url: string; ms: number; id: string }
 
@@ -44,6 +52,13 @@ export type WorkerMessage =
    * none (no request was). Sent at most four times a second, with the latest counts.
    */
   | { type: 'stall'; stalls: number; starved: number; last?: { at: number; ms: number; role: 'running' | 'in_flight' | 'none'; routes: string[] } }
+  /**
+   * A set or del on one of its in-process caches, for every other worker. The arbiter answers
+   * `cache-published` once they all applied it (or did not answer within its wait).
+   */
+  | { type: 'cache-publish'; seq: number; op: CacheOp }
+  /** Answer to cache-apply: the op is applied to this worker's caches. */
+  | { type: 'cache-applied'; ack: number }
 
 export type ArbiterMessage =
   /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. A worker still booting drains once it is up. */
@@ -58,11 +73,15 @@ export type ArbiterMessage =
    * message's handle (Node's IPC passes the descriptor). The worker answers `accepted`.
    */
   | { type: 'connection'; listener: number }
+  /** Another worker's cache write, to apply here; answered with `cache-applied`. */
+  | { type: 'cache-apply'; seq: number; op: CacheOp }
+  /** Answer to cache-publish: the other workers have applied it. */
+  | { type: 'cache-published'; ack: number }
 
 export type Message = WorkerMessage | ArbiterMessage
 
-const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused', 'stall'])
-const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs', 'connection'])
+const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused', 'stall', 'cache-publish', 'cache-applied'])
+const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs', 'connection', 'cache-apply', 'cache-published'])
 
 export const isWorkerMessage = (m: unknown): m is WorkerMessage =>
   typeof m === 'object' && m !== null && workerTypes.has((m as { type: WorkerMessage['type'] }).type)

@@ -19,6 +19,7 @@ import { flushAll, reopenAll } from '../logging/destination.js'
 import { createLogger, type Logger } from '../logging/logger.js'
 import { collectAll } from '../metrics/families.js'
 import { createAccessLog } from './access-log.js'
+import { applyPeerOp, linkCachePeers } from './cache-peers.js'
 import { forwardedTrust } from './forwarded.js'
 import { Gate } from './gate.js'
 import { Intake } from './intake.js'
@@ -71,6 +72,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const reusePort = env[WorkerEnv.balance] === 'reuseport'
   const log: Logger = createLogger({ level: s.logLevel, errorLog: s.errorLog, logFormat: s.logFormat, bindings: { worker: id } })
   setOffloadPlan(() => ({ threads: resolveOffloadThreads(s).count, queue: s.offloadQueue, abandonMs: s.offloadAbandonTimeout }))
+  linkCachePeers()
 
   // Ctrl-C, a closed terminal or a signal sent to the whole process group reach the workers too:
   // the arbiter decides what happens to them. Left at their defaults these would suspend (TTIN,
@@ -98,6 +100,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       case 'retire': void drain(m.reason); break
       case 'stop-now': void stopNow('stop-now'); break
       case 'reopen-logs': reopenAll(); break
+      case 'cache-apply': applyPeerOp(m.seq, m.op); break
       case 'collect-metrics':
         void collectAll().then((metrics) => report({ type: 'metrics', ack: m.seq, metrics }))
         break

@@ -31,6 +31,12 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
   const outage = new Outage(name, log)
   const flights = new SingleFlight()
   const refreshes = new SingleFlight()
+  /**
+   * Loads in flight, per key. A set or del that lands while one runs (another worker's write, most
+   * often) makes its result stale: it is returned to its callers but not stored over the newer state.
+   */
+  const loading = new Map<string, Set<{ overtaken: boolean }>>()
+  const overtake = (key: string) => { for (const l of loading.get(key) ?? []) l.overtaken = true }
 
   async function read(keys: readonly string[]): Promise<(Entry | undefined)[]> {
     try {
@@ -55,8 +61,17 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
 
   async function load<T>(key: string, ttlMs: number, loader: () => Promise<T> | T, o: GetOrSetOptions): Promise<T> {
     metrics.loads.inc()
-    const value = await loader()
-    await write(key, value, jittered(ttlMs, o.jitter ?? defaultJitter), o.staleMs ?? 0)
+    const mine = { overtaken: false }
+    const set = loading.get(key) ?? new Set()
+    loading.set(key, set.add(mine))
+    let value: T
+    try {
+      value = await loader()
+    } finally {
+      set.delete(mine)
+      if (set.size === 0) loading.delete(key)
+    }
+    if (!mine.overtaken) await write(key, value, jittered(ttlMs, o.jitter ?? defaultJitter), o.staleMs ?? 0)
     return value
   }
 
@@ -80,11 +95,13 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
     async set(key, value, ttlMs) {
       checkKey(name, key)
       checkTtl(name, ttlMs)
+      overtake(key)
       await write(key, value, ttlMs, 0)
     },
 
     async del(key) {
       checkKey(name, key)
+      overtake(key)
       try {
         await store.remove(key)
         outage.succeeded()

@@ -1,9 +1,11 @@
 /**
  * Two caches as one: a small, short-lived L1 in this process in front of a shared L2 (Redis).
- * Hot keys are answered from memory without a network round trip; L1's short ttl bounds how long
- * a worker may serve a value another worker has changed or deleted in L2 (del and set here reach
- * this process's L1 only). getOrSet's single-flight happens in L1, so concurrent misses in one
- * process make one L2 read, and at most one loader run.
+ * Hot keys are answered from memory without a network round trip. A set or del here reaches L2
+ * and, through L1 (a memory cache shares its writes, peers.ts), the L1 of every other worker of
+ * this server; L1's short ttl bounds how long a worker of another server on the same Redis may
+ * serve a value changed there. L1 is filled from L2 with getOrSet, which stays in this worker.
+ * getOrSet's single-flight happens in L1, so concurrent misses in one process make one L2 read,
+ * and at most one loader run.
  */
 import type { Cache, GetOrSetOptions } from './cache.js'
 import { msOption, nameOption } from '../options.js'
@@ -24,12 +26,9 @@ export function tieredCache(options: TieredCacheOptions): Cache {
 
   return {
     name,
-    async get<T>(key: string) {
-      const near = await l1.get<T>(key)
-      if (near !== undefined) return near
-      const far = await l2.get<T>(key)
-      if (far !== undefined) await l1.set(key, far, l1TtlMs)
-      return far
+    // Fills of L1 go through getOrSet, never set: a set would be sent to every other worker.
+    get<T>(key: string) {
+      return l1.getOrSet<T | undefined>(key, l1TtlMs, () => l2.get<T>(key), { jitter: 0 })
     },
     async mget<T>(keys: readonly string[]) {
       const out = await l1.mget<T>(keys)
@@ -38,7 +37,7 @@ export function tieredCache(options: TieredCacheOptions): Cache {
       const far = await l2.mget<T>(missing.map((i) => keys[i]!))
       await Promise.all(missing.map(async (i, j) => {
         out[i] = far[j]
-        if (far[j] !== undefined) await l1.set(keys[i]!, far[j], l1TtlMs)
+        if (far[j] !== undefined) await l1.getOrSet(keys[i]!, l1TtlMs, () => far[j], { jitter: 0 })
       }))
       return out
     },
