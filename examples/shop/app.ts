@@ -10,7 +10,7 @@
 import { Hono } from 'hono'
 import { database, queue } from 'corral/io'
 import { makeCache, makeServices } from './backends.js'
-import { Problem, problems } from './http/problem.js'
+import { fromDependency, Problem, problems } from './http/problem.js'
 import { CONFIRMATION_QUEUE, confirmOrder } from './jobs/confirmation.js'
 import { gatewayRoutes } from './routes/gateway.js'
 import { jobRoutes } from './routes/jobs.js'
@@ -32,6 +32,11 @@ app.notFound((c) => new Problem('SHOP_NOT_FOUND', `no route ${c.req.method} ${ne
 app.onError((err, c) => {
   const code = (err as { code?: unknown }).code
   if (typeof code === 'string' && code in problems) return (err as Problem).toResponse()
+  const outage = fromDependency(err)
+  if (outage) {
+    c.env.log.warn({ err }, `shop: answered ${outage.status}, a dependency failed`)
+    return outage.toResponse()
+  }
   c.env.log.error({ err }, 'shop: request failed')
   return new Problem('SHOP_INTERNAL', `internal error (request ${c.env.requestId})`).toResponse()
 })

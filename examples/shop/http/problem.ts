@@ -10,6 +10,7 @@ export const problems = {
   SHOP_SOLD_OUT: 409,
   SHOP_IDEMPOTENCY_MISMATCH: 422,
   SHOP_UNAVAILABLE: 503,
+  SHOP_TIMEOUT: 504,
   SHOP_INTERNAL: 500,
 } as const
 
@@ -23,8 +24,25 @@ export class Problem extends Error {
   get status(): number { return problems[this.code] }
 
   toResponse(): Response {
-    return Response.json({ error: { code: this.code, ...this.extra, message: this.message } }, { status: this.status })
+    // A 503 is an outage the client may wait out: it says when to come back.
+    const headers: Record<string, string> = this.status === 503 ? { 'retry-after': String(RETRY_AFTER_S) } : {}
+    return Response.json({ error: { code: this.code, ...this.extra, message: this.message } }, { status: this.status, headers })
   }
+}
+
+const RETRY_AFTER_S = 1
+
+/**
+ * What corral/io throws when something the shop depends on fails (the database unreachable, an
+ * open breaker, a statement past its timeout) carries a 502, 503 or 504 status: the shop answers
+ * 503 or 504 with its own shape, never 500, which would read as a bug in the shop.
+ */
+export function fromDependency(err: unknown): Problem | undefined {
+  const { code, status } = err as { code?: unknown; status?: unknown }
+  if (typeof code !== 'string' || !code.startsWith('CORRAL_ERR_') || typeof status !== 'number') return undefined
+  if (status === 504) return new Problem('SHOP_TIMEOUT', 'a dependency did not answer in time', { cause: code })
+  if (status === 502 || status === 503) return new Problem('SHOP_UNAVAILABLE', 'a dependency is unavailable; retry shortly', { cause: code })
+  return undefined
 }
 
 /** Bad input: 400 naming the field and quoting what was received. */
