@@ -9,15 +9,20 @@
 import { createServer as createPlainServer, type IncomingMessage, type Server, type ServerOptions as HttpOptions, type ServerResponse } from 'node:http'
 import type { Http2SecureServer } from 'node:http2'
 import type { Server as NetServer, Socket } from 'node:net'
+import type { Logger } from 'pino'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { enforceKeepalive } from './keepalive.js'
 import { maxHeaderSize, maxHeadersCount, onClientError, type Limits } from './limits.js'
+import { watchSlowClients, type SlowClientLimits } from './slow-clients.js'
 
 export interface ServerOptions {
   limits: Limits
   keepaliveMs: number
   headerTimeoutMs: number
+  slowClients: SlowClientLimits
+  /** For the slow-client warnings. */
+  log?: Logger
 }
 
 export type OnRequest = (req: IncomingMessage, res: ServerResponse) => void
@@ -46,6 +51,7 @@ export function wireHttp1(server: Server | Http2SecureServer, o: ServerOptions, 
   ;(server as Server).maxHeadersCount = maxHeadersCount(o.limits)
   if (o.keepaliveMs === 0) (server as Server).keepAliveTimeout = 1 // 0 would mean "forever" to Node
   else enforceKeepalive(server as Server, o.keepaliveMs, event, http1)
+  watchSlowClients(server as Server, o.slowClients, o.log, event, http1)
   // corral is an origin server and tunnels nothing; without a listener node:http would drop the
   // connection without a word.
   server.on('connect', refuseConnect)

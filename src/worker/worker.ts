@@ -159,7 +159,10 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     // One server per address (a server listens once), all with the same request path. TLS and
     // HTTP/2 servers come from a module only their workers load.
     const fromMaster = env[WorkerEnv.listeners] ? JSON.parse(env[WorkerEnv.listeners]!) as string[] : undefined
-    const serverOptions = { limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout }
+    const serverOptions = {
+      limits: s, keepaliveMs: s.keepalive, headerTimeoutMs: s.headerTimeout, log,
+      slowClients: { bodyTimeoutMs: s.bodyTimeout, bodyMinRate: s.bodyMinRate, sendTimeoutMs: s.sendTimeout },
+    }
     const secure = s.certfile !== null || s.h2c ? await import('./secure-servers.js') : undefined
     if (secure) protocols = secure.protocolsFor(s, prepared.app)
     servers = (fromMaster ?? binds).map(() => secure && protocols

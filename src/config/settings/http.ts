@@ -24,6 +24,24 @@ export const http = section('HTTP', {
     doc: `How long a client may take to send the request line and headers before the connection is closed with 408
           (guards against slowloris). Checked every second.`,
   },
+  bodyTimeout: {
+    parse: duration, default: 30_000,
+    doc: `How long a client may take to send a request body, counted from the end of its headers and extended by a
+          second for every --body-min-rate bytes it sends; past it the client gets 408 and the connection closes
+          (guards against slow uploads held open on purpose). Time in which the app is not reading the body does not
+          count. Checked every second at most. 0 turns it off.`,
+  },
+  bodyMinRate: {
+    parse: bytes, default: 500,
+    doc: `Bytes per second of request body that earn another second of --body-timeout, so a large upload on a fair
+          link goes on while a trickle is cut (Apache mod_reqtimeout's MinRate). 0: --body-timeout bounds the whole body.`,
+  },
+  sendTimeout: {
+    parse: duration, default: 60_000,
+    doc: `How long the worker keeps a response waiting on a client that takes none of it: a connection whose queued
+          response bytes have not shrunk for this long is closed (a client that stopped reading, or reads too slowly
+          for the kernel to send). Checked every second at most. 0 turns it off.`,
+  },
   maxBodySize: {
     parse: bytes, default: 1024 * 1024,
     doc: `The largest request body; larger gets 413 and the connection is closed. 0 means no limit.`,
