@@ -128,6 +128,11 @@ export const codes = {
     status: 505,
     doc: 'The request line names an HTTP version other than 1.0 or 1.1 (HTTP/2 is spoken through TLS ALPN or --h2c, never announced in an HTTP/1 request line).',
   },
+  CORRAL_ERR_EXPECTATION: {
+    message: 'expectation not met: %s',
+    status: 417,
+    doc: 'The Expect header asks for something other than 100-continue, the one expectation HTTP/1.1 defines (RFC 9110 §10.1.1).',
+  },
   CORRAL_ERR_BODY_TIMEOUT: {
     message: 'the request body arrived too slowly: %s',
     status: 408,

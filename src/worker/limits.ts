@@ -101,6 +101,18 @@ export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejec
 }
 
 /**
+ * node:http takes any Expect that mentions 100-continue (`Expect: 100-continue[`, `Expect: foo,
+ * 100-continue`) for 100-continue; HTTP/1.1 defines that one expectation alone, and a request
+ * whose every member is not exactly it gets 417, as one that never mentions it does.
+ */
+export function checkExpect(req: IncomingMessage): Rejection | undefined {
+  const value = req.headers.expect ?? ''
+  if (value.length === 12 && value.toLowerCase() === '100-continue') return undefined
+  const members = value.split(',').map((m) => m.trim().toLowerCase())
+  return members.every((m) => m === '100-continue') ? undefined : { code: 'CORRAL_ERR_EXPECTATION', detail: value }
+}
+
+/**
  * A request's transfer codings (RFC 9112 §6.1, §6.3): chunked must come last and once, or the body's
  * length cannot be known (400); any coding before it is one corral does not decode, and the app
  * would get compressed bytes it never asked for (501). llhttp checks only that chunked is last.

@@ -10,7 +10,7 @@ import type { Serve } from '../app/types.js'
 import { failRequest } from '../app/fail.js'
 import { corralError } from '../errors.js'
 import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
-import { checkRequest, reject, watchBody, type Limits, type Rejection, type Scan } from './limits.js'
+import { checkExpect, checkRequest, reject, watchBody, type Limits, type Rejection, type Scan } from './limits.js'
 import { answerServerOptions } from './target.js'
 import { Gate, overloaded } from './gate.js'
 import { origin } from './forwarded.js'
@@ -115,7 +115,7 @@ export class Requests {
    * too large saves the upload), and any other gets its 100 now.
    */
   handleContinue = (req: IncomingMessage, res: TrackedResponse): void => {
-    const rejection = checkRequest(req, this.#o.limits, this.#scan)
+    const rejection = checkRequest(req, this.#o.limits, this.#scan) ?? checkExpect(req)
     if (rejection) {
       reject(res, rejection)
       return
