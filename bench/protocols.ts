@@ -143,7 +143,7 @@ async function main(): Promise<void> {
         const cpu1 = groupCpuSeconds(server.pid)
         const cpuUsPerRequest = cpu0 !== undefined && cpu1 !== undefined && result.requests > 0 ? ((cpu1 - cpu0) * 1e6) / result.requests : NaN
         runs.push({ scenario, inFlight, shape, variant: v.name, round, result, cpuUsPerRequest, machineBusy: busyFraction(ticks0, machineTicks()) })
-        log(`${scenario} round ${round} ${v.name} ${shapeText(shape)}: ${fmt(result.rps)} rps, ${fmt(cpuUsPerRequest, 1)} µs CPU/request, ${result.errors} errors`)
+        log(`${scenario} round ${round} ${v.name} ${shapeText(shape)}: ` + (result.failed ? `FAILED, ${result.failed}` : `${fmt(result.rps)} rps, ${fmt(cpuUsPerRequest, 1)} µs CPU/request, ${result.errors} errors`))
         await sleep(300)
       }
     }
@@ -164,7 +164,9 @@ async function main(): Promise<void> {
     '',
   ]
   for (const scenario of scenarioNames) {
-    const mine = runs.filter((r) => r.scenario === scenario)
+    // A failed run (h2load gave no figures) is left out of the medians and its round's ratios, and listed.
+    const failed = runs.filter((r) => r.scenario === scenario && r.result.failed)
+    const mine = runs.filter((r) => r.scenario === scenario && !r.result.failed)
     if (mine.length === 0) continue
     lines.push(`## ${scenario} (${mine[0].inFlight} requests in flight)`, '', '| server | load | rps | vs h1 | CPU µs/request | mean latency | errors |', '|---|---|---:|---:|---:|---:|---:|')
     const keys = [...new Set(mine.map((r) => `${r.variant}|${r.shape.clients}|${r.shape.streams}`))]
@@ -177,9 +179,14 @@ async function main(): Promise<void> {
         return h1 ? r.result.rps / h1.result.rps : NaN
       })
       const label = variants.find((v) => v.name === variant)!.label
-      lines.push(`| ${label} | ${clients} conn × ${streams} | ${fmt(median(rps))} (${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}) | ${median(ratios).toFixed(3)}x | ${fmt(median(these.map((r) => r.cpuUsPerRequest)), 1)} | ${fmt(median(these.map((r) => r.result.meanMs)), 2)} ms | ${these.reduce((n, r) => n + r.result.errors, 0)} |`)
+      lines.push(`| ${label} | ${clients} conn × ${streams} | ${fmt(median(rps))} (${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}) | ${median(ratios.filter(Number.isFinite)).toFixed(3)}x | ${fmt(median(these.map((r) => r.cpuUsPerRequest)), 1)} | ${fmt(median(these.map((r) => r.result.meanMs)), 2)} ms | ${these.reduce((n, r) => n + r.result.errors, 0)} |`)
     }
     lines.push('')
+    if (failed.length > 0) {
+      lines.push(`Failed runs, not counted (${failed.length}):`, '')
+      for (const r of failed) lines.push(`- round ${r.round}, ${r.variant}, ${shapeText(r.shape)}: ${r.result.failed}`)
+      lines.push('')
+    }
   }
   const report = lines.join('\n')
   writeFileSync(join(outDir, 'report.md'), report)
