@@ -52,7 +52,10 @@ export function parseH2load(out: string): H2LoadResult {
 }
 
 export function runH2load(o: H2Load, bin = process.env.BENCH_H2LOAD ?? 'h2load'): Promise<H2LoadResult> {
-  const args = ['-c', String(o.clients), '-m', String(o.h1 ? 1 : o.streams), '-t', String(o.threads ?? 1), '-D', String(o.durationS), ...(o.h1 ? ['--h1'] : []), o.url]
+  // -N: a connection that sees nothing for 10 s is closed and its requests count as timeouts. With
+  // -D alone, h2load waits at the end for every request in flight, for ever: one request a server
+  // never answers (seen once against a starved machine) would hang the whole bench.
+  const args = ['-c', String(o.clients), '-m', String(o.h1 ? 1 : o.streams), '-t', String(o.threads ?? 1), '-D', String(o.durationS), '-N', '10', ...(o.h1 ? ['--h1'] : []), o.url]
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''

@@ -76,6 +76,26 @@ export function deferredListener(bind: BindAddress, backlog: number): { listener
   }
 }
 
+/**
+ * A new master's inherited socket (SIGUSR2): adopted when open() is called, once its first workers
+ * are ready. Until then the old master, still serving, accepts every connection from the same
+ * kernel queue; a new master that accepted during its boot would hold them with no worker to take
+ * them (seen: 3 requests of 2,996 waited past a client's 10 s timeout while the new master's
+ * workers booted on a busy machine).
+ */
+export function deferredAdoption(fd: number, backlog: number, from: string): { listener: Listener; open(): Promise<void> } {
+  const server = acceptor()
+  const origin = `fd ${fd} from ${from}`
+  const listener: { -readonly [K in keyof Listener]: Listener[K] } = { label: origin, server, origin }
+  return {
+    listener,
+    open: async () => {
+      await listening(server, () => server.listen({ fd, backlog }), origin)
+      Object.assign(listener, describe(server, origin))
+    },
+  }
+}
+
 /** Listen on a descriptor this process inherited, already bound (and usually listening). */
 export async function adoptListener(fd: number, backlog: number, from: string): Promise<Listener> {
   const server = acceptor()

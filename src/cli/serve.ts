@@ -25,7 +25,7 @@ import { checkProtocols, describeProtocols } from '../protocols/check.js'
 import { watchWorkers } from '../arbiter/watch.js'
 import type { WorkerRecord } from '../arbiter/worker-record.js'
 import { Dispatch } from '../arbiter/dispatch.js'
-import { closeListener, deferredListener, openListeners, type Listener } from '../arbiter/listeners.js'
+import { closeListener, deferredAdoption, deferredListener, openListeners, type Listener } from '../arbiter/listeners.js'
 import { announceUpgraded, startNewMaster, type Handover } from '../arbiter/upgrade.js'
 import { WorkerEnv } from '../ipc/messages.js'
 import { appSockets, inheritedSockets, namedSocket } from '../systemd/activation.js'
@@ -69,7 +69,13 @@ export async function serve(argv: string[]): Promise<number> {
   // With round-robin the master holds the listening sockets (arbiter/listeners.ts) and hands each
   // connection to a worker; with reuseport or shared, each worker binds its own.
   // --listen-after-boot binds them once the first workers are ready (inherited sockets already listen).
-  const deferred = balance === 'round-robin' && s.listenAfterBoot && handed.length === 0 ? binds.map((b) => deferredListener(b, s.backlog)) : []
+  // A new master (SIGUSR2) likewise accepts from the sockets it inherits only once its workers are
+  // ready: the old master serves from the same queue until then (listeners.ts, deferredAdoption).
+  const upgradedFrom = handed.length > 0 && inherited!.from.startsWith('the master before') ? inherited!.from : undefined
+  const deferred = balance !== 'round-robin' ? []
+    : handed.length === 0 && s.listenAfterBoot ? binds.map((b) => deferredListener(b, s.backlog))
+      : upgradedFrom ? handed.map((h) => deferredAdoption(h.fd, s.backlog, upgradedFrom))
+        : []
   const listeners: Listener[] = deferred.length > 0 ? deferred.map((d) => d.listener)
     : balance === 'round-robin' ? await openListeners(binds, s.backlog, handed.length > 0 ? { fds: handed.map((h) => h.fd), from: inherited!.from } : undefined)
       : []
