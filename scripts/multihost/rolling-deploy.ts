@@ -53,7 +53,7 @@ export async function rollingDeploy(c: Cluster, next: Release, o: { concurrency:
       log(`${old.role}: drained in ${Math.round(drained - out)} ms (${exit.code ?? exit.signal}); deploying ${next.name}`)
       const fresh = await c.restartHost(i, next)
       const booted = performance.now()
-      await until(() => fresh.served() >= BACK_IN_SERVICE, `${fresh.role} serving again through nginx`, 120_000, load)
+      await until(() => fresh.served() >= BACK_IN_SERVICE, `${fresh.role} serving again through nginx`, 180_000, load)
       const back = performance.now()
       log(`${fresh.role}: ${next.name} ready in ${Math.round(booted - drained)} ms, back in service ${Math.round(back - out)} ms after it went out`)
       rolls.push({ host: old.role, drainMs: Math.round(drained - out), bootMs: Math.round(booted - drained), outMs: Math.round(back - out), oldExit: String(exit.code ?? exit.signal) })

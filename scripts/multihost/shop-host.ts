@@ -52,7 +52,7 @@ export interface HostEnv {
   env: Record<string, string>
 }
 
-export async function startShopHost(net: Network, role: string, release: Release, h: HostEnv, bootTimeoutMs = 90_000): Promise<ShopHost> {
+export async function startShopHost(net: Network, role: string, release: Release, h: HostEnv, bootTimeoutMs = 180_000): Promise<ShopHost> {
   const address = net.addr(role)
   const adminSocket = join(h.dir, `${role}-admin.sock`)
   const proc = start(`${role} (${release.name})`, net.exec(role, [process.execPath, h.cli, 'serve', join(h.root, 'scripts/multihost/release-app.ts'),
