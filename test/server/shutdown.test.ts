@@ -4,6 +4,7 @@ import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, nodeLines, startCorral, type Running } from '../support/corral.js'
 import { connectedRequest } from '../support/connected-request.js'
+import { total, until } from '../support/metrics.js'
 import { queuedOn } from '../../src/net/listen-queue.js'
 
 /** A GET over a keep-alive agent-less socket, returning status, the Connection header and body. */
@@ -23,8 +24,9 @@ describe('stopping the server', () => {
   it('on SIGTERM answers every accepted request, closes with Connection: close, flips /readyz first, and exits 0', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2'] })
     assert.equal((await fetch(server.admin + '/readyz')).status, 200)
-    const inFlight = Array.from({ length: 40 }, () => get(server.url + '/slow?ms=1500'))
-    await sleep(400)
+    const inFlight = Array.from({ length: 40 }, () => get(server.url + '/slow?ms=3000'))
+    // Evidence, not a guess: the workers say all 40 are in their handlers before the signal goes.
+    await inFlightReach(server, 40)
     server.child.kill('SIGTERM')
     await server.waitFor(/Shutting down: draining workers/)
     // The admin port stays up while workers drain (the slow requests hold them for a second more).
@@ -34,7 +36,7 @@ describe('stopping the server', () => {
     const results = await Promise.all(inFlight)
     for (const r of results) {
       assert.equal(r.status, 200)
-      assert.equal(r.body, 'slept 1500')
+      assert.equal(r.body, 'slept 3000')
       assert.equal(r.connection, 'close')
     }
     const { code } = await server.exited
@@ -45,7 +47,7 @@ describe('stopping the server', () => {
   it('kills requests still running after --graceful-timeout, and still exits', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--graceful-timeout', '1'] })
     const straggler = get(server.url + '/slow?ms=20000').catch((err: Error) => err)
-    await sleep(300)
+    await inFlightReach(server, 1)
     const started = Date.now()
     server.child.kill('SIGTERM')
     const { code } = await server.exited
@@ -58,7 +60,7 @@ describe('stopping the server', () => {
   it('on SIGINT stops at once without waiting for requests in flight', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
     const slow = get(server.url + '/slow?ms=20000').catch((err: Error) => err)
-    await sleep(300)
+    await inFlightReach(server, 1)
     const started = Date.now()
     server.child.kill('SIGINT')
     const { code } = await server.exited
@@ -81,6 +83,10 @@ describe('stopping the server', () => {
     assert.doesNotMatch(server.output(), /CORRAL_ERR_WORKER_BOOT/)
   })
 })
+
+/** Until the workers report `n` requests in their handlers (corral_http_requests_in_flight, from /metrics). */
+const inFlightReach = (server: Running, n: number) =>
+  until(server.admin, `${n} requests in flight`, (s) => total(s, 'corral_http_requests_in_flight') >= n, 60_000)
 
 const queued = (port: number) => queuedOn([port])
 
