@@ -86,7 +86,7 @@ export const codes = {
   CORRAL_ERR_OVERLOADED: {
     message: 'worker at its limit of %d requests in flight',
     status: 503,
-    doc: 'The worker already has --worker-connections requests in flight. The answer carries Retry-After; the client should retry.',
+    doc: 'The worker is at its concurrency limit (the adaptive one, docs/overload.md, or --worker-connections) and its queue is full or the wait would be too long, or the request waited --overload-queue-timeout. No app code ran. The answer carries Retry-After; the client should retry.',
   },
   CORRAL_ERR_DEADLINE: {
     message: 'request passed its %dms deadline',

@@ -49,6 +49,7 @@ export class WorkerRecord implements WorkerView {
       ageMs: now - this.spawnedAt, served: this.served, inFlight: this.inFlight,
       heartbeatAgeMs: now - this.lastBeatAt, rss: this.rss,
       loopLagMs: this.beat?.loopLagMs ?? 0, loopUtilization: this.beat?.loopUtilization ?? 0,
+      overload: this.beat?.overload ?? null,
       stalls: this.stalls, starvedStalls: this.starved,
       lastStall: this.lastStall && { ms: this.lastStall.ms, role: this.lastStall.role, routes: this.lastStall.routes, agoMs: now - this.lastStall.at },
     }

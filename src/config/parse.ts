@@ -171,3 +171,18 @@ export function durationAtLeast(minMs: number): Parser<number> {
     return ms === 0 || ms >= minMs ? ms : fail()
   }, 'value', showMs)
 }
+
+/** URL paths, comma-separated: each names itself and everything under it (/healthz, /api/orders). */
+export const pathList = parser<string[]>('a comma-separated list of URL paths starting with "/" (e.g. /healthz,/api/orders), or "" for none', (raw) => {
+  const items = Array.isArray(raw) ? raw.map(asText) : asText(raw).split(/[\s,]+/).filter(Boolean)
+  for (const item of items) if (!item.startsWith('/') || /[?#\s]/.test(item)) fail()
+  return items
+}, 'value', (v) => (v.length ? v.join(',') : '""'))
+
+/** A number at least `min` (a multiplier, a tolerance). */
+export function numberAtLeast(min: number): Parser<number> {
+  return parser(`a number >= ${min}`, (raw) => {
+    const n = typeof raw === 'number' ? raw : Number(asText(raw))
+    return Number.isFinite(n) && n >= min ? n : fail()
+  })
+}

@@ -20,13 +20,26 @@ export type CacheOp =
 /** A request a worker is in the middle of, as a heartbeat reports it. */
 export interface InFlightRequest { method: string; url: string; ms: number; id: string }
 
+/**
+ * A worker's admission (overload/), as each heartbeat reports it: its limit now, requests running,
+ * waiting and held (open WebSockets), shed requests by reason since it was spawned, how many waited
+ * in the queue and their total wait, and the no-load baseline and last window's median service time
+ * the limit follows (null before any were measured, and with a static limit).
+ */
+export interface OverloadStatus {
+  limit: number; running: number; waiting: number; held: number
+  shed: { full: number; timeout: number; gone: number }
+  queued: number; queuedMs: number
+  baselineMs: number | null; latencyMs: number | null
+}
+
 export type WorkerMessage =
   /** Booted: app loaded, listening, readiness check passed. */
   | { type: 'ready'; pid: number; listening: string[]; balance: string }
   /** The app could not load, or the worker could not listen. The worker exits right after. */
   | { type: 'boot-failed'; error: ErrorData }
   /** Sent from the event loop every beat interval; a missing beat means the loop is blocked. */
-  | { type: 'beat'; at: number; served: number; inFlight: number; oldest: InFlightRequest[]; rss: number; loopLagMs: number; loopUtilization: number }
+  | { type: 'beat'; at: number; served: number; inFlight: number; oldest: InFlightRequest[]; rss: number; loopLagMs: number; loopUtilization: number; overload?: OverloadStatus }
   /** Answer to collect-metrics: prom-client's registry.getMetricsAsJSON(). */
   | { type: 'metrics'; ack: number; metrics: unknown[] }
   /** The worker has started draining (after retire or a signal of its own). */

@@ -14,6 +14,7 @@ import { clientCertificateOf } from '../protocols/client-certificate.js'
 import { peerOf, protocolOf } from './forwarded.js'
 import type { Linked } from './in-flight.js'
 import { LightSignal } from '../io/light-signal.js'
+import type { Waiter } from '../overload/admission.js'
 
 let counter = 0
 const idPrefix = process.pid.toString(36) + '-'
@@ -39,8 +40,10 @@ export class Exchange implements RequestContext, Linked<Exchange> {
   /** A long-lived response (streams.ts): no deadline, ended cleanly when a drain runs out. */
   stream = false
   timer: NodeJS.Timeout | undefined = undefined
-  /** The gate's callback for a queued request (sync worker class). */
-  start: (() => void) | undefined = undefined
+  /** performance.now() when it got its slot: service time, which the adaptive limit samples, runs from here. */
+  admittedMs = 0
+  /** Set when it waited in the overload queue (it was not admitted on arrival). */
+  waiter: Waiter | undefined = undefined
   prev: Exchange | undefined = undefined
   next: Exchange | undefined = undefined
   readonly #scope: WorkerScope

@@ -5,7 +5,7 @@
  * oldest requests in flight (which a stuck-worker report names).
  */
 import { performance } from 'node:perf_hooks'
-import type { InFlightRequest, WorkerMessage } from '../ipc/messages.js'
+import type { InFlightRequest, OverloadStatus, WorkerMessage } from '../ipc/messages.js'
 import { startLoopLag } from './loop-lag.js'
 import type { Requests } from './requests.js'
 
@@ -30,18 +30,22 @@ export function inFlightNow(requests: Requests, limit = REPORTED): InFlightReque
  */
 export const lagResolution = (intervalMs: number) => Math.max(10, Math.min(50, Math.floor(intervalMs / 20)))
 
-export function startHeartbeat(requests: Requests, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void): () => void {
+/** What the heartbeat asks of the overload control: its status, and a tick that lets an idle limit recover. */
+export interface BeatOverload { status(): OverloadStatus; tick(now: number): void }
+
+export function startHeartbeat(requests: Requests, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void, overload?: BeatOverload): () => void {
   const lag = startLoopLag(lagResolution(intervalMs))
   let elu = performance.eventLoopUtilization()
   const beat = () => {
     onBeat?.()
+    overload?.tick(performance.now())
     const oldest = inFlightNow(requests, REPORTED)
     const nextElu = performance.eventLoopUtilization()
     const loopUtilization = performance.eventLoopUtilization(nextElu, elu).utilization
     elu = nextElu
     send({
       type: 'beat', at: Date.now(), served: requests.served, inFlight: requests.active.size, oldest,
-      rss: process.memoryUsage.rss(), loopLagMs: lag.take(), loopUtilization,
+      rss: process.memoryUsage.rss(), loopLagMs: lag.take(), loopUtilization, overload: overload?.status(),
     })
   }
   beat()

@@ -1,5 +1,5 @@
 /**
- * The worker's request path: limits → admission (the worker model's gate) → the app, with the
+ * The worker's request path: limits → admission (overload/admission.ts) → the app, with the
  * deadline, client-disconnect abort, metrics, access log and request hooks around it. It also
  * keeps the set of requests in flight that heartbeats report and drain waits for.
  */
@@ -12,7 +12,8 @@ import { corralError } from '../errors.js'
 import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
 import { checkExpect, checkRequest, reject, watchBody, type Limits, type Rejection, type Scan } from './limits.js'
 import { answerServerOptions } from './target.js'
-import { Gate, overloaded } from './gate.js'
+import type { Admission, ShedReason, Waiter } from '../overload/admission.js'
+import { shedResponse } from '../overload/shed.js'
 import { origin } from './forwarded.js'
 import { Exchange, type WorkerScope } from './exchange.js'
 import { InFlight } from './in-flight.js'
@@ -25,8 +26,9 @@ import type { Stalls } from './stalls.js'
 export interface RequestsOptions {
   serve: Serve
   limits: Limits
-  gate: Gate
-  gateLimit: number
+  admission: Admission
+  /** Routes that skip the adaptive limit (--overload-priority-routes). */
+  priority: (url: string) => boolean
   requestTimeout: number
   /** --stream-route: paths whose responses are streams (streams.ts). */
   streamRoutes: readonly string[]
@@ -139,16 +141,46 @@ export class Requests {
     // corral enforces --keepalive itself (keepalive.ts) and Node's own timeout is off, so tell the
     // client the real one, as Node would: clients stop reusing a connection before it runs out.
     if (o.keepaliveMs) res._keepAliveTimeout = o.keepaliveMs
-    if (o.gate.enter()) return this.#start(ex)
-    // A queued request is watched from now: its client may leave before it starts.
-    res.on('close', this.#onClose)
-    ex.start = () => this.#start(ex)
-    if (o.gate.wait(ex.start) === 'full') overloaded(res, o.gateLimit)
+    if (o.admission.enter()) return this.#start(ex, ex.startMs)
+    this.#admitLater(ex)
   }
 
-  #start(ex: Exchange): void {
+  /** At the limit: a priority route may still run, the rest wait or are shed (overload/admission.ts). */
+  #admitLater(ex: Exchange): void {
+    const o = this.#o
+    const priority = o.priority(ex.req.url ?? '/')
+    if (priority && o.admission.enterPriority()) return this.#start(ex, ex.startMs)
+    const requests = this
+    const waiter: Waiter = {
+      queuedAt: 0,
+      settled: false,
+      gone: () => ex.done || ex.res.destroyed,
+      admit: (now) => {
+        // Its client may have left in the microtask since its slot was given.
+        if (ex.done || ex.res.destroyed) { o.admission.leave(NaN, now); return }
+        requests.#start(ex, now)
+      },
+      shed: (reason) => requests.#shed(ex, reason),
+    }
+    const refused = o.admission.wait(waiter, priority, ex.startMs)
+    if (refused) return this.#shed(ex, refused)
+    // A queued request is watched from now: its client may leave before it starts.
+    ex.waiter = waiter
+    ex.res.on('close', this.#onClose)
+  }
+
+  #shed(ex: Exchange, reason: ShedReason): void {
+    if (reason !== 'gone' && !ex.res.destroyed) {
+      ex.res.shouldKeepAlive = !this.#draining
+      shedResponse(ex.res, this.#o.admission.refusing)
+    }
+    this.#finish(ex, false)
+  }
+
+  #start(ex: Exchange, now: number): void {
     const o = this.#o
     ex.started = true
+    ex.admittedMs = now
     this.active.add(ex)
     if (this.#isStreamRoute?.(ex.req.url ?? '/')) ex.stream = true
     else if (o.requestTimeout > 0) armDeadline(ex, o.requestTimeout)
@@ -157,8 +189,7 @@ export class Requests {
       this.#serveWithHooks(ex)
       return
     }
-    // A request that runs as it arrives starts its handler now: its arrival time will do.
-    this.#serve(ex, ex.start === undefined ? ex.startMs : undefined)
+    this.#serve(ex, now)
   }
 
   #serve(ex: Exchange, now?: number): void {
@@ -188,7 +219,7 @@ export class Requests {
    */
   #settle(ex: Exchange): void {
     if (ex.res.writableEnded) this.#finish(ex, false)
-    else if (ex.start === undefined) ex.res.on('close', this.#onClose)
+    else if (ex.waiter === undefined) ex.res.on('close', this.#onClose)
   }
 
   /** The request is over: answered (`cut` false), or its connection closed before the answer was out. */
@@ -200,14 +231,17 @@ export class Requests {
     const { req, res } = ex
     if (cut) ex.abort(clientClosed())
     if (ex.timer) clearTimeout(ex.timer)
+    const now = performance.now()
     if (ex.started) {
       this.active.delete(ex)
-      o.gate.leave()
+      // Service time is a sample of how busy the worker is; a request its client cut short, or a
+      // stream (open as long as its client listens), is none.
+      o.admission.leave(cut || ex.stream ? NaN : now - ex.admittedMs, now)
       this.served++
-    } else if (ex.start && o.gate.cancel(ex.start)) {
-      // A queued request whose client left: it never ran, so nothing else to undo.
+    } else if (ex.waiter) {
+      // A queued request whose client left (or that was shed): it never ran, so nothing else to undo.
+      o.admission.cancel(ex.waiter)
     }
-    const now = performance.now()
     o.stalls?.ended(ex, now)
     const durationMs = ex.elapsedMs(now)
     o.metrics?.observe(req.method ?? '', res.statusCode, ex.route ?? routeOf(req.url ?? '/'), durationMs / 1000)
@@ -217,7 +251,7 @@ export class Requests {
         { id: ex.requestId, method: req.method ?? '', url: req.url ?? '', headers: req.headers },
         { status: res.statusCode, durationMs })
     }
-    if (this.#draining && this.active.size === 0 && o.gate.waiting === 0) {
+    if (this.#draining && this.active.size === 0 && o.admission.waiting === 0) {
       clearTimeout(this.#endStreamsTimer)
       this.#onIdle?.()
     }
@@ -232,7 +266,7 @@ export class Requests {
   drain(endStreamsAfterMs: number): Promise<void> {
     this.#draining = true
     for (const ex of this.active) if (!ex.res.headersSent) ex.res.shouldKeepAlive = false
-    if (this.active.size === 0 && this.#o.gate.waiting === 0) return Promise.resolve()
+    if (this.active.size === 0 && this.#o.admission.waiting === 0) return Promise.resolve()
     this.#endStreamsTimer = setTimeout(() => this.endStreams(endStreamsAfterMs), endStreamsAfterMs)
     return new Promise((resolve) => { this.#onIdle = resolve })
   }
@@ -243,6 +277,13 @@ export class Requests {
     if (streams.length === 0) return
     this.#o.log.info({ streams: streams.length, waitedMs }, `draining: ending ${streams.length} open streams after ${waitedMs}ms`)
     for (const ex of streams) endStream(ex, waitedMs)
+  }
+
+  /** Median time in service of the requests running now (they are in start order): the limit's view of a burst still in flight. */
+  medianAge = (now: number): number => {
+    let i = this.active.size >> 1
+    for (const ex of this.active) if (i-- === 0) return now - ex.admittedMs
+    return 0
   }
 
   /** Cut every request in flight (fast stop). */

@@ -23,7 +23,7 @@ export function threadPool(app: string, threads: number): { serve: Serve; close(
   const pool = new ThreadPool({
     filename: fileURLToPath(new URL('./thread.js', import.meta.url)),
     threads,
-    // The worker's gate already bounds the requests in flight (--worker-connections).
+    // The worker's admission (overload/) already bounds the requests in flight (--worker-connections).
     maxQueue: Infinity,
     // A request whose client left or whose deadline passed frees its thread at once: the handler
     // in it cannot be told to stop, and the app is loaded again in the new thread.

@@ -24,7 +24,8 @@ import { WebSockets } from '../protocols/websocket/sockets.js'
 import type { AccessLog } from './access-log.js'
 import { Exchange, type WorkerScope } from './exchange.js'
 import { origin } from './forwarded.js'
-import type { Gate } from './gate.js'
+import type { Admission } from '../overload/admission.js'
+import { shedBody } from '../overload/shed.js'
 import { checkRequest, type Limits, type Scan } from './limits.js'
 import { routeOf, type RequestMetrics } from './metrics.js'
 
@@ -34,8 +35,9 @@ export interface UpgradesOptions {
   /** The fetch handler, when the app is one and has no `upgrade` export. */
   fetch: FetchHandler | undefined
   limits: Limits
-  gate: Gate
-  gateLimit: number
+  /** The worker's admission, shared with its requests: a handshake is admitted as a request is; the open socket is then held. */
+  admission: Admission
+  priority: (url: string) => boolean
   trusted: (ip: string) => boolean
   workerId: number
   log: Logger
@@ -92,9 +94,14 @@ export class Upgrades {
       return this.#refuse(ex, socket, entry.status, `${entry.message.replace('%s', rejection.detail).replace('%d', rejection.detail)}\n`)
     }
     if (this.#draining) return this.#refuse(ex, socket, 503, 'the server is restarting; connect again\n', [['retry-after', '1']])
-    if (!o.gate.enter()) return this.#refuse(ex, socket, 503, `${codes.CORRAL_ERR_OVERLOADED.message.replace('%d', String(o.gateLimit))}\n`, [['retry-after', '1']])
+    // No queue for a handshake: a socket that waits is a client that retries anyway.
+    if (!o.admission.enter() && !(o.priority(req.url ?? '/') && o.admission.enterPriority())) {
+      o.admission.refused()
+      return this.#refuse(ex, socket, 503, shedBody(o.admission.refusing), [['retry-after', '1']])
+    }
+    o.admission.hold()
     socket.once('close', () => {
-      o.gate.leave()
+      o.admission.release()
       ex.abort(clientClosed())
       this.#log(ex)
     })
@@ -188,7 +195,8 @@ export class Upgrades {
 }
 
 export interface UpgradeDeps {
-  gate: Gate
+  admission: Admission
+  priority: (url: string) => boolean
   trusted: (ip: string) => boolean
   workerId: number
   log: Logger
@@ -210,8 +218,8 @@ export function upgradesFor(s: Settings, app: LoadedApp | undefined, d: UpgradeD
     upgrade,
     fetch,
     limits: s,
-    gate: d.gate,
-    gateLimit: s.workerConnections,
+    admission: d.admission,
+    priority: d.priority,
     trusted: d.trusted,
     workerId: d.workerId,
     log: d.log,

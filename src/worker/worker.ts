@@ -21,7 +21,7 @@ import { collectAll } from '../metrics/families.js'
 import { createAccessLog } from './access-log.js'
 import { applyPeerOp, linkCachePeers } from './cache-peers.js'
 import { forwardedTrust } from './forwarded.js'
-import { Gate } from './gate.js'
+import { overloadControl, type OverloadControl } from '../overload/control.js'
 import { Intake } from './intake.js'
 import { proxyTrust } from './proxy-protocol.js'
 import { inFlightNow, startHeartbeat } from './heartbeat.js'
@@ -119,6 +119,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   let own: NetServer[] = []
   const intake = new Intake({ proxy: s.proxyProtocol ? { trusted: proxyTrust(s.proxyAllowFrom), timeoutMs: s.headerTimeout } : undefined, log })
   let requests: Requests
+  let overload: OverloadControl | undefined
   let protocols: Protocols | undefined
   let upgrades: Upgrades | undefined
   let closeApp: (() => Promise<unknown>) | undefined
@@ -133,16 +134,16 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     await callHook(hooks, 'postFork', log, true, view)
     const prepared = await prepareApp(s, s.threads)
     closeApp = prepared.close
-    const concurrency = s.workerClass === 'sync' ? 1 : s.workerConnections
-    const gate = new Gate(concurrency, s.workerConnections)
+    overload = overloadControl(s, (now) => requests.medianAge(now))
+    const { admission, priority } = overload
     const trusted = forwardedTrust(s.forwardedAllowIps)
     const accessLog = createAccessLog(s.accessLog, s.accessLogFormat, id)
     const metrics = s.metrics ? new RequestMetrics(() => requests.active.size) : undefined
     requests = new Requests({
       serve: prepared.serve,
       limits: s,
-      gate,
-      gateLimit: s.workerConnections,
+      admission,
+      priority,
       requestTimeout: s.requestTimeout,
       streamRoutes: s.streamRoutes,
       keepaliveMs: s.keepalive,
@@ -155,7 +156,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
       hooks,
       worker: view,
     })
-    upgrades = upgradesFor(s, prepared.app, { gate, trusted, workerId: id, log, accessLog, metrics })
+    upgrades = upgradesFor(s, prepared.app, { admission, priority, trusted, workerId: id, log, accessLog, metrics })
     // One server per address (a server listens once), all with the same request path. TLS and
     // HTTP/2 servers come from a module only their workers load.
     const fromMaster = env[WorkerEnv.listeners] ? JSON.parse(env[WorkerEnv.listeners]!) as string[] : undefined
@@ -200,7 +201,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     ? startWatchdog(stuckStacks ? s.workerTimeout / 2 : 0, stallClock && { shared: stallClock, thresholdMs: s.stallThreshold })
     : undefined
   if (stuckStacks) exposeInFlight(() => inFlightNow(requests))
-  const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, watchdog?.tick)
+  const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, watchdog?.tick, overload)
   const stopBeats = () => { stopHeartbeat(); stalls?.stop(); watchdog?.stop() }
 
   const finish = async (code: number) => {

@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
 
 describe('worker models', () => {
-  it('async: answers 503 with Retry-After at once past --worker-connections, and serves on', async (t) => {
-    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--worker-connections', '5'] })
+  it('async with --no-overload-control: answers 503 with Retry-After at once past --worker-connections, and serves on', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--worker-connections', '5', '--no-overload-control'] })
     const slow = Array.from({ length: 5 }, () => fetch(server.url + '/slow?ms=1500'))
     await sleep(300)
     const started = Date.now()

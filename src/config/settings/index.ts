@@ -13,8 +13,9 @@ import { admin } from './admin.js'
 import { database } from './database.js'
 import { proxy } from './proxy.js'
 import { offload } from './offload.js'
+import { overload } from './overload.js'
 
-export const settings = { ...server, ...workers, ...http, ...proxy, ...tls, ...http2, ...websocket, ...timeouts, ...logging, ...recycle, ...admin, ...database, ...offload }
+export const settings = { ...server, ...workers, ...http, ...proxy, ...tls, ...http2, ...websocket, ...timeouts, ...logging, ...recycle, ...admin, ...database, ...offload, ...overload }
 
 type Table = typeof settings
 export type SettingName = keyof Table

@@ -17,7 +17,9 @@ export const workers = section('Worker processes', {
   },
   workerConnections: {
     parse: positiveInt, default: 1000,
-    doc: `The most requests one async worker handles at once. Past it, requests get an immediate 503 with Retry-After.`,
+    doc: `The most requests one async worker handles at once: the ceiling of the adaptive limit (--overload-control),
+          and with --no-overload-control the static cap, past which requests get an immediate 503 with Retry-After.
+          Open WebSockets count against it.`,
   },
   threads: {
     parse: threadCount, default: 'auto' as number | 'auto',

@@ -1,0 +1,257 @@
+/**
+ * A worker's admission: which requests run now, which wait, which are shed. One instance per worker
+ * serves HTTP/1.1 requests, HTTP/2 streams and WebSocket handshakes alike.
+ *
+ *   run    fewer than the limit run and nobody waits ahead (the fast path: two comparisons)
+ *   wait   a bounded FIFO queue; priority routes wait in a queue of their own that goes first
+ *   shed   503 + Retry-After without running app code, when the queue is full, when the wait the
+ *          worker predicts (queue ahead ÷ completions per second) passes the queue timeout, or when
+ *          a request has waited that long; a queued request whose client has gone is dropped
+ *
+ * Priority routes skip the adaptive limit: they are admitted up to the hard cap
+ * (--worker-connections), the capacity reserved for them. Open WebSockets are `held`: each counts
+ * against the hard cap for as long as it lives, not against the adaptive limit (a socket's lifetime
+ * is no measure of how busy the worker is).
+ */
+import type { ConcurrencyLimit } from './limit.js'
+
+export type ShedReason = 'full' | 'timeout' | 'gone'
+export const SHED_REASONS: readonly ShedReason[] = ['full', 'timeout', 'gone']
+
+/** A request waiting for a slot. */
+export interface Waiter {
+  /** performance.now() when it was queued. */
+  queuedAt: number
+  /** Set by the admission: it left the queue (started, shed or cancelled). */
+  settled: boolean
+  /** Its client has gone (the socket closed): it must never start. */
+  gone(): boolean
+  /** It has a slot: run it. */
+  admit(now: number): void
+  /** It will not run: answer 503 (unless its client has gone). */
+  shed(reason: ShedReason): void
+}
+
+export interface AdmissionOptions {
+  limit: ConcurrencyLimit
+  /** --worker-connections: running + held never pass it. */
+  hardCap: number
+  queueMax: number
+  /** 0: no deadline in the queue (the sync worker class, which queues by design). */
+  queueTimeoutMs: number
+  /** Median time in service of the requests running now, for the limit's censored samples. */
+  medianAge: (now: number) => number
+  /** Called for every shed request and every queued one when it leaves the queue. */
+  onShed?: (reason: ShedReason) => void
+  onQueued?: (waitedMs: number) => void
+}
+
+/** A FIFO of waiters with a moving head: shift() without moving the array. */
+class Fifo {
+  #items: (Waiter | undefined)[] = []
+  #head = 0
+  get length(): number { return this.#items.length - this.#head }
+  push(w: Waiter): void { this.#items.push(w) }
+  peek(): Waiter | undefined { return this.#items[this.#head] }
+  shift(): Waiter | undefined {
+    const w = this.#items[this.#head]
+    this.#items[this.#head++] = undefined
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head)
+      this.#head = 0
+    }
+    return w
+  }
+}
+
+export class Admission {
+  running = 0
+  held = 0
+  /** Waiting now (cancelled ones leave at once). */
+  waiting = 0
+  readonly shed: Record<ShedReason, number> = { full: 0, timeout: 0, gone: 0 }
+  readonly #o: AdmissionOptions
+  readonly #queue = new Fifo()
+  readonly #first = new Fifo()
+  #timer: NodeJS.Timeout | undefined
+  /** Completions per second, smoothed: how fast slots free up, to predict a newcomer's wait. */
+  #rate = 0
+  #rateCount = 0
+  #rateSince = 0
+  readonly #medianAge: () => number
+  #now = 0
+
+  constructor(o: AdmissionOptions) {
+    this.#o = o
+    this.#medianAge = () => o.medianAge(this.#now)
+  }
+
+  get limit(): number { return Math.min(this.#o.limit.current, this.#o.hardCap - this.held) }
+  get limiter(): ConcurrencyLimit { return this.#o.limit }
+  /** The limit a refusal names: the hard cap when open sockets and requests fill it, else the adaptive limit. */
+  get refusing(): number { return this.running + this.held >= this.#o.hardCap ? this.#o.hardCap : this.limit }
+
+  /** The fast path: a slot under the limit now, with nobody waiting ahead, or false. */
+  enter(): boolean {
+    if (this.running < this.limit && this.waiting === 0) {
+      this.running++
+      return true
+    }
+    return false
+  }
+
+  /** A priority route: a slot under the hard cap now, or false. */
+  enterPriority(): boolean {
+    if (this.running + this.held < this.#o.hardCap) {
+      this.running++
+      return true
+    }
+    return false
+  }
+
+  /** No slot now: queue `w`, or shed it at once (the reason is returned and w.shed is not called). */
+  wait(w: Waiter, priority: boolean, now: number): ShedReason | undefined {
+    const o = this.#o
+    if (priority) {
+      this.#first.push(w)
+    } else {
+      if (this.waiting >= o.queueMax) return this.#count('full')
+      // Little's law for the queue: those ahead leave at the rate slots free up. A newcomer that
+      // would pass its deadline in the queue is told now, in microseconds, instead of at the deadline.
+      if (o.queueTimeoutMs > 0 && this.#rate > 0 && ((this.waiting + 1) / this.#rate) * 1000 > o.queueTimeoutMs) return this.#count('full')
+      this.#queue.push(w)
+    }
+    w.queuedAt = now
+    this.waiting++
+    if (o.queueTimeoutMs > 0 && this.#timer === undefined) this.#arm(now)
+    return undefined
+  }
+
+  /** A queued request's client went away: it leaves the queue and never starts. */
+  cancel(w: Waiter): void {
+    if (w.settled) return
+    w.settled = true
+    this.waiting--
+    this.#count('gone')
+  }
+
+  /** A request refused without queueing (a WebSocket handshake at the limit): counted as full. */
+  refused(): void {
+    this.#count('full')
+  }
+
+  /** A WebSocket took its slot over for its lifetime (admitted with enter, then held). */
+  hold(): void {
+    this.running--
+    this.held++
+    if (this.waiting > 0) this.#dispatch(performance.now())
+  }
+
+  release(): void {
+    this.held--
+    this.#dispatch(performance.now())
+  }
+
+  /**
+   * A running request ended after `serviceMs` in service (NaN when it is no sample). Its slot goes to
+   * the next waiter, started on a microtask: a request that finishes synchronously would otherwise
+   * start the next inside its own stack, and a long queue of those would overflow it.
+   */
+  leave(serviceMs: number, now: number): void {
+    this.#now = now
+    this.#o.limit.sample(serviceMs, now, this.running, this.#medianAge)
+    this.running--
+    if (now - this.#rateSince >= 1000) this.#tickRate(now)
+    this.#rateCount++
+    if (this.waiting > 0) this.#dispatch(now)
+  }
+
+  /** Heartbeat: keep the completion rate current. */
+  tick(now: number): void {
+    if (now - this.#rateSince >= 1000) this.#tickRate(now)
+    if (this.waiting > 0) this.#dispatch(now)
+  }
+
+  #tickRate(now: number): void {
+    const seconds = (now - this.#rateSince) / 1000
+    const rate = this.#rateCount / seconds
+    this.#rate = this.#rate === 0 || seconds > 5 ? rate : this.#rate * 0.5 + rate * 0.5
+    this.#rateCount = 0
+    this.#rateSince = now
+  }
+
+  #dispatch(now: number): void {
+    while (this.waiting > 0) {
+      this.#oldest()
+      const priority = this.#first.length > 0
+      if (!(priority ? this.running + this.held < this.#o.hardCap : this.running < this.limit)) return
+      const w = this.#take(now)
+      if (!w) return
+      this.running++
+      this.#o.onQueued?.(now - w.queuedAt)
+      queueMicrotask(() => w.admit(performance.now()))
+    }
+  }
+
+  /** The next waiter worth starting; the expired and the gone on the way are shed. */
+  #take(now: number): Waiter | undefined {
+    const deadline = this.#o.queueTimeoutMs
+    for (;;) {
+      const fifo = this.#first.length > 0 ? this.#first : this.#queue
+      const w = fifo.shift()
+      if (!w) return undefined
+      if (w.settled) continue
+      w.settled = true
+      this.waiting--
+      if (w.gone()) { this.#count('gone'); continue }
+      if (deadline > 0 && now - w.queuedAt > deadline) { this.#expire(w); continue }
+      return w
+    }
+  }
+
+  #expire(w: Waiter): void {
+    this.#o.onQueued?.(performance.now() - w.queuedAt)
+    w.shed(this.#count('timeout'))
+  }
+
+  /** One timer for the whole queue, due when its oldest waiter's deadline passes. */
+  #arm(now: number): void {
+    const head = this.#oldest()
+    if (!head) return
+    const due = Math.max(1, head.queuedAt + this.#o.queueTimeoutMs - now)
+    this.#timer = setTimeout(this.#onTimer, due)
+    this.#timer.unref()
+  }
+
+  #oldest(): Waiter | undefined {
+    for (const fifo of [this.#first, this.#queue]) {
+      while (fifo.length > 0 && fifo.peek()!.settled) fifo.shift()
+    }
+    const a = this.#first.peek()
+    const b = this.#queue.peek()
+    return a && b ? (a.queuedAt <= b.queuedAt ? a : b) : a ?? b
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined
+    const now = performance.now()
+    const deadline = this.#o.queueTimeoutMs
+    for (const fifo of [this.#first, this.#queue]) {
+      for (let w = fifo.peek(); w && (w.settled || now - w.queuedAt >= deadline); w = fifo.peek()) {
+        fifo.shift()
+        if (w.settled) continue
+        w.settled = true
+        this.waiting--
+        if (w.gone()) this.#count('gone')
+        else this.#expire(w)
+      }
+    }
+    if (this.waiting > 0) this.#arm(now)
+  }
+
+  #count(reason: ShedReason): ShedReason {
+    this.shed[reason]++
+    this.#o.onShed?.(reason)
+    return reason
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * A worker's overload control, made from the settings: the limit (adaptive, or static with
+ * --no-overload-control and for the sync worker class), the admission that applies it, the priority
+ * routes, and what the heartbeat and /metrics report.
+ */
+import type { Settings } from '../config/settings/index.js'
+import type { OverloadStatus } from '../ipc/messages.js'
+import { Admission } from './admission.js'
+import { GradientLimit, StaticLimit } from './limit.js'
+import { OverloadCounts, overloadStatus } from './metrics.js'
+import { priorityRoutes } from './priority.js'
+
+export interface OverloadControl {
+  admission: Admission
+  priority: (url: string) => boolean
+  status(): OverloadStatus
+  tick(now: number): void
+}
+
+export function overloadControl(s: Settings, medianAge: (now: number) => number): OverloadControl {
+  const counts = new OverloadCounts()
+  const sync = s.workerClass === 'sync'
+  const adaptive = s.overloadControl && !sync
+  const max = s.workerConnections
+  const limit = sync ? new StaticLimit(1)
+    : adaptive ? new GradientLimit({ min: Math.min(s.overloadMinLimit, max), max, tolerance: s.overloadTolerance })
+    : new StaticLimit(max)
+  const admission = new Admission({
+    limit,
+    // sync: one at a time, the rest wait in arrival order with no deadline (Gunicorn's sync worker),
+    // up to --worker-connections in all. Static: --worker-connections at once, a 503 past it.
+    hardCap: sync ? 1 : max,
+    queueMax: sync ? max - 1 : adaptive ? s.overloadQueue : 0,
+    queueTimeoutMs: adaptive ? s.overloadQueueTimeout : 0,
+    medianAge,
+    onShed: (reason) => counts.shed(reason),
+    onQueued: (ms) => counts.waited(ms),
+  })
+  if (s.metrics) counts.register(() => admission)
+  return {
+    admission,
+    priority: priorityRoutes(s.overloadPriorityRoutes),
+    status: () => overloadStatus(admission, counts),
+    tick: (now) => admission.tick(now),
+  }
+}

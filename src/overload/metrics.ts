@@ -1,0 +1,59 @@
+/**
+ * What the overload control reports: Prometheus families (corral_overload_*, read when the arbiter
+ * scrapes; the dashboard shows every family of that prefix) and the `overload` part of each
+ * heartbeat, which /status, the dashboard's worker table and `corral top` read.
+ */
+import { counter, gauge, histogram, PREFIX, type Count, type Timing } from '../metrics/families.js'
+import type { OverloadStatus } from '../ipc/messages.js'
+import { SHED_REASONS, type Admission, type ShedReason } from './admission.js'
+
+const QUEUED_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const
+
+/** Counts kept whether or not Prometheus metrics are on: the heartbeat reports them. */
+export class OverloadCounts {
+  queued = 0
+  queuedMs = 0
+  #shed: Record<ShedReason, Count> | undefined
+  #timing: Timing | undefined
+
+  /** Register the corral_overload_* families (--metrics). */
+  register(admission: () => Admission | undefined): void {
+    const level = (name: string, help: string, read: (a: Admission) => number, aggregator: 'sum' | 'max' = 'sum') =>
+      gauge(`${PREFIX}overload_${name}`, help, [], (g) => {
+        const a = admission()
+        if (a) g.labels().set(read(a))
+      }, aggregator)
+    level('limit', 'The adaptive concurrency limit: requests a worker runs at once before others wait or are shed.', (a) => a.limit)
+    level('running', 'Requests running under the overload control now.', (a) => a.running)
+    level('queue_length', 'Requests waiting for a slot now.', (a) => a.waiting)
+    level('held', 'Open WebSockets, each holding a slot of --worker-connections.', (a) => a.held)
+    level('baseline_seconds', 'The no-load median service time the limit is measured against (the slowest worker\'s).', (a) => finite(a.limiter.baselineMs) / 1000, 'max')
+    level('latency_seconds', 'The median service time of the last window the limit was moved on (the slowest worker\'s).', (a) => finite(a.limiter.sampleMs) / 1000, 'max')
+    const shed = counter(`${PREFIX}overload_shed_total`, 'Requests not run: full (limit and queue full, or the predicted wait too long), timeout (waited --overload-queue-timeout), gone (the client left while queued).', ['reason'])
+    this.#shed = Object.fromEntries(SHED_REASONS.map((r) => [r, shed.labels(r)])) as Record<ShedReason, Count>
+    this.#timing = histogram(`${PREFIX}overload_queued_seconds`, 'Time requests waited in the overload queue, started or shed.', [], QUEUED_BUCKETS).labels()
+  }
+
+  shed(reason: ShedReason): void {
+    this.#shed?.[reason].inc()
+  }
+
+  waited(ms: number): void {
+    this.queued++
+    this.queuedMs += ms
+    this.#timing?.observe(ms / 1000)
+  }
+}
+
+const finite = (n: number) => (Number.isFinite(n) ? n : 0)
+
+/** The heartbeat's `overload` part. */
+export function overloadStatus(a: Admission, counts: OverloadCounts): OverloadStatus {
+  return {
+    limit: a.limit, running: a.running, waiting: a.waiting, held: a.held, shed: { ...a.shed },
+    queued: counts.queued, queuedMs: Math.round(counts.queuedMs),
+    baselineMs: round(a.limiter.baselineMs), latencyMs: round(a.limiter.sampleMs),
+  }
+}
+
+const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : null)
