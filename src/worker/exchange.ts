@@ -44,6 +44,8 @@ export class Exchange implements RequestContext, Linked<Exchange> {
   admittedMs = 0
   /** Set when it waited in the overload queue (it was not admitted on arrival). */
   waiter: Waiter | undefined = undefined
+  /** It holds a slot of --worker-connections outside the adaptive limit (a stream route). */
+  held = false
   prev: Exchange | undefined = undefined
   next: Exchange | undefined = undefined
   readonly #scope: WorkerScope

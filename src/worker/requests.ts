@@ -182,8 +182,13 @@ export class Requests {
     ex.started = true
     ex.admittedMs = now
     this.active.add(ex)
-    if (this.#isStreamRoute?.(ex.req.url ?? '/')) ex.stream = true
-    else if (o.requestTimeout > 0) armDeadline(ex, o.requestTimeout)
+    if (this.#isStreamRoute?.(ex.req.url ?? '/')) {
+      ex.stream = true
+      // A stream is open as long as its client listens: it holds a slot of --worker-connections, as
+      // an open WebSocket does, outside the adaptive limit.
+      ex.held = true
+      o.admission.hold()
+    } else if (o.requestTimeout > 0) armDeadline(ex, o.requestTimeout)
     if (ex.chunked) watchBody(ex.req, o.limits.maxBodySize, (rejection) => refuseBody(ex, rejection))
     if (this.#hasRequestHooks) {
       this.#serveWithHooks(ex)
@@ -236,7 +241,8 @@ export class Requests {
       this.active.delete(ex)
       // Service time is a sample of how busy the worker is; a request its client cut short, or a
       // stream (open as long as its client listens), is none.
-      o.admission.leave(cut || ex.stream ? NaN : now - ex.admittedMs, now)
+      if (ex.held) o.admission.release()
+      else o.admission.leave(cut || ex.stream ? NaN : now - ex.admittedMs, now)
       this.served++
     } else if (ex.waiter) {
       // A queued request whose client left (or that was shed): it never ran, so nothing else to undo.
@@ -281,8 +287,8 @@ export class Requests {
 
   /** Median time in service of the requests running now (they are in start order): the limit's view of a burst still in flight. */
   medianAge = (now: number): number => {
-    let i = this.active.size >> 1
-    for (const ex of this.active) if (i-- === 0) return now - ex.admittedMs
+    let i = (this.active.size - this.#o.admission.held) >> 1
+    for (const ex of this.active) if (!ex.stream && i-- === 0) return now - ex.admittedMs
     return 0
   }
 
