@@ -8,6 +8,11 @@
  * cheaper, so a run with many is not a fair one), and the CPU each process used (in cores, and per
  * page), to show whether the simulator, the shop or wrk ran out of CPU.
  *
+ * With a list of connection counts (--connections 20,50,100,200,400,1000) it runs each in turn on the
+ * same stack and prints a table: goodput (200s whose `degraded` list is empty, per second), all
+ * answers per second, 503s (shed by the overload control), p99 of all answers. --shop-args passes
+ * settings to the shop (--shop-args=--no-overload-control for the static cap).
+ *
  *   npm run build && node --import tsx bench/shop-product.ts [--connections 1000] [--seconds 20]
  *     [--shop-workers 2] [--sim-workers 1] [--threads 2] [--database-url postgres://…] [--redis-url redis://…]
  *
@@ -32,9 +37,10 @@ const SLOWEST_CALL_S = 0.2
 const { values: a } = parseArgs({ options: {
   connections: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' },
   threads: { type: 'string', default: '2' }, 'shop-workers': { type: 'string', default: '2' }, 'sim-workers': { type: 'string', default: '1' },
-  'pool-size': { type: 'string', default: '8' }, 'database-url': { type: 'string' }, 'redis-url': { type: 'string' },
+  'pool-size': { type: 'string', default: '8' }, 'shop-args': { type: 'string', default: '' }, 'database-url': { type: 'string' }, 'redis-url': { type: 'string' },
 } })
-const connections = Number(a.connections)
+const levels = a.connections!.split(',').map(Number)
+let connections = levels[levels.length - 1]!
 
 async function freePort(): Promise<number> {
   const s = createServer().listen(0, '127.0.0.1')
@@ -81,7 +87,8 @@ function cpuSeconds(rootPid: number): number {
 }
 
 interface WrkResult { requests: number; duration_us: number; p50_us: number; p95_us: number; p99_us: number; max_us: number; mean_us: number
-  connect_errors: number; read_errors: number; write_errors: number; status_errors: number; timeouts: number; degraded: number; checked: number }
+  connect_errors: number; read_errors: number; write_errors: number; status_errors: number; timeouts: number; degraded: number; checked: number
+  good: number; shed: number }
 
 async function wrk(url: string, seconds: number, measure: Record<string, number>): Promise<{ r: WrkResult; cpu: Record<string, number> }> {
   const child = spawn('wrk', ['-t', a.threads!, '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', join(root, 'bench/shop/product.lua'), url],
@@ -136,7 +143,7 @@ async function main(): Promise<void> {
     const sim = serve('examples/shop/services/app.ts', simPort, ['--workers', a['sim-workers']!, '--worker-connections', '100000', '--balance', 'shared', '--config', 'off', '--migrations', 'off'], {})
     cleanups.push(async () => { sim.kill('SIGTERM'); await once(sim, 'exit') })
     const shopPort = await freePort()
-    const shop = serve('examples/shop/app.ts', shopPort, ['--config', 'examples/shop/corral.config.ts', '--workers', a['shop-workers']!, '--worker-connections', '100000'], {
+    const shop = serve('examples/shop/app.ts', shopPort, ['--config', 'examples/shop/corral.config.ts', '--workers', a['shop-workers']!, '--worker-connections', '100000', ...a['shop-args']!.split(' ').filter(Boolean)], {
       DATABASE_URL: databaseUrl, CORRAL_DB_POOL_SIZE: a['pool-size']!, SHOP_SERVICES_URL: `http://127.0.0.1:${simPort}`,
       REDIS_URL: a['redis-url'] ?? '', SHOP_CACHE_PREFIX: `bench-${process.pid}:`,
     })
@@ -147,6 +154,19 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${shopPort}`
     const measure: Record<string, number> = { shop: shop.pid!, simulator: sim.pid!, ...(dbPid ? { pglite: dbPid } : {}) }
     await wrk(url, Number(a.warmup), measure) // fills the product cache for the ids, opens every pool
+    if (levels.length > 1) {
+      console.log(`shop ${a['shop-args'] || '(defaults)'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+      console.log('| connections | goodput/s | answers/s | 503/s | degraded | p99 (all) |')
+      console.log('|---:|---:|---:|---:|---:|---:|')
+      for (const c of levels) {
+        connections = c
+        const { r } = await wrk(url, Number(a.seconds), measure)
+        const s = r.duration_us / 1e6
+        console.log(`| ${c} | ${(r.good / s).toFixed(0)} | ${(r.requests / s).toFixed(0)} | ${(r.shed / s).toFixed(0)} | ${r.degraded} | ${(r.p99_us / 1000).toFixed(0)} ms |`)
+      }
+      console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+      return
+    }
     const { r, cpu } = await wrk(url, Number(a.seconds), measure)
 
     const rps = r.requests / (r.duration_us / 1e6)

@@ -11,7 +11,7 @@ end
 
 function init(args)
   math.randomseed(os.time() + (tonumber(wrk.thread:get("id")) or 0) * 7919)
-  degraded, checked = 0, 0
+  degraded, checked, good, shed = 0, 0, 0, 0
 end
 
 function request()
@@ -22,18 +22,22 @@ end
 function response(status, headers, body)
   checked = checked + 1
   if status == 200 and not string.find(body, '"degraded":[]', 1, true) then degraded = degraded + 1 end
+  if status == 200 and string.find(body, '"degraded":[]', 1, true) then good = good + 1 end
+  if status == 503 then shed = shed + 1 end
 end
 
 function done(summary, latency, requests)
-  local d, c = 0, 0
+  local d, c, g, s = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     d = d + (t:get("degraded") or 0)
     c = c + (t:get("checked") or 0)
+    g = g + (t:get("good") or 0)
+    s = s + (t:get("shed") or 0)
   end
   local e = summary.errors
   io.write(string.format(
     'WRK_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.0f,' ..
-    '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,"degraded":%d,"checked":%d}\n',
+    '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,"degraded":%d,"checked":%d,"good":%d,"shed":%d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean,
-    e.connect, e.read, e.write, e.status, e.timeout, d, c))
+    e.connect, e.read, e.write, e.status, e.timeout, d, c, g, s))
 end
