@@ -40,12 +40,19 @@ function unwrap(mod: Record<string, unknown>): Record<string, unknown> {
   return inner && typeof inner === 'object' && inner.__esModule ? inner : mod
 }
 
-export async function importModule(path: string): Promise<Record<string, unknown>> {
-  return unwrap(await importRaw(path))
+/**
+ * `fresh` imports the file again even if this process imported it before (an ES module is cached
+ * by its URL for the life of the process): the master reads the config file again on a reload.
+ * The old copy stays in memory; a config file is small and reloads are few.
+ */
+export async function importModule(path: string, fresh = false): Promise<Record<string, unknown>> {
+  return unwrap(await importRaw(path, fresh ? `?corral-read=${++reads}` : ''))
 }
 
-async function importRaw(path: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(path).href
+let reads = 0
+
+async function importRaw(path: string, query: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href + query
   if (!isTypeScript(path) || tsxRegistered) return import(url)
   if (nativeTypeScript()) {
     try {
@@ -55,7 +62,7 @@ async function importRaw(path: string): Promise<Record<string, unknown>> {
     }
     await registerTsx()
     // A failed import is cached per URL; a query string makes it a new module for the retry.
-    return import(url + '?corral-tsx')
+    return import(url + (query ? '&' : '?') + 'corral-tsx')
   }
   await registerTsx()
   return import(url)

@@ -7,6 +7,7 @@
 import { IncomingMessage } from 'node:http'
 import { corralError } from '../errors.js'
 import { importModule } from './import.js'
+import { locateSyntaxError } from './syntax-error.js'
 import { fetchAdapter } from './fetch.js'
 import { fastifyAdapter, isFastify } from './fastify.js'
 import { nodeListenerAdapter, type NodeListener } from './node-listener.js'
@@ -81,7 +82,8 @@ export async function loadApp(spec: string): Promise<LoadedApp> {
     mod = await importModule(path)
   } catch (err) {
     const e = err as Error & { code?: string }
-    const detail = e?.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(path) ? `no such file` : userStack(e)
+    const where = e?.name === 'SyntaxError' ? locateSyntaxError(path) : undefined
+    const detail = e?.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(path) ? `no such file` : where ? `${where}\n${userStack(e)}` : userStack(e)
     throw corralError('CORRAL_ERR_APP_LOAD', path, detail)
   }
   const name = exportName ?? ('default' in mod ? 'default' : 'app' in mod ? 'app' : undefined)

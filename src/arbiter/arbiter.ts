@@ -187,6 +187,9 @@ export class Arbiter extends EventEmitter {
       case 'cache-publish':
         void relayCacheOp(w, m, this.workers())
         break
+      case 'modules':
+        this.emit('modules', w, m.files)
+        break
       case 'metrics':
       case 'cache-applied':
         break // answered through ipc/channel.request

@@ -23,6 +23,7 @@ import { startControl, type Control } from '../control/server.js'
 import { prepareDatabase } from '../arbiter/database.js'
 import { checkProtocols, describeProtocols } from '../protocols/check.js'
 import { watchWorkers } from '../arbiter/watch.js'
+import { startDevReload } from './dev-reload.js'
 import type { WorkerRecord } from '../arbiter/worker-record.js'
 import { Dispatch } from '../arbiter/dispatch.js'
 import { closeListener, deferredAdoption, deferredListener, openListeners, type Listener } from '../arbiter/listeners.js'
@@ -194,6 +195,8 @@ export async function serve(argv: string[]): Promise<number> {
   if (dashboard) cleanups.push(() => dashboard.close())
   const admin = s.adminBind || adminFd !== undefined ? await startAdmin(arbiter, s.adminBind ?? { kind: 'tcp', host: '127.0.0.1', port: 0 }, log, dashboard?.routes, adminFd) : undefined
   if (admin) cleanups.push(() => admin.close())
+  const devReload = s.reload ? startDevReload(arbiter, log, [...(s.config ? [s.config] : []), ...s.reloadExtraFiles], reloadNow) : undefined
+  if (devReload) cleanups.push(devReload.stop)
   try {
     const starting = arbiter.start()
     releaseLogger(log)
@@ -216,6 +219,7 @@ export async function serve(argv: string[]): Promise<number> {
     arbiter.listenPorts = listeners.flatMap((l) => (l.port !== undefined ? [l.port] : []))
   }
   cleanups.push(watchWorkers(arbiter))
+  devReload?.announce()
   const scheme = s.certfile !== null ? 'https' : 'http'
   if (listeners.length > 0) for (const l of listeners) log.info(`Listening at: ${l.label.replace(/^http:/, `${scheme}:`)} (${process.pid}${l.origin === 'bound' ? '' : `, ${l.origin}`})`)
   else for (const b of binds) log.info(`Listening at: ${describeBind(b, scheme)} (${process.pid})`)

@@ -82,10 +82,15 @@ function readEnv(env: NodeJS.ProcessEnv): Map<SettingName, Raw> {
   return out
 }
 
+/** Files this process has read: a second read (a reload) must import the file afresh, not from the module cache. */
+const read = new Set<string>()
+
 async function readFile(path: string): Promise<{ values: Map<SettingName, Raw>; hooks: Hooks }> {
   let mod: Record<string, unknown>
   try {
-    mod = await importModule(path)
+    const again = read.has(path)
+    read.add(path)
+    mod = await importModule(path, again)
   } catch (err) {
     throw corralError('CORRAL_ERR_CONFIG_LOAD', path, (err as Error)?.stack ?? String(err))
   }

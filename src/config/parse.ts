@@ -127,6 +127,12 @@ export const pathPatterns = parser<string[]>('URL paths starting with /, each ex
   })
 }, 'value', (paths) => (paths.length ? paths.join(', ') : '(none)'))
 
+/** File paths (repeatable or comma-separated), kept as given: they are read relative to the working directory. */
+export const filePaths = parser<string[]>('file paths; repeatable or comma-separated', (raw) => {
+  const items = Array.isArray(raw) ? raw : asText(raw).split(',').map((p) => p.trim()).filter(Boolean)
+  return items.map((item) => asText(item) || fail())
+}, 'value', (paths) => (paths.length ? paths.join(', ') : '(none)'))
+
 export const port = parser('a port number 0-65535', (raw) => {
   const n = integer(raw, 0)
   return n <= 65535 ? n : fail()

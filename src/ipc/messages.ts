@@ -72,6 +72,11 @@ export type WorkerMessage =
   | { type: 'cache-publish'; seq: number; op: CacheOp }
   /** Answer to cache-apply: the op is applied to this worker's caches. */
   | { type: 'cache-applied'; ack: number }
+  /**
+   * With --reload only: local files the worker has loaded (its app's module graph), absolute paths.
+   * Sent before `ready` or `boot-failed` with what the boot loaded, then with each file loaded later.
+   */
+  | { type: 'modules'; files: string[] }
 
 export type ArbiterMessage =
   /** Drain and exit 0: stop accepting, finish in-flight requests, close keep-alive sockets. A worker still booting drains once it is up. */
@@ -93,7 +98,7 @@ export type ArbiterMessage =
 
 export type Message = WorkerMessage | ArbiterMessage
 
-const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused', 'stall', 'cache-publish', 'cache-applied'])
+const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused', 'stall', 'cache-publish', 'cache-applied', 'modules'])
 const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs', 'connection', 'cache-apply', 'cache-published'])
 
 export const isWorkerMessage = (m: unknown): m is WorkerMessage =>

@@ -36,6 +36,12 @@ function instances(e: Expr): Conversion {
   return { expr: e }
 }
 
+/** watch: true, or a list of folders to watch (corral watches the files the workers load instead). */
+function watchToReload(e: Expr): Conversion {
+  if (e.k === 'const' && typeof e.v === 'boolean') return { expr: e }
+  return { expr: constant(true), why: 'PM2 watched the folders listed; corral watches the files the workers load, wherever they are (add others with reloadExtraFiles).' }
+}
+
 type Rule =
   | { to: SettingName; convert?: (e: Expr) => Conversion; why?: string }
   | { none: string }
@@ -55,9 +61,9 @@ const RULES: Record<string, Rule> = {
   node_args: { none: 'corral has no setting for Node flags; set NODE_OPTIONS (e.g. "--max-old-space-size=512") in the environment corral starts in, and the workers inherit it.' },
   interpreter_args: { none: 'corral has no setting for Node flags; set NODE_OPTIONS in the environment corral starts in, and the workers inherit it.' },
   cwd: { none: 'start corral in that directory (WorkingDirectory= in systemd).' },
-  watch: { none: 'corral has no file watcher (yet); after a deploy, SIGHUP or `corral ctl reload` replaces the workers without dropping a request.' },
-  ignore_watch: { none: 'see watch.' },
-  watch_delay: { none: 'see watch.' },
+  watch: { to: 'reload', convert: watchToReload, why: 'for development: corral watches the files the workers loaded (the whole module graph, not folders) and the config, and rolls the workers onto the new code surge first (docs/reload.md). In production, SIGHUP or `corral ctl reload` after a deploy.' },
+  ignore_watch: { none: 'corral watches only the files the workers load (never node_modules), so there is nothing to ignore.' },
+  watch_delay: { none: 'corral waits for 50 ms without a change before it reloads; there is no setting.' },
   watch_options: { none: 'see watch.' },
   out_file: { none: 'what the app prints on stdout goes to corral\'s stdout; redirect that (StandardOutput= in systemd), and set accessLog for the request log.' },
   log_file: { none: 'corral does not merge stdout and stderr into a file; redirect them (StandardOutput=/StandardError= in systemd).' },

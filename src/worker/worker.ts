@@ -128,6 +128,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const stalls = stallClock
     ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, shared: stallClock })
     : undefined
+  // --reload: record the module graph from before the first import of app code (the config's hooks included).
+  const graph = s.reload ? (await import('../dev-reload/module-graph.js')).recordModuleGraph() : undefined
+  const reportModules = () => { if (graph) report({ type: 'modules', files: graph.files() }) }
   try {
     // The config loader is needed only to read the hooks of a config file.
     if (s.config) hooks = await (await import('../config/load.js')).loadHooks(s.config)
@@ -184,8 +187,12 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     }
     await prepared.app?.ready?.()
     await callHook(hooks, 'postWorkerInit', log, true, view)
+    reportModules()
+    graph?.onAdded(250, (files) => report({ type: 'modules', files }))
     report({ type: 'ready', pid: process.pid, listening, balance: env[WorkerEnv.balance] ?? '' })
   } catch (err) {
+    // The files it got as far as loading, the broken one among them: fixing it is the change that reloads.
+    reportModules()
     report({ type: 'boot-failed', error: toErrorData(err) })
     flushAll()
     // Give the IPC message a moment to leave before the channel closes with the process.

@@ -6,6 +6,7 @@ import { fixture, startCorral } from '../support/corral.js'
 describe('an app that cannot boot', () => {
   const cases: [string, string, RegExp, number][] = [
     ['a syntax error, naming the file and line', 'broken-syntax.ts', /CORRAL_ERR_APP_LOAD: cannot load app .*broken-syntax\.ts[\s\S]*broken-syntax\.ts:\d+/, 4],
+    ['a JavaScript syntax error in an imported module, naming its file, line and column', 'broken-js-app.mjs', /CORRAL_ERR_APP_LOAD: cannot load app .*broken-js-app\.mjs: .*broken-js-module\.mjs:3:28\n/, 4],
     ['a missing export, naming what the module exports', 'missing-export.ts', /CORRAL_ERR_APP_EXPORT: .*missing-export\.ts: it has no export named "default" or "app" \(it exports: somethingElse\)/, 4],
     ['a factory that throws, with its message', 'factory-throws.ts', /CORRAL_ERR_APP_LOAD: [\s\S]*its factory threw: Error: database unreachable at boot/, 4],
     ['an export that is not an app', 'not-an-app.ts', /CORRAL_ERR_APP_EXPORT: .*it is string; export a fetch handler/, 4],

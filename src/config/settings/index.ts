@@ -14,8 +14,9 @@ import { database } from './database.js'
 import { proxy } from './proxy.js'
 import { offload } from './offload.js'
 import { overload } from './overload.js'
+import { development } from './development.js'
 
-export const settings = { ...server, ...workers, ...http, ...proxy, ...tls, ...http2, ...websocket, ...timeouts, ...logging, ...recycle, ...admin, ...database, ...offload, ...overload }
+export const settings = { ...server, ...workers, ...http, ...proxy, ...tls, ...http2, ...websocket, ...timeouts, ...logging, ...recycle, ...admin, ...database, ...offload, ...overload, ...development }
 
 type Table = typeof settings
 export type SettingName = keyof Table
