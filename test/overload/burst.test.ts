@@ -115,7 +115,8 @@ describe('overload control', () => {
     assert.ok(health.length >= 3, 'health was probed during the burst')
     assert.deepEqual(health.filter((a) => a.status !== 200), [], 'health checks answered 200 throughout')
 
-    const after = await overloadOf(server)
+    // /status is the heartbeat's (once a second): wait, bounded, for the beat after the burst.
+    const after = await until(server, (o) => o.shed.full + o.shed.timeout >= shed.length, 10_000, 'the heartbeat after the burst')
     assert.equal(after.shed.full + after.shed.timeout, shed.length, `/status counts the shed requests: ${JSON.stringify(after.shed)}`)
     assert.ok(after.limit < before.limit, `the limit came down in the burst: ${before.limit} before, ${after.limit} after`)
     const metrics = await (await fetch(`${server.admin}/metrics`)).text()
