@@ -18,7 +18,7 @@ import { Agent, request } from 'undici'
 import { embeddedDatabase, put, realDatabase, startShopStack, type ShopStack, type TestDatabase } from './shop-fixture.js'
 
 /** Shedding on, with little room: the adaptive limit within [4, 8] per worker and no queue. */
-const SHEDDING = { CORRAL_WORKER_CONNECTIONS: '8', CORRAL_OVERLOAD_QUEUE: '0' }
+const SHEDDING = { CORRAL_OVERLOAD_CONTROL: 'true', CORRAL_WORKER_CONNECTIONS: '8', CORRAL_OVERLOAD_QUEUE: '0' }
 /** A buyer whose POST was shed retries, as Retry-After asks, this many times at most. */
 const RETRIES = 100
 
