@@ -21,7 +21,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +28,7 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { startEmbeddedPostgres } from '../src/io/db/embedded.js'
 import { migrate } from '../src/io/db/migrate.js'
+import { freePort } from '../src/net/free-port.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const CLI = join(root, 'dist/cli/main.js')
@@ -41,14 +41,6 @@ const { values: a } = parseArgs({ options: {
 } })
 const levels = a.connections!.split(',').map(Number)
 let connections = levels[levels.length - 1]!
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const { port } = s.address() as { port: number }
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 function serve(app: string, port: number, args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [CLI, 'serve', app, '--bind', `127.0.0.1:${port}`, '--admin-bind', 'off', '--control-socket', 'off', ...args], {

@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { corralError } from '../errors.js'
+import { freePort } from '../net/free-port.js'
 
 export interface Session {
   origin: string
@@ -16,15 +16,6 @@ export interface Session {
   /** What the server printed, for the report when something goes wrong. */
   output(): string
   stop(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 export interface SessionOptions {

@@ -3,7 +3,8 @@
  * kill it (an outage) without touching the shared Redis other tests use.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createServer, connect } from 'node:net'
+import { connect } from 'node:net'
+import { freePort } from '../../src/net/free-port.js'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestContext } from 'node:test'
@@ -15,16 +16,6 @@ export interface PrivateRedis {
   kill(): Promise<void>
   /** Start it again on the same port. */
   start(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  srv.listen(0, '127.0.0.1')
-  await once(srv, 'listening')
-  const port = (srv.address() as { port: number }).port
-  srv.close()
-  await once(srv, 'close')
-  return port
 }
 
 async function answers(port: number): Promise<boolean> {

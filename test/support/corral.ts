@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
+import { freePort } from '../../src/net/free-port.js'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
 
@@ -42,14 +42,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
 
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((r) => server.close(r))
-  return port
-}
+export { freePort }
 
 export interface Running {
   child: ChildProcess
