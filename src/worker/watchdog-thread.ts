@@ -8,7 +8,7 @@ import { IN_FLIGHT_EXPRESSION } from './watchdog.js'
 const { beats: buffer, stallMs, file, stalls } = workerData as {
   beats: SharedArrayBuffer; stallMs: number; file: string; stalls?: { shared: SharedArrayBuffer; thresholdMs: number }
 }
-if (stalls) void watchStalls(new Int32Array(stalls.shared), stalls.thresholdMs)
+if (stalls) watchStalls(new Int32Array(stalls.shared), stalls.thresholdMs)
 const beats = new Int32Array(buffer)
 let last = Atomics.load(beats, 0)
 let stalledSince = Date.now()
