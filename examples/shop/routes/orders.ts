@@ -6,21 +6,15 @@
  * The confirmation runs later, as a job: its id is in the body, its status at /api/jobs/:id.
  */
 import type { Hono } from 'hono'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { database, queue, type Queryable } from 'corral/io'
 import { idempotencyKey, intField, jsonObject } from '../http/input.js'
 import { Problem } from '../http/problem.js'
 import { CONFIRMATION_QUEUE, type ConfirmationPayload } from '../jobs/confirmation.js'
 import type { Shop, ShopEnv } from '../shop.js'
-import { buy, orderByKey, recordConfirmationJob, type Order } from '../store/orders.js'
+import { buy, orderByKey, recordConfirmationJob, stockOf, type Order } from '../store/orders.js'
 import { stockKey } from './products.js'
 
 const MAX_QUANTITY = 100
-/**
- * An order this old with no confirmation job lost its first request between the order's commit
- * and the enqueue (a crash). Younger, the first request is still on its way and a replay waits.
- */
-const ORPHANED_AFTER_MS = 30_000
 
 /** The 201 body: only what never changes after the order is made, so a replay is byte-for-byte the same. */
 function orderBody(order: Order) {
@@ -32,23 +26,17 @@ function orderBody(order: Order) {
 }
 
 /**
- * The order an earlier request with this key made, checked against this request. The first
- * request records its confirmation job a moment after its order commits (longer under a rush);
- * a duplicate arriving in that moment waits for it, so both answers carry the same job. The wait
- * ends when the job is recorded, the order is orphaned, or this request's signal aborts.
+ * The order an earlier request with this key made, checked against this request. The order and
+ * its confirmation job commit together, so an order found here always names its job.
  */
 async function replay(db: Queryable, key: string, productId: number, quantity: number, signal: AbortSignal): Promise<Order | null> {
-  for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
-    const order = await orderByKey(db, key, { signal })
-    if (!order) return null
-    if (order.productId !== productId || order.quantity !== quantity) {
-      throw new Problem('SHOP_IDEMPOTENCY_MISMATCH',
-        `Idempotency-Key was used for ${order.quantity} × product ${order.productId}; send a new key for another order`,
-        { field: 'Idempotency-Key' })
-    }
-    if (order.confirmationJobId !== null || Date.now() - Date.parse(order.createdAt) > ORPHANED_AFTER_MS) return order
-    await sleep(pause, undefined, { signal })
+  const order = await orderByKey(db, key, { signal })
+  if (order && (order.productId !== productId || order.quantity !== quantity)) {
+    throw new Problem('SHOP_IDEMPOTENCY_MISMATCH',
+      `Idempotency-Key was used for ${order.quantity} × product ${order.productId}; send a new key for another order`,
+      { field: 'Idempotency-Key' })
   }
+  return order
 }
 
 const replayed = (order: Order) =>
@@ -69,7 +57,30 @@ export function orderRoutes(app: Hono<ShopEnv>, { cache }: Shop): void {
       if (earlier) return replayed(earlier)
     }
 
-    const result = await buy(db, productId, quantity, key)
+    // Most of a flash sale's buyers come after the stock is gone: they are told so from one read,
+    // without a transaction (on PGlite every transaction has the database to itself meanwhile).
+    const available = await stockOf(db, productId, { signal })
+    if (available === null) throw new Problem('SHOP_NOT_FOUND', `no product ${productId}`, { field: 'productId' })
+    if (available < quantity) {
+      // The last item may have gone to a request with this key since the replay check above.
+      const earlier = key === null ? null : await replay(db, key, productId, quantity, signal)
+      if (earlier) return replayed(earlier)
+      throw new Problem('SHOP_SOLD_OUT', `product ${productId} has ${available} left; ${quantity} asked`, { productId, available })
+    }
+
+    // Opened before the transaction: a first call installs the queue's schema on a connection of
+    // its own, which on the embedded PGlite would wait behind this transaction for ever.
+    const jobs = await queue()
+    // The order and its confirmation job commit together or not at all: no order without its
+    // job (a crash between two commits), no job for an order that was rolled back.
+    const result = await db.transaction(async (tx) => {
+      const bought = await buy(tx, productId, quantity, key)
+      if (bought.kind !== 'bought') return bought
+      const payload: ConfirmationPayload = { orderId: bought.order.id }
+      bought.order.confirmationJobId = await jobs.enqueue(CONFIRMATION_QUEUE, payload, { tx })
+      await recordConfirmationJob(tx, bought.order.id, bought.order.confirmationJobId)
+      return bought
+    }, { signal })
     if (result.kind !== 'bought') {
       // Sold out or key taken: a request with this key may have committed since the check above.
       const earlier = key === null ? null : await replay(db, key, productId, quantity, signal)
@@ -83,10 +94,6 @@ export function orderRoutes(app: Hono<ShopEnv>, { cache }: Shop): void {
 
     const order = result.order
     await cache.del(stockKey(productId))
-    const jobs = await queue()
-    const payload: ConfirmationPayload = { orderId: order.id }
-    order.confirmationJobId = await jobs.enqueue(CONFIRMATION_QUEUE, payload)
-    await recordConfirmationJob(db, order.id, order.confirmationJobId)
     return c.json(orderBody(order), 201)
   })
 }

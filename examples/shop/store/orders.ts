@@ -4,8 +4,9 @@
  * One statement takes the stock and writes the order: the UPDATE only matches while enough stock
  * is left, and the INSERT only runs for the row it returned. PostgreSQL runs a statement
  * atomically and row-locks what the UPDATE touches, so under any concurrency stock never goes
- * below zero and every unit taken has its order. No transaction spans several round trips, which
- * matters on the embedded PGlite, where an open transaction makes every other connection wait.
+ * below zero and every unit taken has its order. The route runs it in the transaction that also
+ * enqueues the order's confirmation job (routes/orders.ts), so that transaction is short: on the
+ * embedded PGlite an open transaction makes every other connection wait.
  *
  * Idempotency rides on the same statement: orders.idempotency_key is UNIQUE, so a second request
  * with a key already used fails at the INSERT, and that failure undoes its UPDATE too (same
@@ -64,6 +65,12 @@ export async function buy(db: Queryable, productId: number, quantity: number, ke
   // stale, which is fine: it only explains a refusal that was decided atomically above.
   const found = await db.query('SELECT stock FROM products WHERE id = $1', [productId])
   return found.rows.length ? { kind: 'sold-out', available: found.rows[0].stock } : { kind: 'no-product' }
+}
+
+/** The stock now (null: no such product): a sold-out rush is answered without opening a transaction. */
+export async function stockOf(db: Queryable, productId: number, options: QueryOptions = {}): Promise<number | null> {
+  const { rows } = await db.query('SELECT stock FROM products WHERE id = $1', [productId], options)
+  return rows.length ? rows[0].stock : null
 }
 
 export async function orderByKey(db: Queryable, key: string, options: QueryOptions = {}): Promise<Order | null> {

@@ -1,11 +1,12 @@
 /**
- * PGlite (PostgreSQL compiled to WASM) with its data in a folder, served on a local socket by
- * @electric-sql/pglite-socket so that any process reaches it with a normal postgres:// URL.
+ * PGlite (PostgreSQL compiled to WASM) with its data in a folder, served on a local socket
+ * (embedded-wire.ts) so that any process reaches it with a normal postgres:// URL.
  *
- * What to know about it (measured with pglite 0.5.14 and pglite-socket 0.2.17):
- * - There is one backend. The socket server multiplexes connections onto it and runs one
- *   statement at a time; a transaction open on one connection makes the others wait until it ends.
- *   Isolation holds, throughput does not grow with connections: keep pools small and transactions short.
+ * What to know about it (measured with pglite 0.5.14):
+ * - There is one backend. The socket server gives it to one connection at a time, for a whole
+ *   statement and for a whole transaction; a transaction open on one connection makes the others
+ *   wait until it ends. Isolation holds, throughput does not grow with connections: keep pools
+ *   small and transactions short.
  * - Session state is shared by every connection (SET, session advisory locks), and the startup
  *   packet's parameters (statement_timeout) are ignored.
  * - A running statement cannot be interrupted: CancelRequest and statement_timeout do nothing, and
@@ -14,9 +15,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { corralError } from '../../errors.js'
 import { EMBEDDED_MAX_CONNECTIONS } from './embedded-limits.js'
+import { serveWire } from './embedded-wire.js'
 
 export interface EmbeddedServer {
   url: string
@@ -44,7 +45,8 @@ function claim(dir: string): () => void {
   return () => rmSync(pidFile, { force: true })
 }
 
-export async function serveEmbedded(dataDir: string): Promise<EmbeddedServer> {
+/** `port`: the loopback port when the socket path is too long (0: any); a restart passes the one it had. */
+export async function serveEmbedded(dataDir: string, port = 0): Promise<EmbeddedServer> {
   const dir = resolve(dataDir)
   mkdirSync(dir, { recursive: true })
   const release = claim(dir)
@@ -55,14 +57,13 @@ export async function serveEmbedded(dataDir: string): Promise<EmbeddedServer> {
     const useSocket = socketPath.length <= MAX_SOCKET_PATH
     // A socket file left by a process that was killed; the pid file check above says it is ours to take.
     if (useSocket) rmSync(socketPath, { force: true })
-    const server = new PGLiteSocketServer({
+    const server = await serveWire({
       db, maxConnections: EMBEDDED_MAX_CONNECTIONS,
-      ...(useSocket ? { path: socketPath } : { host: '127.0.0.1', port: 0 }),
+      listen: useSocket ? { path: socketPath } : { host: '127.0.0.1', port },
     })
-    await server.start()
     const url = useSocket
       ? `postgres://postgres@localhost:${SOCKET_PORT}/postgres?host=${encodeURIComponent(dir)}`
-      : `postgres://postgres@${server.getServerConn()}/postgres`
+      : `postgres://postgres@${server.address}/postgres`
     const pglite = db
     return {
       url,
