@@ -25,5 +25,10 @@ console.log(`seed ${seed}, ${report.played} requests against ${values.app} in ${
 console.log(`outcomes: ${JSON.stringify(report.outcomes)}`)
 console.log(`worker replaced: ${replaced}; handler errors or uncaught exceptions in the log: ${crashed}`)
 for (const f of report.failures) console.log(`FAIL ${f}`)
+if (crashed) {
+  // The log's entry for each, with its error's first lines, to see what broke.
+  const lines = server.output().split('\n')
+  lines.forEach((line, i) => { if (/uncaught|CORRAL_ERR_HANDLER/i.test(line)) console.log(lines.slice(i, i + 12).map((l) => `LOG ${l.slice(0, 300)}`).join('\n')) })
+}
 await server.stop()
 process.exit(report.failures.length > 0 || replaced || crashed ? 1 : 0)

@@ -11,6 +11,7 @@ import { FORWARDED } from './forwarded.js'
 import { normalizeTarget, validHost } from './target.js'
 import { silence } from './silence.js'
 import { forbiddenTrailer } from './trailers.js'
+import { startedAfterBareCr } from './request-start.js'
 
 export interface Limits {
   limitRequestLine: number
@@ -53,6 +54,7 @@ export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejec
   if (l.limitRequestLine && req.method!.length + req.url!.length + 10 > l.limitRequestLine) {
     return { code: 'CORRAL_ERR_URI_TOO_LONG', detail: String(l.limitRequestLine) }
   }
+  if (startedAfterBareCr(req)) return { code: 'CORRAL_ERR_BAD_REQUEST', detail: 'a bare CR before the request line' }
   const target = normalizeTarget(req)
   if (target !== 'origin' && target !== 'asterisk') return target
   const raw = req.rawHeaders
@@ -129,6 +131,20 @@ function checkCodings(list: string): Rejection | undefined {
 /** A request that came over HTTP/2 (node:http2's compatibility API), not an HTTP/1.1 request line saying "HTTP/2.0". */
 const isHttp2 = (message: IncomingMessage | ServerResponse) => 'stream' in message
 
+/** Connections a refusal is closing: what llhttp parsed behind the refused request is never answered. */
+const closing = new WeakSet<Socket>()
+
+/**
+ * A request pipelined behind one that was refused: llhttp parsed its head from the same packet
+ * before the refusal's close, and node:http hands it over anyway, but its connection closes after
+ * the refusal, so it must not start (an app reading its body would only see the close, as an
+ * error). Only a request waiting behind another response is looked up.
+ */
+export function behindRefusal(req: IncomingMessage, res: ServerResponse): boolean {
+  const socket = req.socket as Socket & { _httpMessage?: ServerResponse | null }
+  return socket._httpMessage !== res && closing.has(socket)
+}
+
 /** Answer a rejected request and close its connection once the answer is out. */
 export function reject(res: ServerResponse, { code, detail }: Rejection): void {
   const entry = codes[code] as { message: string; status: number }
@@ -141,6 +157,7 @@ export function reject(res: ServerResponse, { code, detail }: Rejection): void {
     return
   }
   res.shouldKeepAlive = false
+  closing.add(res.req.socket)
   res.writeHead(entry.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' })
   res.end(body)
   // The unread body (if any) must not be parsed as the next request.

@@ -10,7 +10,7 @@ import type { Serve } from '../app/types.js'
 import { failRequest } from '../app/fail.js'
 import { corralError } from '../errors.js'
 import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
-import { checkExpect, checkRequest, reject, watchBody, type Limits, type Rejection, type Scan } from './limits.js'
+import { behindRefusal, checkExpect, checkRequest, reject, watchBody, type Limits, type Rejection, type Scan } from './limits.js'
 import { answerServerOptions } from './target.js'
 import type { Admission, ShedReason, Waiter } from '../overload/admission.js'
 import { shedResponse } from '../overload/shed.js'
@@ -103,6 +103,7 @@ export class Requests {
   handle = (req: IncomingMessage, res: TrackedResponse): void => {
     const o = this.#o
     const scan = this.#scan
+    if (behindRefusal(req, res)) return
     const rejection = checkRequest(req, o.limits, scan)
     if (rejection) {
       reject(res, rejection)
@@ -117,6 +118,7 @@ export class Requests {
    * too large saves the upload), and any other gets its 100 now.
    */
   handleContinue = (req: IncomingMessage, res: TrackedResponse): void => {
+    if (behindRefusal(req, res)) return
     const rejection = checkRequest(req, this.#o.limits, this.#scan) ?? checkExpect(req)
     if (rejection) {
       reject(res, rejection)

@@ -13,6 +13,7 @@ import type { Logger } from 'pino'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { enforceKeepalive } from './keepalive.js'
+import { watchRequestStart } from './request-start.js'
 import { maxHeaderSize, maxHeadersCount, onClientError, type Limits } from './limits.js'
 import { watchSlowClients, type SlowClientLimits } from './slow-clients.js'
 
@@ -48,6 +49,7 @@ export function http1Options(o: ServerOptions, Response: new (req: IncomingMessa
  */
 export function wireHttp1(server: Server | Http2SecureServer, o: ServerOptions, event: 'connection' | 'secureConnection', http1?: (socket: Socket) => boolean): void {
   server.on(event, rememberPeer)
+  server.on(event, watchRequestStart)
   ;(server as Server).maxHeadersCount = maxHeadersCount(o.limits)
   if (o.keepaliveMs === 0) (server as Server).keepAliveTimeout = 1 // 0 would mean "forever" to Node
   else enforceKeepalive(server as Server, o.keepaliveMs, event, http1)

@@ -52,10 +52,11 @@ const MOVES: ((s: string, rng: Rng) => string)[] = [
   },
   // a framing or routing header added after the request line
   (s, rng) => { const i = s.indexOf('\r\n'); return i < 0 ? s : s.slice(0, i + 2) + pick(rng, HEADERS) + '\r\n' + s.slice(i + 2) },
-  // case flipped over a range
+  // case flipped over a range: ASCII letters only, since the upper case of some latin1 letters is
+  // no latin1 byte (ÿ → U+0178, which went on the wire as 'x' while the oracle judged 'Ÿ')
   (s, rng) => {
     const i = int(rng, s.length); const j = i + 1 + int(rng, 12)
-    return s.slice(0, i) + [...s.slice(i, j)].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('') + s.slice(j)
+    return s.slice(0, i) + s.slice(i, j).replace(/[A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) ^ 32)) + s.slice(j)
   },
   // a line swapped with its neighbour
   (s, rng) => {
@@ -89,6 +90,8 @@ export function mutants(seed: number, count: number, bases: { id: string; bytes:
     const writes: string[] = []
     let at = 0
     for (const c of [...cuts, bytes.length]) { if (c > at) writes.push(bytes.slice(at, c)); at = c }
+    // One character per byte, or what is sent (latin1) is not what the oracle judges.
+    if (/[^\x00-\xff]/.test(bytes)) throw new Error(`mutant ${n} of seed ${seed} holds a character past latin1`)
     out.push({ bytes, writes, from: `${base.id} ×${moves}` })
   }
   return out

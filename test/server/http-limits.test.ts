@@ -47,6 +47,19 @@ describe('request limits and malformed requests', () => {
     await server.stop()
   })
 
+  it('never starts a request pipelined behind a refused one on the connection the refusal closes', async (t) => {
+    // Found by the fuzzer (seed 3): the app read the body of a request parsed behind a refusal, the
+    // connection closed after the refusal, and the app's read failed as a handler error.
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const answer = await raw(server.port, 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\nGET /slow?ms=60000 HTTP/1.1\r\nHost: x\r\n\r\n')
+    assert.equal(answer.match(/HTTP\/1\.1 \d+/g)?.join(), 'HTTP/1.1 400')
+    // The pipelined request is parsed from the same packet as the refused one, before the refusal is
+    // written: had it started, /slow would have counted it by the time the connection closed.
+    const stats = await (await fetch(server.url + '/stats')).json() as { maxInFlight: number; aborted: number }
+    assert.deepEqual({ maxInFlight: stats.maxInFlight, aborted: stats.aborted }, { maxInFlight: 0, aborted: 0 })
+    await server.stop()
+  })
+
   it('drops X-Forwarded-For from peers not in --forwarded-allow-ips and believes it from those that are', async (t) => {
     const untrusting = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--forwarded-allow-ips', '10.9.9.9'] })
     const spoofed = await (await fetch(untrusting.url + '/ctx', { headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https' } })).json() as any
