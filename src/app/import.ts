@@ -61,8 +61,13 @@ async function importRaw(path: string, query: string): Promise<Record<string, un
       if (!NATIVE_REFUSALS.has((err as { code?: string })?.code ?? '')) throw err
     }
     await registerTsx()
-    // A failed import is cached per URL; a query string makes it a new module for the retry.
-    return import(url + (query ? '&' : '?') + 'corral-tsx')
+    // Not a plain import() again: the failed attempt's modules stay in Node's module map by their
+    // URLs, and on Node 22 a second import of the file through the registered loader, linking to
+    // the dependency that failed (a .ts file whose imports say .js), came back as an empty module
+    // (default {}): a config file's settings and hooks were silently dropped. tsImport loads the
+    // file and its local imports under a namespace of their own, apart from that attempt.
+    const { tsImport } = await import('tsx/esm/api')
+    return tsImport(url, { parentURL: import.meta.url }) as Promise<Record<string, unknown>>
   }
   await registerTsx()
   return import(url)

@@ -1,12 +1,41 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { fixture, nodeLines, runCli, startCorral } from '../support/corral.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fixture, nodeLines, ROOT, runCli, startCorral } from '../support/corral.js'
+
+/**
+ * A corral.config.ts that native type stripping refuses twice over: an enum, and an import of
+ * corral's own .ts source, whose imports say .js. On Node 22 the retry through tsx read it as an
+ * empty module and its settings were silently dropped (bench/results/reliability.md).
+ */
+function refusedConfig(): string {
+  const d = mkdtempSync(join(tmpdir(), 'corral-ts-config-'))
+  writeFileSync(join(d, 'corral.config.ts'), `
+    import { defineConfig } from '${join(ROOT, 'src/index.ts')}'
+    enum Workers { Three = 3 }
+    export default defineConfig({ workers: Workers.Three, keepalive: 7 })
+  `)
+  return d
+}
+
+async function assertConfigRead(node: string | undefined): Promise<void> {
+  const r = await runCli(['print-config', '--explain'], { cwd: refusedConfig(), node })
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, /^workers\s+= 3 .*# file .*corral\.config\.ts/m)
+  assert.match(r.stdout, /^keepalive\s+= 7s .*# file/m)
+}
 
 describe('loading TypeScript apps', () => {
   it(`serves a .ts app on this Node (${process.version}) through tsx`, async (t) => {
     const server = await startCorral(t, fixture('hono-app.ts'), { args: ['--workers', '1'] })
     assert.equal(await (await fetch(server.url + '/')).text(), 'hono hello')
     await server.stop()
+  })
+
+  it(`reads a .ts config with an enum that imports corral's .ts source on this Node (${process.version})`, async () => {
+    await assertConfigRead(undefined)
   })
 
   for (const line of nodeLines) {
@@ -21,6 +50,10 @@ describe('loading TypeScript apps', () => {
       const server = await startCorral(t, fixture('enum-app.ts'), { args: ['--workers', '1'], node: line.node })
       assert.equal(await (await fetch(server.url + '/')).text(), 'Hello from an enum')
       await server.stop()
+    })
+
+    it(`reads a .ts config that native stripping refuses through tsx on ${line.name}, settings and all`, { skip: line.skip }, async () => {
+      await assertConfigRead(line.node)
     })
 
     it(`reports a syntax error in a .ts app with its file and line on ${line.name} too`, { skip: line.skip }, async () => {
