@@ -24,7 +24,7 @@ export function exposeInFlight(list: () => unknown): void {
  * `stuckMs`: when to save the stuck report (0: never). `stalls`: the shared clock of the stall
  * detector (stalls.ts) and its threshold, for the thread to take the stack of a stall (stall-probe.ts).
  */
-export function startWatchdog(stuckMs: number, stalls?: { shared: Int32Array; thresholdMs: number }): { tick(): void; stop(): void } {
+export function startWatchdog(stuckMs: number, stalls?: { shared: Int32Array; thresholdMs: number }): { tick(): void; stop(): Promise<void> } {
   const beats = new Int32Array(new SharedArrayBuffer(4))
   const thread = new Worker(new URL('./watchdog-thread.js', import.meta.url), {
     workerData: { beats: beats.buffer, stallMs: stuckMs, file: stuckReportFile(process.pid), stalls: stalls && { shared: stalls.shared.buffer, thresholdMs: stalls.thresholdMs } },
@@ -36,6 +36,9 @@ export function startWatchdog(stuckMs: number, stalls?: { shared: Int32Array; th
   thread.on('error', () => {}) // a watchdog that fails must not take the worker down
   return {
     tick: () => { Atomics.add(beats, 0, 1) },
-    stop: () => { void thread.terminate() },
+    // Resolves once the thread is gone, and its inspector sessions with it: a process that exits
+    // with a session still connected to its main thread prints "Waiting for the debugger to
+    // disconnect..." on its way out.
+    stop: () => thread.terminate().then(() => undefined, () => undefined),
   }
 }

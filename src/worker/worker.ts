@@ -209,14 +209,15 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     : undefined
   if (stuckStacks) exposeInFlight(() => inFlightNow(requests))
   const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, watchdog?.tick, overload)
-  const stopBeats = () => { stopHeartbeat(); stalls?.stop(); watchdog?.stop() }
+  const stopBeats = () => { stopHeartbeat(); stalls?.stop(); return watchdog?.stop() }
 
   const finish = async (code: number) => {
-    stopBeats()
+    const watchdogGone = stopBeats()
     const failures = await closeResources()
     for (const f of failures) log.error({ err: f.error }, `closing ${f.name} failed`)
     await closeApp?.().catch((err) => log.error({ err }, 'closing the app failed'))
     await callHook(hooks, 'workerExit', log, false, view)
+    await watchdogGone
     flushAll()
     process.exit(code)
   }
