@@ -37,7 +37,7 @@ process.on('SIGTERM', () => {})
 process.on('SIGINT', () => {})
 
 try {
-  server = await serveEmbedded(process.argv[2]!)
+  server = await serveEmbedded(process.argv[2]!, Number(process.argv[3] ?? 0))
   await send({ type: 'ready', url: server.url })
 } catch (err) {
   await send({ type: 'failed', code: (err as { code?: string }).code, message: (err as Error).message })

@@ -18,6 +18,8 @@ export interface EmbeddedOptions {
   dataDir: string
   /** How long to wait for PGlite to open (a first start runs initdb: ~10 s on a small machine). */
   startTimeoutMs?: number
+  /** The loopback port, when the folder's path is too long for a unix socket (0: any free one). */
+  port?: number
 }
 
 export interface EmbeddedPostgres {
@@ -27,6 +29,8 @@ export interface EmbeddedPostgres {
   pid: number
   /** Stop serving and close PGlite cleanly (its data is flushed). */
   close(): Promise<void>
+  /** Called once if the process exits without close() (killed, crashed), with the exit code or signal. */
+  onExit(listener: (how: string) => void): void
 }
 
 const here = import.meta.url
@@ -46,8 +50,8 @@ export function loaderFlags(execArgv: readonly string[]): string[] {
   return out
 }
 
-export async function startEmbeddedPostgres({ dataDir, startTimeoutMs = 60_000 }: EmbeddedOptions): Promise<EmbeddedPostgres> {
-  const child = fork(entry, [dataDir], {
+export async function startEmbeddedPostgres({ dataDir, startTimeoutMs = 60_000, port = 0 }: EmbeddedOptions): Promise<EmbeddedPostgres> {
+  const child = fork(entry, [dataDir, String(port)], {
     execArgv: loaderFlags(process.execArgv),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'json',
@@ -73,9 +77,15 @@ export async function startEmbeddedPostgres({ dataDir, startTimeoutMs = 60_000 }
   }
 
   let closed: Promise<void> | undefined
+  const exitListeners: ((how: string) => void)[] = []
+  void exited.then(([code, signal]) => {
+    if (closed) return
+    for (const listener of exitListeners) listener(String(signal ?? code))
+  })
   return {
     url,
     pid: child.pid!,
+    onExit: (listener) => { exitListeners.push(listener) },
     close() {
       closed ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return
