@@ -46,13 +46,15 @@ const pct = (sorted: number[], p: number) => sorted.length ? sorted[Math.min(sor
 async function main(): Promise<number> {
   const cleanups: (() => Promise<void> | void)[] = []
   const logDir = mkdtempSync(join(tmpdir(), 'corral-flash-sale-'))
-  cleanups.push(() => rmSync(logDir, { recursive: true, force: true }))
+  // A failed run keeps the shop's and the services' logs: the 10,000-buyer run's 500s went unexplained once their log left with this folder.
+  let keepLogs = false
+  cleanups.push(() => { if (keepLogs) console.log(`flash sale: the logs are kept in ${logDir}`); else rmSync(logDir, { recursive: true, force: true }) })
   // The run's bound: past it, every process group started here is killed and the run fails.
   const groups: number[] = []
   const overdue = setTimeout(() => {
     console.error(`flash sale: past the ${a.deadline} s deadline, stopping`)
     for (const pid of groups) try { process.kill(-pid, 'SIGKILL') } catch { /* gone */ }
-    rmSync(logDir, { recursive: true, force: true })
+    console.error(`flash sale: the logs are kept in ${logDir}`)
     process.exit(2)
   }, Number(a.deadline) * 1000)
   overdue.unref()
@@ -174,6 +176,7 @@ async function main(): Promise<number> {
     ].join('\n')
     console.log(report)
     if (a.out) appendFileSync(a.out, report + '\n')
+    keepLogs = failures.length > 0
     return failures.length ? 1 : 0
   } finally {
     for (const c of cleanups.reverse()) await c()
