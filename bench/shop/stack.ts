@@ -57,7 +57,10 @@ export async function startShopServices(o: {
       args: [join(o.root, 'dist/cli/main.js'), 'serve', join(o.root, 'examples/shop/services/app.ts'),
         '--bind', `127.0.0.1:${o.port}`, '--workers', String(o.simulatorWorkers), '--worker-connections', '100000',
         '--balance', 'shared', '--admin-bind', 'off', '--control-socket', 'off', '--config', 'off', '--migrations', 'off',
-        '--access-log', 'off'],
+        '--access-log', 'off',
+        // It stands in for remote services with fixed latencies: its own shedding would read as the
+        // server under test's degraded answers.
+        '--no-overload-control'],
       env: { CORRAL_LOG_LEVEL: 'warn' },
     }, { port: o.port, path: '/healthz', env: {}, logDir: o.logDir, logName: 'shop-simulator', readyTimeoutMs: 30_000, onSpawn: o.onSpawn })
     cleanups.push(() => stopServer(simulator))

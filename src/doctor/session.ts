@@ -33,10 +33,6 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     // leaves the loop waiting for a CPU through what is really a wait on I/O, which is the very
     // split the doctor measures. Its own readings come from /proc instead.
     '--stall-threshold', '0',
-    // The doctor asks what the app costs at a concurrency it chooses; the adaptive limit would
-    // answer part of that load with 503s (a closed loop turns each fast 503 into the next request)
-    // and measure the shedding instead. docs/overload.md is where that limit is tuned.
-    '--no-overload-control',
     '--workers', '1', '--bind', `127.0.0.1:${port}`, '--admin-bind', `127.0.0.1:${adminPort}`, '--control-socket', 'off',
     ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORRAL_LOG_LEVEL: process.env.CORRAL_LOG_LEVEL ?? 'warn' } })
   let out = ''

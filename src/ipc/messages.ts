@@ -31,6 +31,8 @@ export interface OverloadStatus {
   shed: { full: number; timeout: number; gone: number }
   queued: number; queuedMs: number
   baselineMs: number | null; latencyMs: number | null
+  /** The event loop's utilisation over the limit's last step, 0..1 (what tells a full worker from slow I/O). */
+  utilization: number | null
 }
 
 export type WorkerMessage =

@@ -13,7 +13,7 @@
  * against the hard cap for as long as it lives, not against the adaptive limit (a socket's lifetime
  * is no measure of how busy the worker is).
  */
-import type { ConcurrencyLimit } from './limit.js'
+import { WINDOW_MS, type ConcurrencyLimit } from '../concurrency/limit.js'
 
 export type ShedReason = 'full' | 'timeout' | 'gone'
 export const SHED_REASONS: readonly ShedReason[] = ['full', 'timeout', 'gone']
@@ -74,6 +74,7 @@ export class Admission {
   readonly #queue = new Fifo()
   readonly #first = new Fifo()
   #timer: NodeJS.Timeout | undefined
+  #ticker: NodeJS.Timeout | undefined
   /** Completions per second, smoothed: how fast slots free up, to predict a newcomer's wait. */
   #rate = 0
   #rateCount = 0
@@ -97,7 +98,43 @@ export class Admission {
       this.running++
       return true
     }
+    return this.#atLimit()
+  }
+
+  /**
+   * The slow path of enter(): the limit is full. While the worker is at its limit a timer steps the
+   * limit every window (completions may be too few to); and when its loop has room the limit
+   * stretches for this request (concurrency/limit.ts: requests waiting on I/O must not be cut).
+   */
+  #atLimit(): boolean {
+    if (this.#ticker === undefined && this.#o.limit.adaptive) this.#startTicker()
+    if (this.waiting === 0 && this.running + this.held < this.#o.hardCap && this.#o.limit.stretch(this.running)) {
+      this.running++
+      return true
+    }
     return false
+  }
+
+  #startTicker(): void {
+    // A step now: after a quiet spell it starts a fresh reading of the loop, so the timer's first
+    // step (due no later than the first waiter's deadline, with the default queue timeout) can judge.
+    const now = performance.now()
+    this.#now = now
+    this.#o.limit.tick(now, this.running, this.waiting, this.#medianAge)
+    this.#ticker = setInterval(this.#onTick, WINDOW_MS)
+    this.#ticker.unref()
+  }
+
+  readonly #onTick = (): void => {
+    const now = performance.now()
+    this.#now = now
+    this.#o.limit.tick(now, this.running, this.waiting, this.#medianAge)
+    if (this.waiting > 0) this.#dispatch(now)
+    // Well under the limit with nobody waiting: completions step the limit from here on.
+    else if (this.running * 2 < this.limit) {
+      clearInterval(this.#ticker)
+      this.#ticker = undefined
+    }
   }
 
   /** A priority route: a slot under the hard cap now, or false. */
@@ -118,7 +155,8 @@ export class Admission {
       if (this.waiting >= o.queueMax) return this.#count('full')
       // Little's law for the queue: those ahead leave at the rate slots free up. A newcomer that
       // would pass its deadline in the queue is told now, in microseconds, instead of at the deadline.
-      if (o.queueTimeoutMs > 0 && this.#rate > 0 && ((this.waiting + 1) / this.#rate) * 1000 > o.queueTimeoutMs) return this.#count('full')
+      // Not while the loop has room: the limit's next step makes room for what waits (concurrency/limit.ts).
+      if (o.queueTimeoutMs > 0 && this.#rate > 0 && o.limit.saturated && ((this.waiting + 1) / this.#rate) * 1000 > o.queueTimeoutMs) return this.#count('full')
       this.#queue.push(w)
     }
     w.queuedAt = now
@@ -159,7 +197,7 @@ export class Admission {
    */
   leave(serviceMs: number, now: number): void {
     this.#now = now
-    this.#o.limit.sample(serviceMs, now, this.running, this.#medianAge)
+    this.#o.limit.sample(serviceMs, now, this.running, this.waiting, this.#medianAge)
     this.running--
     if (now - this.#rateSince >= 1000) this.#tickRate(now)
     this.#rateCount++

@@ -1,12 +1,12 @@
 /**
- * A worker's overload control, made from the settings: the limit (adaptive, or static with
- * --no-overload-control and for the sync worker class), the admission that applies it, the priority
+ * A worker's overload control, made from the settings: the limit (adaptive for the async worker
+ * class, static with --no-overload-control and for the sync and threads classes), the admission that applies it, the priority
  * routes, and what the heartbeat and /metrics report.
  */
 import type { Settings } from '../config/settings/index.js'
 import type { OverloadStatus } from '../ipc/messages.js'
 import { Admission } from './admission.js'
-import { GradientLimit, StaticLimit } from './limit.js'
+import { GradientLimit, StaticLimit } from '../concurrency/limit.js'
 import { OverloadCounts, overloadStatus } from './metrics.js'
 import { priorityRoutes } from './priority.js'
 
@@ -20,10 +20,12 @@ export interface OverloadControl {
 export function overloadControl(s: Settings, medianAge: (now: number) => number): OverloadControl {
   const counts = new OverloadCounts()
   const sync = s.workerClass === 'sync'
-  const adaptive = s.overloadControl && !sync
+  // The threads class spends its requests' CPU in pool threads, which the main loop's utilisation
+  // (what tells the adaptive limit a full worker from slow I/O) does not see: it keeps the static cap.
+  const adaptive = s.overloadControl && s.workerClass === 'async'
   const max = s.workerConnections
   const limit = sync ? new StaticLimit(1)
-    : adaptive ? new GradientLimit({ min: Math.min(s.overloadMinLimit, max), max, tolerance: s.overloadTolerance })
+    : adaptive ? new GradientLimit({ min: Math.min(s.overloadMinLimit, max), max, tolerance: s.overloadTolerance, saturated: s.overloadLoopUtilization })
     : new StaticLimit(max)
   const admission = new Admission({
     limit,

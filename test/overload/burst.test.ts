@@ -70,7 +70,7 @@ describe('overload control', () => {
     const dir = mkdtempSync(join(tmpdir(), 'corral-overload-'))
     t.after(() => rmSync(dir, { recursive: true, force: true }))
     const accessLog = join(dir, 'access.log')
-    const server = await startCorral(t, fixture('overload-app.ts'), { args: ['--workers', '1', '--overload-control', '--access-log', accessLog, '--access-log-format', '%(s)s %(D)s %(U)s'] })
+    const server = await startCorral(t, fixture('overload-app.ts'), { args: ['--workers', '1', '--access-log', accessLog, '--access-log-format', '%(s)s %(D)s %(U)s'] })
     const initial = await until(server, (o) => o.limit > 0, 10_000, 'the heartbeat reports the overload control')
     assert.equal(initial.limit, 20, 'an unmeasured limit starts at 20')
 

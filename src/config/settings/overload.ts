@@ -1,18 +1,16 @@
 import { section } from '../setting.js'
-import { bool, duration, nonNegativeInt, numberAtLeast, pathList, positiveInt } from '../parse.js'
+import { bool, duration, nonNegativeInt, numberAtLeast, pathList, positiveInt, ratio } from '../parse.js'
 
 export const overload = section('Overload control', {
   overloadControl: {
-    // Off by default until it is measured: in CI it shed an I/O-bound route (3 s handlers, 40 at
-    // once) because slow I/O reads as overload to a latency gradient. docs/overload.md says more.
-    parse: bool, default: false,
-    doc: `Adaptive concurrency limit for the async and threads worker classes (off by default for now: it can shed
-          healthy requests that are slow because they wait on I/O, see docs/overload.md): each worker measures how long its requests
-          take against a no-load baseline it measured, and moves its limit within [--overload-min-limit,
-          --worker-connections] so that requests run near that baseline (docs/overload.md). Past the limit requests wait
-          in a short queue, then get a fast 503 with Retry-After without running app code. Off (the default) gives the
-          static cap: --worker-connections at once, an immediate 503 past it. The sync worker class always runs one
-          request at a time.`,
+    parse: bool, default: true,
+    doc: `Adaptive concurrency limit for the async worker class: each worker measures how long its requests take against
+          a no-load baseline it measured and, while its event loop is saturated (--overload-loop-utilization), moves its
+          limit within [--overload-min-limit, --worker-connections] so that requests run near that baseline; while the
+          loop has room, slow requests are waiting on I/O and the limit only grows (docs/overload.md). Past the limit
+          requests wait in a short queue, then get a fast 503 with Retry-After without running app code. Off gives the
+          static cap: --worker-connections at once, an immediate 503 past it. The threads class keeps the static cap
+          (its CPU is spent in pool threads); the sync class always runs one request at a time.`,
   },
   overloadMinLimit: {
     parse: positiveInt, default: 4,
@@ -24,6 +22,15 @@ export const overload = section('Overload control', {
     doc: `How much slower than the measured no-load baseline requests may run before the limit comes down: 1.5 lets the
           median request take 1.5 x the baseline. Higher admits more at once (more throughput for I/O-bound apps, longer
           waits when the CPU is the limit).`,
+  },
+  overloadLoopUtilization: {
+    // Latency alone cannot tell a slow upstream from a full CPU: the first version shed 40 healthy
+    // requests that each waited 3 s on I/O. An idle loop says the slowness is elsewhere.
+    parse: ratio, default: 0.9,
+    doc: `The event-loop utilisation (share of the last 100 ms the worker's loop was busy, from perf_hooks) at which
+          a worker counts as saturated. Only then does rising latency bring the adaptive limit down; below it, slow
+          requests are waiting on I/O and the limit may grow to --worker-connections. Lower sheds earlier for CPU-bound
+          apps; 0 makes every window count as saturated (latency alone moves the limit).`,
   },
   overloadQueue: {
     parse: nonNegativeInt, default: 64,

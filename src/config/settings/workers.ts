@@ -17,7 +17,7 @@ export const workers = section('Worker processes', {
   },
   workerConnections: {
     parse: positiveInt, default: 1000,
-    doc: `The most requests one async worker handles at once: the ceiling of the adaptive limit (--overload-control),
+    doc: `The most requests one async worker handles at once: the ceiling of the adaptive limit (on by default for the async class),
           and with --no-overload-control the static cap, past which requests get an immediate 503 with Retry-After.
           Open WebSockets count against it.`,
   },

@@ -1,0 +1,247 @@
+/**
+ * How many requests a worker runs at once (overload/), and how many calls an upstream of corral/io
+ * is sent at once (io/upstream-limit.ts). Two kinds:
+ *
+ * StaticLimit — a fixed number (--no-overload-control, the sync worker class): Gunicorn's
+ * worker_connections.
+ *
+ * GradientLimit — follows measured latency against a measured no-load baseline, in the spirit of
+ * Envoy's adaptive concurrency filter and Netflix's Gradient2 (docs/overload.md says why this
+ * shape and not Vegas or AIMD), but only while this worker's event loop is saturated. Latency alone
+ * cannot tell "the upstream is slow" from "this worker's CPU is full": requests that wait on I/O
+ * leave the loop idle, and cutting their concurrency only sheds healthy load. So every step (once
+ * per WINDOW_MS, from a completion or, while the worker is at its limit, from the admission's timer)
+ * reads the loop's utilisation since the last step (perf_hooks eventLoopUtilization: two readings
+ * a step, nothing per request) and calls the worker saturated when it is at least
+ * --overload-loop-utilization. Then, per window (at least MIN_SAMPLES completions):
+ *
+ *   sample   = median service time of the window (admission to the end of the answer)
+ *   baseline = the lowest window median of the last 30 s (measured afresh after a quiet spell):
+ *              the service time when requests did not wait for each other. A sustained change (a
+ *              slower database) becomes the new baseline within 30 s; a burst never does
+ *   gradient = clamp(tolerance × baseline / sample, 0.5, 1)
+ *   limit    = limit × (1 + gradient) / 2          when latency rose and the loop is saturated
+ *                                                 (gradient < 1; smoothed as Gradient2 does, so one
+ *                                                 noisy window on a busy host costs a quarter of
+ *                                                 the limit at most)
+ *            = limit + max(√limit, limit / 4)     when it did not and the window used at least half
+ *                                                 the limit (demand is there: probe for more)
+ *            = limit                              otherwise (nothing learnt about more concurrency)
+ *
+ * The limit grows only with demand (as Netflix's limits do): an idle worker keeps the limit its last
+ * load needed, so a burst that comes all at once, faster than any window, meets that limit and not
+ * --worker-connections. When the burst is over and load returns, each 100 ms window at baseline
+ * latency raises it by a quarter: from the minimum 4 back to 100 in about 1.5 s.
+ *
+ * A step with too few completions while requests run takes the median age of the running requests
+ * instead when the loop is saturated (a burst admitted all at once, each waiting for CPU behind the
+ * others: waiting for them to finish is exactly the collapse this is here to prevent); when the loop
+ * is not saturated the running requests are waiting on I/O, and if they fill the limit it grows.
+ *
+ * An idle loop also lets the limit stretch between steps: a request that finds the limit full while
+ * the last step saw the loop unsaturated runs anyway, up to twice the limit of that step (so 40
+ * requests that arrive at once and wait 3 s each on I/O all run, while a CPU burst that arrives at
+ * an idle worker meets at most twice its limit before the next step sees the loop full).
+ *
+ * Written by hand: the npm packages for this (e.g. Netflix's ports) run a timer per limiter, want
+ * a promise per request and measure from their own acquire() call, where corral already has the
+ * clock readings; the algorithm is thirty lines.
+ */
+export interface ConcurrencyLimit {
+  /** Requests that may run at once now. */
+  readonly current: number
+  /**
+   * A request ended after `serviceMs` in service (NaN: not a sample, e.g. its client left); `running`
+   * were running just before and `waiting` wait.
+   */
+  sample(serviceMs: number, now: number, running: number, waiting: number, medianAge: () => number): void
+  /** The admission's timer, every WINDOW_MS while the worker is at its limit: a step no completion took. */
+  tick(now: number, running: number, waiting: number, medianAge: () => number): void
+  /** A request found the limit full (the slow path): raise the limit for it, when the loop has room. */
+  stretch(running: number): boolean
+  /** The no-load baseline and last window's sample, in ms (NaN before any). */
+  readonly baselineMs: number
+  readonly sampleMs: number
+  /** The event loop's utilisation over the last step, 0..1 (NaN before any, and for a static limit). */
+  readonly utilization: number
+  /** The last step found the loop saturated (a static limit always is: it never grows). */
+  readonly saturated: boolean
+  /** It moves (and wants the admission's timer while at the limit). */
+  readonly adaptive: boolean
+}
+
+export class StaticLimit implements ConcurrencyLimit {
+  readonly current: number
+  readonly baselineMs = NaN
+  readonly sampleMs = NaN
+  readonly utilization = NaN
+  readonly saturated = true
+  readonly adaptive = false
+  constructor(limit: number) { this.current = limit }
+  sample(): void {}
+  tick(): void {}
+  stretch(): boolean { return false }
+}
+
+export interface GradientOptions {
+  min: number
+  max: number
+  tolerance: number
+  /** --overload-loop-utilization: the loop's utilisation at which the worker counts as saturated. */
+  saturated: number
+  /** The loop's utilisation since the last call (perf_hooks by default). */
+  loop?: LoopMeter
+  /** Where an unmeasured limit starts. Default 20 (Netflix's concurrency-limits starts there too). */
+  initial?: number
+}
+
+/** Reads the event loop's utilisation between two calls. */
+export interface LoopMeter { (): number }
+
+/** perf_hooks' eventLoopUtilization as a meter: the share of the time since the last call that the loop was busy. */
+export function eventLoopMeter(): LoopMeter {
+  let last = performance.eventLoopUtilization()
+  return () => {
+    const next = performance.eventLoopUtilization()
+    const { utilization } = performance.eventLoopUtilization(next, last)
+    last = next
+    return utilization
+  }
+}
+
+export const WINDOW_MS = 100
+const MIN_SAMPLES = 10
+const MAX_SAMPLES = 512
+const INITIAL = 20
+/** A window with fewer completions than MIN_SAMPLES closes anyway after this many windows. */
+const LONG_WINDOWS = 10
+/** The baseline is the lowest median of this many seconds, kept as one minimum per second. */
+const HORIZON_S = 30
+
+export class GradientLimit implements ConcurrencyLimit {
+  #limit: number
+  #baseline = NaN
+  #sample = NaN
+  readonly #o: GradientOptions
+  readonly #samples = new Float64Array(MAX_SAMPLES)
+  #count = 0
+  #windowStart = -1
+  #peak = 0
+  /** Per second of the horizon: its lowest window median, and which second that was. */
+  readonly #minima = new Float64Array(HORIZON_S)
+  readonly #seconds = new Float64Array(HORIZON_S).fill(-Infinity)
+  readonly #loop: LoopMeter
+  #stepAt = -Infinity
+  #utilization = NaN
+  /** The last step found the loop saturated. An unmeasured worker is not. */
+  #saturated = false
+  /** How far stretch() may take the limit before the next step: twice the limit of the last one. */
+  #stretchCap: number
+
+  constructor(o: GradientOptions) {
+    this.#o = o
+    this.#limit = Math.max(o.min, Math.min(o.max, o.initial ?? INITIAL))
+    this.#stretchCap = Math.min(o.max, this.#limit * 2)
+    this.#loop = o.loop ?? eventLoopMeter()
+  }
+
+  get current(): number { return Math.floor(this.#limit) }
+  get baselineMs(): number { return this.#baseline }
+  get sampleMs(): number { return this.#sample }
+  get utilization(): number { return this.#utilization }
+  get saturated(): boolean { return this.#saturated }
+  get adaptive(): boolean { return true }
+
+  sample(serviceMs: number, now: number, running: number, waiting: number, medianAge: () => number): void {
+    if (this.#windowStart < 0) this.#windowStart = now
+    if (running > this.#peak) this.#peak = running
+    if (serviceMs === serviceMs && this.#count < MAX_SAMPLES) this.#samples[this.#count++] = serviceMs
+    if (now - this.#stepAt >= WINDOW_MS) this.#step(now, running, waiting, medianAge)
+  }
+
+  tick(now: number, running: number, waiting: number, medianAge: () => number): void {
+    if (this.#windowStart < 0) this.#windowStart = now
+    if (running > this.#peak) this.#peak = running
+    if (now - this.#stepAt >= WINDOW_MS) this.#step(now, running, waiting, medianAge)
+  }
+
+  stretch(running: number): boolean {
+    if (this.#saturated || running >= this.#stretchCap) return false
+    this.#limit = running + 1
+    return true
+  }
+
+  #step(now: number, running: number, waiting: number, medianAge: () => number): void {
+    const o = this.#o
+    const gap = now - this.#stepAt
+    this.#stepAt = now
+    const utilization = this.#loop()
+    // After a quiet spell (no completion and no timer for a second) the reading covers mostly idle
+    // time: it starts a fresh measurement instead of calling a loop that may be full now unsaturated.
+    if (gap > WINDOW_MS * LONG_WINDOWS) {
+      this.#peak = running
+      this.#stretchCap = Math.min(o.max, Math.max(o.min, this.#limit * 2))
+      return
+    }
+    this.#utilization = utilization
+    this.#saturated = utilization >= o.saturated
+    const limit = this.#limit
+    const demand = waiting > 0 || this.#peak * 2 >= limit
+    this.#peak = running
+    if (this.#count >= MIN_SAMPLES) this.#update(median(this.#samples, this.#count), now, demand, running + waiting)
+    else if (this.#saturated && running > limit / 2 && medianAge() > this.#baseline * o.tolerance) this.#update(Math.max(medianAge(), this.#count ? median(this.#samples, this.#count) : 0), now, demand, 0)
+    // The requests that fill the limit are waiting on I/O (the loop has room): more may run. The
+    // samples so far stay for the window a later step closes.
+    else if (!this.#saturated && demand) this.#grow(running + waiting)
+    else if (now - this.#windowStart >= WINDOW_MS * LONG_WINDOWS && this.#count > 0) this.#update(median(this.#samples, this.#count), now, demand, running + waiting)
+    else return this.#endStep()
+    this.#count = 0
+    this.#windowStart = now
+    this.#endStep()
+  }
+
+  #endStep(): void {
+    this.#stretchCap = Math.min(this.#o.max, Math.max(this.#o.min, this.#limit * 2))
+  }
+
+  #update(sampleMs: number, now: number, demand: boolean, wanted: number): void {
+    const o = this.#o
+    const limit = this.#limit
+    this.#sample = sampleMs
+    this.#baseline = this.#lowest(sampleMs, now)
+    const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#baseline) / sampleMs))
+    // Latency above the baseline means overload only when this worker's loop is full; otherwise
+    // the requests are slower because what they wait on is, and fewer at once would not help them.
+    if (gradient < 1 && this.#saturated) this.#limit = Math.max(o.min, (limit * (1 + gradient)) / 2)
+    else if (demand) this.#grow(this.#saturated ? 0 : wanted)
+  }
+
+  /**
+   * Probe upwards: a quarter more, at least √limit; and with an unsaturated loop at least `wanted`
+   * (what runs and waits now), so no request waits out its queue deadline behind requests that are
+   * only waiting on I/O.
+   */
+  #grow(wanted: number): void {
+    const limit = this.#limit
+    this.#limit = Math.min(this.#o.max, Math.max(wanted, limit + Math.max(Math.sqrt(limit), limit / 4)))
+  }
+
+  /** Record this window's median in its second, and return the lowest of the horizon. */
+  #lowest(sampleMs: number, now: number): number {
+    const second = Math.floor(now / 1000)
+    const i = second % HORIZON_S
+    if (this.#seconds[i] !== second) {
+      this.#seconds[i] = second
+      this.#minima[i] = sampleMs
+    } else if (sampleMs < this.#minima[i]!) this.#minima[i] = sampleMs
+    let lowest = Infinity
+    for (let j = 0; j < HORIZON_S; j++) if (second - this.#seconds[j]! < HORIZON_S && this.#minima[j]! < lowest) lowest = this.#minima[j]!
+    return lowest
+  }
+}
+
+/** The median of the first n values (sorted in place: the window is over). */
+function median(values: Float64Array, n: number): number {
+  const window = values.subarray(0, n).sort()
+  return n % 2 ? window[n >> 1]! : (window[n / 2 - 1]! + window[n / 2]!) / 2
+}
