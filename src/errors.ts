@@ -164,6 +164,11 @@ export const codes = {
     status: 503,
     doc: 'The upstream\'s circuit breaker is open: recent calls failed, so calls fail at once without touching the network until the cool-down passes and a probe succeeds. Give the call a fallback.',
   },
+  CORRAL_ERR_UPSTREAM_LIMIT: {
+    message: 'upstream %s: %d calls at once already and none ended within the wait, failing fast',
+    status: 503,
+    doc: 'The upstream answers more slowly than its baseline, so its adaptive concurrency limit came down, and this call waited its limit.waitMs without a slot (upstream-limit.ts). It was never sent. Give the call a fallback; `limit: false` on the upstream turns the limit off.',
+  },
   CORRAL_ERR_UPSTREAM_FAILED: {
     message: 'upstream %s: %s %s failed: %s',
     status: 502,

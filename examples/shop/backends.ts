@@ -11,7 +11,7 @@ export interface Service {
   get<T>(path: string, signal: AbortSignal): Promise<T>
 }
 
-function service(name: UpstreamName, url: string, timeoutMs: number, connections: number): Service {
+function service(name: UpstreamName, url: string, timeoutMs: number, connections: number, limit: boolean): Service {
   const u = new URL(url)
   const prefix = u.pathname.replace(/\/$/, '')
   const client: Upstream = upstream({
@@ -21,6 +21,7 @@ function service(name: UpstreamName, url: string, timeoutMs: number, connections
     // The upstream's own budget equals the fan-out call's, so slowness counts against the breaker.
     timeoutMs,
     retries: 1,
+    ...(limit ? {} : { limit: false as const }),
   })
   return { get: (path, signal) => client.json(prefix + path, { signal }) }
 }
@@ -30,7 +31,7 @@ export function makeServices(s: ShopSettings): Record<UpstreamName, Service> {
     price: s.timeouts.price, recommend: s.timeouts.recommendations, favorites: s.timeouts.favorites,
     user: s.timeouts.user, order: s.timeouts.orders, product: s.timeouts.products,
   }
-  return Object.fromEntries(upstreamNames.map((n) => [n, service(n, s.services[n], budget[n], s.upstreamConnections)])) as Record<UpstreamName, Service>
+  return Object.fromEntries(upstreamNames.map((n) => [n, service(n, s.services[n], budget[n], s.upstreamConnections, s.upstreamLimit)])) as Record<UpstreamName, Service>
 }
 
 /** In-process by default; with REDIS_URL, a short memory tier in front of Redis shared by all workers. */

@@ -16,6 +16,8 @@ export interface ShopSettings {
   timeouts: { product: number; stock: number; price: number; recommendations: number; favorites: number; user: number; orders: number; products: number }
   /** Keep-alive connections per service per worker: at 5,000 rps × 200 ms, ~500 calls are in flight per worker on 2 workers. */
   upstreamConnections: number
+  /** corral/io's adaptive concurrency per service (fewer calls at once to a service that slows down); SHOP_UPSTREAM_LIMIT=off sends every call. */
+  upstreamLimit: boolean
   redisUrl: string | null
   cachePrefix: string
   productTtlMs: number
@@ -70,6 +72,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ShopSettings
       products: ms(env, 'SHOP_TIMEOUT_PRODUCTS_MS', 700),
     },
     upstreamConnections: connections,
+    upstreamLimit: env.SHOP_UPSTREAM_LIMIT !== 'off',
     redisUrl: env.REDIS_URL || null,
     cachePrefix: env.SHOP_CACHE_PREFIX || 'shop:',
     productTtlMs: ms(env, 'SHOP_PRODUCT_TTL_MS', 30_000),

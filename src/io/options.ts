@@ -32,6 +32,13 @@ export function msOrZeroOption(owner: string, key: string, value: unknown, fallb
   return value
 }
 
+/** A finite number >= min, or the default when absent. */
+export function numberAtLeastOption(owner: string, key: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) fail(owner, key, `a number >= ${min}`, value)
+  return value
+}
+
 /** A number in [0, 1], or the default when absent. */
 export function ratioOption(owner: string, key: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback

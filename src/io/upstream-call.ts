@@ -18,6 +18,7 @@
 import type { Dispatcher, Pool } from 'undici'
 import { corralError } from '../errors.js'
 import type { Breaker } from './breaker.js'
+import type { SlotWaiter, UpstreamLimit } from './upstream-limit.js'
 import { deadline, type Deadline } from './deadlines.js'
 import { unwatchAbort, watchAbort } from './light-signal.js'
 import { backoffMs, retryableStatuses, type BackoffOptions } from './retry.js'
@@ -28,6 +29,8 @@ export interface UpstreamCore {
   readonly name: string
   readonly pool: Pool
   readonly breaker: Breaker | undefined
+  /** Adaptive concurrency (upstream-limit.ts), or undefined with limit: false. */
+  readonly limit: UpstreamLimit | undefined
   readonly series: UpstreamSeries
   readonly retries: number
   readonly backoff: BackoffOptions
@@ -50,7 +53,7 @@ export interface UpstreamResponse {
 // closing the connection it was about to use (an abort there would close it).
 const NOT_SENT = Object.assign(new Error('the caller stopped waiting before the request was sent'), { code: 'CORRAL_UPSTREAM_NOT_SENT' })
 
-export class UpstreamCall {
+export class UpstreamCall implements SlotWaiter {
   readonly #u: UpstreamCore
   readonly #path: string
   readonly #method: string
@@ -67,6 +70,9 @@ export class UpstreamCall {
   #settled = false
   #budget: Deadline | undefined = undefined
   #backoff: NodeJS.Timeout | undefined = undefined
+  /** It holds a slot of the upstream's limit; the last attempt's time is the limit's sample. */
+  #slot = false
+  #latencyMs = NaN
 
   constructor(u: UpstreamCore, path: string, method: string, headers: string[] | undefined, body: string | Uint8Array | undefined,
     budgetMs: number, canRetry: boolean, read: Read, caller: AbortSignal | undefined,
@@ -90,7 +96,27 @@ export class UpstreamCall {
     if (caller) watchAbort(caller, this.#onCallerAbort)
     const now = performance.now()
     this.#budget = deadline(this.#budgetMs, this.#onBudget, now)
+    const limit = this.#u.limit
+    if (limit === undefined) { this.#send(now); return }
+    if (limit.enter()) {
+      this.#slot = true
+      this.#send(now)
+      return
+    }
+    limit.wait(this, now)
+  }
+
+  get settled(): boolean { return this.#settled }
+
+  admit(now: number): void {
+    this.#slot = true
     this.#send(now)
+  }
+
+  refuse(): void {
+    const u = this.#u
+    u.series.errors.limit.inc()
+    this.#settle(corralError('CORRAL_ERR_UPSTREAM_LIMIT', u.name, u.limit!.current), true)
   }
 
   // Verdicts only for an attempt in flight: a deadline that passes during a retry's backoff is not
@@ -109,6 +135,8 @@ export class UpstreamCall {
     if (this.#current) {
       this.#u.breaker?.failure()
       this.#u.series.errors.timeout.inc()
+      // The upstream took at least this long: the limit's sample, so a hung upstream reads as slow.
+      this.#latencyMs = this.#current.sentMs(performance.now())
     }
     this.#giveUp(corralError('CORRAL_ERR_UPSTREAM_TIMEOUT', this.#u.name, this.#method, this.#path, this.#budgetMs))
   }
@@ -145,7 +173,9 @@ export class UpstreamCall {
     this.#current = undefined
     const u = this.#u
     const last = !this.#canRetry || this.#attempt >= u.retries
-    const seconds = (performance.now() - attempt.started) / 1000
+    const now = performance.now()
+    const seconds = (now - attempt.started) / 1000
+    this.#latencyMs = attempt.sentMs(now)
     if (error !== undefined) {
       u.series.duration[0]!.observe(seconds)
       const kind = errorKind(error)
@@ -198,6 +228,12 @@ export class UpstreamCall {
   #settle(value: unknown, failed: boolean): void {
     if (this.#settled) return
     this.#settled = true
+    if (this.#slot) {
+      this.#slot = false
+      const limit = this.#u.limit!
+      limit.leave(this.#latencyMs, performance.now())
+      this.#u.series.limit.set(limit.current)
+    }
     this.#budget?.cancel()
     if (this.#backoff) clearTimeout(this.#backoff)
     if (this.#caller) unwatchAbort(this.#caller, this.#onCallerAbort)
@@ -206,6 +242,8 @@ export class UpstreamCall {
   }
 
   get lingerMs(): number { return this.#u.lingerMs }
+  /** It holds a slot of the upstream's limit, which wants the time its attempts spent at the upstream. */
+  get limited(): boolean { return this.#slot }
   get series(): UpstreamSeries { return this.#u.series }
 }
 
@@ -221,6 +259,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   #abandoned = false
   #linger: Deadline | undefined = undefined
   #done = false
+  #sentAt = NaN
 
   constructor(call: UpstreamCall, started: number) {
     this.#call = call
@@ -230,7 +269,12 @@ class Attempt implements Dispatcher.DispatchHandler {
   onConnect(abort: (err?: Error) => void): void {
     if (this.#abandoned) throw NOT_SENT
     this.#abort = abort
+    // undici calls this as it writes the request on a connection: the upstream's time starts here.
+    if (this.#call.limited) this.#sentAt = performance.now()
   }
+
+  /** Time since the request was written on a connection (NaN if it never was, or nobody asked). */
+  sentMs(now: number): number { return now - this.#sentAt }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.status = statusCode

@@ -6,11 +6,11 @@
 import { counter, gauge, histogram, PREFIX, type Count, type Level, type Timing } from '../metrics/families.js'
 import type { BreakerState } from './breaker.js'
 
-export type ErrorKind = 'timeout' | 'connect' | 'reset' | 'status' | 'open' | 'other'
+export type ErrorKind = 'timeout' | 'connect' | 'reset' | 'status' | 'open' | 'limit' | 'other'
 /** What became of a request its caller stopped waiting for (its deadline, a lost race). */
 export type Fate = 'finished' | 'cut' | 'unsent'
 
-const errorKinds: readonly ErrorKind[] = ['timeout', 'connect', 'reset', 'status', 'open', 'other']
+const errorKinds: readonly ErrorKind[] = ['timeout', 'connect', 'reset', 'status', 'open', 'limit', 'other']
 const fates: readonly Fate[] = ['finished', 'cut', 'unsent']
 
 export const upstreamMetrics = {
@@ -19,9 +19,12 @@ export const upstreamMetrics = {
     'Time from sending a request to an upstream to having its whole answer, per attempt.',
     ['upstream', 'outcome'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
   errors: counter(`${PREFIX}upstream_errors_total`,
-    'Failed upstream attempts by kind: timeout, connect, reset, status (5xx), open (breaker failed fast), other.', ['upstream', 'kind']),
+    'Failed upstream attempts by kind: timeout, connect, reset, status (5xx), open (breaker failed fast), limit (waited past the ' +
+    'adaptive concurrency limit and was refused), other.', ['upstream', 'kind']),
   retries: counter(`${PREFIX}upstream_retries_total`, 'Upstream attempts that were retries of an earlier failed attempt.', ['upstream']),
   breaker: gauge(`${PREFIX}upstream_breaker_state`, 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.', ['upstream']),
+  limit: gauge(`${PREFIX}upstream_concurrency_limit`,
+    'The adaptive concurrency limit per upstream: calls sent at once before others wait, then fail with CORRAL_ERR_UPSTREAM_LIMIT.', ['upstream']),
   connections: counter(`${PREFIX}upstream_connections_opened_total`,
     'Connections opened to the upstream (its rate is new connections per second; a healthy pool opens few).', ['upstream']),
   abandoned: counter(`${PREFIX}upstream_abandoned_total`,
@@ -35,6 +38,7 @@ export interface UpstreamSeries {
   errors: Record<ErrorKind, Count>
   retries: Count
   breaker: Level
+  limit: Level
   connections: Count
   abandoned: Record<Fate, Count>
 }
@@ -46,6 +50,7 @@ export function upstreamSeries(name: string): UpstreamSeries {
     errors: Object.fromEntries(errorKinds.map((k) => [k, m.errors.labels(name, k)])) as Record<ErrorKind, Count>,
     retries: m.retries.labels(name),
     breaker: m.breaker.labels(name),
+    limit: m.limit.labels(name),
     connections: m.connections.labels(name),
     abandoned: Object.fromEntries(fates.map((f) => [f, m.abandoned.labels(name, f)])) as Record<Fate, Count>,
   }

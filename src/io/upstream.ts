@@ -16,8 +16,9 @@ import { onClose } from './lifecycle.js'
 import { Breaker, type BreakerOptions } from './breaker.js'
 import { isIdempotent, type BackoffOptions } from './retry.js'
 import { breakerStateValue, upstreamSeries } from './upstream-metrics.js'
+import { UpstreamLimit, type UpstreamLimitOptions } from './upstream-limit.js'
 import { UpstreamCall, type Read, type UpstreamCore, type UpstreamResponse } from './upstream-call.js'
-import { intOption, msOption, msOrZeroOption, nameOption, originOption, ratioOption } from './options.js'
+import { intOption, msOption, msOrZeroOption, nameOption, numberAtLeastOption, originOption, ratioOption } from './options.js'
 
 export type { UpstreamResponse } from './upstream-call.js'
 
@@ -49,6 +50,12 @@ export interface UpstreamOptions {
   backoff?: BackoffOptions
   /** Circuit breaker settings, or false for none. */
   breaker?: BreakerOptions | false
+  /**
+   * Adaptive concurrency (upstream-limit.ts): calls at once within [min, connections], fewer as the
+   * upstream slows against its own baseline; a call past it waits waitMs, then fails with
+   * CORRAL_ERR_UPSTREAM_LIMIT (503). false sends every call (undici queues what passes connections).
+   */
+  limit?: UpstreamLimitOptions | false
   /** Headers sent with every request (auth, user-agent). */
   headers?: Record<string, string>
   /** Answers larger than this fail instead of filling memory. Default 16 MiB. */
@@ -74,6 +81,8 @@ export interface Upstream {
   readonly name: string
   readonly origin: string
   readonly breakerState: 'closed' | 'open' | 'half-open'
+  /** Calls sent at once before others wait (the adaptive limit; the pool's connections with limit: false). */
+  readonly concurrencyLimit: number
   request(path: string, options?: RequestOptions): Promise<UpstreamResponse>
   /** GET (by default) and parse JSON (an empty body is undefined); a non-2xx answer throws CORRAL_ERR_UPSTREAM_STATUS. */
   json<T = unknown>(path: string, options?: RequestOptions): Promise<T>
@@ -90,16 +99,19 @@ export function upstream(options: UpstreamOptions): Upstream {
   if (openNames.has(name)) throw corralError('CORRAL_ERR_IO_OPTION', owner, 'name', 'not used by another open upstream', JSON.stringify(name))
   const timeoutMs = msOption(owner, 'timeoutMs', options.timeoutMs, 10_000)
   const lingerMs = msOrZeroOption(owner, 'lingerMs', options.lingerMs, 1000)
+  const connections = intOption(owner, 'connections', options.connections, 32)
   const pool = new Pool(origin, {
-    connections: intOption(owner, 'connections', options.connections, 32),
+    connections,
     connectTimeout: msOption(owner, 'connectTimeoutMs', options.connectTimeoutMs, 1000),
     keepAliveTimeout: msOption(owner, 'keepAliveTimeoutMs', options.keepAliveTimeoutMs, 4000),
     maxResponseSize: intOption(owner, 'maxResponseBytes', options.maxResponseBytes, 16 * 1024 * 1024),
   })
   const series = upstreamSeries(name)
   const breaker = options.breaker === false ? undefined : makeBreaker(owner, options.breaker ?? {}, series.breaker, options.now)
+  const limit = options.limit === false ? undefined : makeLimit(owner, connections, options.limit ?? {})
+  if (limit) series.limit.set(limit.current)
   const core: UpstreamCore = Object.freeze({
-    name, pool, breaker, series, lingerMs,
+    name, pool, breaker, limit, series, lingerMs,
     retries: intOption(owner, 'retries', options.retries, 2, 0),
     backoff: Object.freeze({ ...options.backoff }),
     headersTimeoutMs: msOption(owner, 'headersTimeoutMs', options.headersTimeoutMs, timeoutMs + lingerMs),
@@ -146,6 +158,7 @@ export function upstream(options: UpstreamOptions): Upstream {
     name,
     origin,
     get breakerState() { return breaker?.state ?? 'closed' },
+    get concurrencyLimit() { return limit?.current ?? connections },
     request: (path, req) => call(path, req, 'raw') as Promise<UpstreamResponse>,
     text: (path, req) => call(path, req, 'text') as Promise<string>,
     json: <T>(path: string, req?: RequestOptions) => call(path, req, 'json') as Promise<T>,
@@ -163,4 +176,12 @@ function makeBreaker(owner: string, b: BreakerOptions, gauge: { set(v: number): 
     probes: intOption(owner, 'breaker.probes', b.probes, 1),
   }
   return new Breaker(checked, { now, onChange: (state) => gauge.set(breakerStateValue[state]) })
+}
+
+function makeLimit(owner: string, connections: number, l: UpstreamLimitOptions): UpstreamLimit {
+  return new UpstreamLimit(connections, {
+    min: intOption(owner, 'limit.min', l.min, 2),
+    tolerance: numberAtLeastOption(owner, 'limit.tolerance', l.tolerance, 2, 1),
+    waitMs: msOrZeroOption(owner, 'limit.waitMs', l.waitMs, 50),
+  })
 }
