@@ -15,10 +15,13 @@ const origin = process.env.BENCH_UPSTREAM ?? 'http://127.0.0.1:9400'
 const delayMs = Number(process.env.BENCH_DELAY_MS ?? 300)
 const connections = Number(process.env.BENCH_UPSTREAM_CONNECTIONS ?? 1024)
 const budgetMs = Math.max(1000, 10 * delayMs)
+// BENCH_UPSTREAM_LIMIT=off: every call is sent (corral/io's adaptive concurrency per upstream off), for
+// bench/fanout-overload.ts's side-by-side with the limits off.
+const limit = process.env.BENCH_UPSTREAM_LIMIT === 'off' ? false as const : undefined
 
-const users = upstream({ name: 'user', origin, connections, timeoutMs: budgetMs })
-const orders = upstream({ name: 'orders', origin, connections, timeoutMs: budgetMs })
-const products = upstream({ name: 'products', origin, connections, timeoutMs: budgetMs })
+const users = upstream({ name: 'user', origin, connections, timeoutMs: budgetMs, limit })
+const orders = upstream({ name: 'orders', origin, connections, timeoutMs: budgetMs, limit })
+const products = upstream({ name: 'products', origin, connections, timeoutMs: budgetMs, limit })
 
 // A call that fails answers 502 below rather than a page with holes: the bench compares full answers.
 const failed = () => undefined

@@ -23,7 +23,8 @@ function response(status, headers, body)
   checked = checked + 1
   if status == 200 and not string.find(body, '"degraded":[]', 1, true) then degraded = degraded + 1 end
   if status == 200 and string.find(body, '"degraded":[]', 1, true) then good = good + 1 end
-  if status == 503 then shed = shed + 1 end
+  -- Shed by corral's overload control: its 503 is text/plain (the shop's own 503s are problem+json).
+  if status == 503 and string.find(headers["content-type"] or headers["Content-Type"] or "", "text/plain", 1, true) then shed = shed + 1 end
 end
 
 function done(summary, latency, requests)

@@ -1,0 +1,168 @@
+/**
+ * What the overload benchmarks share (issue 12): wrk at a list of connection counts against a server
+ * started once per mode (overload control on, then off), each level's 503s read from the server's
+ * access log (how long the server took over each, which wrk cannot tell apart from the 200s), and
+ * the side-by-side table with the issue's two done-when ratios.
+ *
+ * The bench runs with the hard file-descriptor limit as its soft one (raiseFdLimit), so 10,000
+ * connections fit in wrk and in the servers; every wait is bounded: a wrk that outlives its duration
+ * by WRK_GRACE_S is killed and the level fails, a server that does not answer is stopped.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { loadavg } from 'node:os'
+
+const WRK_GRACE_S = 30
+
+export interface WrkResult { requests: number; duration_us: number; p50_us: number; p95_us: number; p99_us: number; max_us: number; mean_us: number
+  connect_errors: number; read_errors: number; write_errors: number; status_errors: number; timeouts: number; degraded: number; checked: number
+  good: number; shed: number }
+
+/**
+ * Run this bench again with the soft file-descriptor limit raised to the hard one (what a process
+ * may raise itself to; Node cannot call setrlimit), so wrk, the server and the simulator, which
+ * inherit it, fit 10,000 connections. Returns only in the process that already has it.
+ */
+export async function raiseFdLimit(): Promise<void> {
+  const [soft, hard] = spawnSync('sh', ['-c', 'ulimit -n; ulimit -Hn'], { encoding: 'utf8' }).stdout.trim().split('\n')
+  if (soft === hard || process.env.CORRAL_BENCH_FD_RAISED) return
+  const child = spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: 'inherit', env: { ...process.env, CORRAL_BENCH_FD_RAISED: '1' } })
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
+  const [code] = await once(child, 'exit') as [number | null]
+  process.exit(code ?? 1)
+}
+
+export async function runWrk(o: { url: string; connections: number; seconds: number; threads: number; script: string; onPid?: (pid: number) => void }): Promise<WrkResult> {
+  // wrk needs at least as many connections as threads.
+  const threads = Math.min(o.threads, o.connections)
+  const child = spawn('wrk', ['-t', String(threads), '-c', String(o.connections), '-d', `${o.seconds}s`, '--timeout', '10s', '-s', o.script, o.url], { stdio: ['ignore', 'pipe', 'pipe'] })
+  if (child.pid) o.onPid?.(child.pid)
+  let out = ''
+  child.stdout!.on('data', (d) => { out += d })
+  child.stderr!.on('data', (d) => { out += d })
+  const killer = setTimeout(() => child.kill('SIGKILL'), (o.seconds + WRK_GRACE_S) * 1000)
+  const [code, signal] = await once(child, 'exit') as [number | null, string | null]
+  clearTimeout(killer)
+  const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '))
+  if (!line) throw new Error(`wrk at ${o.connections} connections printed no result (exit ${code ?? signal}):\n${out.slice(-2000)}`)
+  return JSON.parse(line.slice('WRK_JSON '.length)) as WrkResult
+}
+
+export interface ShedTimes { count: number; p50Ms: number; p99Ms: number; maxMs: number }
+
+/** The access-log format shedSince reads: status, µs, content type (corral's shed 503 is text/plain). */
+export const ACCESS_FORMAT = '%(s)s %(D)s %({content-type}o)s'
+
+/** The shed 503s the access log (ACCESS_FORMAT) holds past `from` bytes, with the server's time over each. */
+export function shedSince(file: string, from: number): { shed: ShedTimes; end: number } {
+  const end = statSync(file).size
+  const buf = Buffer.alloc(end - from)
+  const fd = openSync(file, 'r')
+  try { readSync(fd, buf, 0, buf.length, from) } finally { closeSync(fd) }
+  const ms: number[] = []
+  for (const line of buf.toString('latin1').split('\n')) {
+    if (line.startsWith('503 ') && line.includes('text/plain')) ms.push(Number(line.split(' ')[1]) / 1000)
+  }
+  ms.sort((a, b) => a - b)
+  const at = (q: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]! : NaN)
+  return { shed: { count: ms.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: ms.length ? ms[ms.length - 1]! : NaN }, end }
+}
+
+export interface Level {
+  connections: number
+  /** The server answered the settle probe before the level began (bounded wait). */
+  settled: boolean
+  seconds: number
+  wrk: WrkResult
+  shed: ShedTimes
+}
+
+export interface ModeRun { mode: string; levels: Level[]; loadBefore: number[]; loadAfter: number[] }
+
+/** Run every level against `url`, reading the 503s from `accessLog` after each. */
+export async function runLevels(o: {
+  mode: string; url: string; accessLog: string; levels: number[]; seconds: number; threads: number; script: string
+  /** One request that says the server is back to normal (e.g. a full product page): a level begins after a few in a row. */
+  healthy: () => Promise<boolean>
+  log: (line: string) => void
+}): Promise<ModeRun> {
+  const run: ModeRun = { mode: o.mode, levels: [], loadBefore: loadavg(), loadAfter: [] }
+  for (const connections of o.levels) {
+    const settled = await settle(o.healthy)
+    if (!settled) o.log(`  ${o.mode}: the server did not settle within ${SETTLE_MS / 1000} s before ${connections} connections`)
+    const from = statSync(o.accessLog).size
+    const wrk = await runWrk({ url: o.url, connections, seconds: o.seconds, threads: o.threads, script: o.script })
+    const { shed } = shedSince(o.accessLog, from)
+    run.levels.push({ connections, settled, seconds: wrk.duration_us / 1e6, wrk, shed })
+    o.log(`  ${o.mode}: ${connections} connections: ${row(run.levels.at(-1)!).join(' | ')}`)
+  }
+  run.loadAfter = loadavg()
+  return run
+}
+
+const SETTLE_MS = 30_000
+const SETTLE_IN_A_ROW = 3
+
+/**
+ * Wait (bounded) until the server answers normally several times in a row. A level that follows a
+ * heavier one (or the warm-up) otherwise begins while the server still works through the answers
+ * the last wrk left behind, or with its upstream breakers open from that overload (5 s cool-down):
+ * its goodput is then 0 and says nothing about its own load. That was the multi-level mode's zeros.
+ */
+export async function settle(healthy: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + SETTLE_MS
+  let inARow = 0
+  while (Date.now() < deadline) {
+    inARow = (await healthy().catch(() => false)) ? inARow + 1 : 0
+    if (inARow >= SETTLE_IN_A_ROW) return true
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  return false
+}
+
+const fixed = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—')
+
+/** goodput/s, p99, 503s (count, server p50/p99), other answers, socket errors and timeouts. */
+function row(l: Level): string[] {
+  const w = l.wrk
+  return [
+    fixed(w.good / l.seconds), `${fixed(w.p99_us / 1000)} ms`,
+    `${w.shed}` + (l.shed.count ? ` (${fixed(l.shed.p50Ms, 2)}/${fixed(l.shed.p99Ms, 2)} ms)` : ''),
+    `${w.checked - w.good - w.shed}`, `${w.connect_errors + w.read_errors + w.write_errors}/${w.timeouts}`,
+  ]
+}
+
+/**
+ * The table, modes side by side (columns of the first, then the second), and per mode the issue's
+ * ratios for every level of 1,000 connections or more: goodput against the peak over the levels
+ * between the first and 1,000, p99 against the first level's.
+ */
+export function report(runs: ModeRun[]): string {
+  const head = ['goodput/s', 'p99 (all)', '503s (server p50/p99)', 'other', 'socket err/timeouts']
+  const lines = [
+    `| connections | ${runs.flatMap((r) => head.map((h) => `${h} ${r.mode}`)).join(' | ')} |`,
+    `|---:|${runs.flatMap(() => head.map(() => '---:')).join('|')}|`,
+  ]
+  const levels = runs[0]?.levels.map((l) => l.connections) ?? []
+  levels.forEach((c, i) => lines.push(`| ${c}${runs.some((r) => r.levels[i] && !r.levels[i]!.settled) ? '*' : ''} | ${runs.flatMap((r) => r.levels[i] ? row(r.levels[i]!) : head.map(() => '—')).join(' | ')} |`))
+  lines.push('', '503s: answers shed by the overload control (count in wrk; how long the server took over them, from its access log).',
+    '"other": every other answer (degraded pages, 502s, the app\'s own 503s). A level marked * began before the server had settled.')
+  for (const r of runs) {
+    lines.push('', `${r.mode}: load average ${r.loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${r.loadAfter.map((l) => l.toFixed(2)).join(' ')} after`)
+    const first = r.levels[0]
+    const middle = r.levels.filter((l, i) => i > 0 && l.connections < 1000)
+    const peak = Math.max(...middle.map((l) => l.wrk.good / l.seconds))
+    for (const l of r.levels.filter((x) => x.connections >= 1000)) {
+      if (l.wrk.requests === 0) { lines.push(`  at ${l.connections}: no answer within the level's ${fixed(l.seconds)} s (socket errors ${l.wrk.connect_errors + l.wrk.read_errors + l.wrk.write_errors})`); continue }
+      const good = l.wrk.good / l.seconds
+      const parts = []
+      if (middle.length) parts.push(`goodput ${fixed(good)}/s = ${fixed(good / peak, 2)}× the peak over ${middle.map((m) => m.connections).join('/')} (issue: ≥ 0.9)`)
+      if (first) parts.push(`p99 ${fixed(l.wrk.p99_us / 1000)} ms = ${fixed(l.wrk.p99_us / first.wrk.p99_us, 2)}× the p99 at ${first.connections} (issue: ≤ 3)`)
+      if (l.shed.count) parts.push(`503s answered in ${fixed(l.shed.maxMs, 2)} ms at most by the server (issue: < 10 ms)`)
+      lines.push(`  at ${l.connections}: ${parts.join('; ')}`)
+    }
+  }
+  return lines.join('\n')
+}
