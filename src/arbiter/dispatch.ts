@@ -9,12 +9,29 @@
  * before the `retire` message (the IPC channel keeps order). The master keeps its own copy of each
  * descriptor until the worker says `accepted`: a worker that is already closing answers `refused`
  * without reading, and the connection goes to another worker instead of being lost.
+ *
+ * The line here is the kernel's listen queue continued: the master accepts as fast as connections
+ * come, the workers take them one at a time. So it is bounded by the descriptors the master may
+ * open (less a reserve for its own files, pipes and the copies it holds), not by --backlog: a burst
+ * of 11,000 connections at once (bench/flash-sale.ts) came in faster than two workers took them, and
+ * a line capped at the backlog (4,096) reset about 7,000 of them, where the kernel, had it still
+ * held them, would have kept them waiting. Past the cap a connection is closed, as a kernel whose
+ * queue is full refuses one.
  */
 import type { Socket } from 'node:net'
 import type { Logger } from '../logging/logger.js'
 import type { Arbiter } from './arbiter.js'
 import type { Listener } from './listeners.js'
 import type { WorkerRecord } from './worker-record.js'
+import { openFilesLimit } from './open-files.js'
+
+/** Descriptors the master keeps for everything but waiting connections. */
+const RESERVED_FDS = 512
+
+/** The longest line of connections the master holds: what its descriptor limit allows, and never less than --backlog. */
+export function waitingCap(backlog: number, limit = openFilesLimit()): number {
+  return limit === undefined ? backlog : Math.max(backlog, limit - RESERVED_FDS)
+}
 
 interface Waiting { socket: Socket; listener: number }
 
@@ -30,10 +47,10 @@ export class Dispatch {
   #onEmpty: (() => void) | undefined
   handed = 0
 
-  constructor(arbiter: Arbiter, listeners: readonly Listener[], maxWaiting: number, log: Logger) {
+  constructor(arbiter: Arbiter, listeners: readonly Listener[], backlog: number, log: Logger) {
     this.#arbiter = arbiter
     this.#log = log
-    this.#maxWaiting = maxWaiting
+    this.#maxWaiting = waitingCap(backlog)
     listeners.forEach((l, i) => l.server.on('connection', (socket: Socket) => this.#arrive(socket, i)))
     arbiter.on('ready', (w: WorkerRecord) => this.#free.add(w) && this.#handOff())
     arbiter.on('accepted', (w: WorkerRecord) => {
@@ -55,7 +72,7 @@ export class Dispatch {
 
   #arrive(socket: Socket, listener: number): void {
     if (this.#waiting.length >= this.#maxWaiting) {
-      // As the kernel does when its listen queue (--backlog) is full.
+      // As the kernel does when its listen queue is full.
       socket.destroy()
       return
     }
