@@ -1,21 +1,35 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
 
-const readLog = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { hook: string; pid: number; [k: string]: unknown })
+type Entry = { hook: string; pid: number; [k: string]: unknown }
+const readLog = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry)
+
+/** Wait (bounded) until the hooks' own log shows what `seen` looks for. */
+async function untilLogged(file: string, what: string, seen: (entries: Entry[]) => boolean, timeoutMs = 30_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    const entries = existsSync(file) ? readLog(file) : []
+    if (seen(entries)) return
+    if (Date.now() > deadline) throw new Error(`the hook log never showed ${what}: ${entries.map((e) => e.hook).join(', ')}`)
+    await sleep(50)
+  }
+}
 
 describe('server hooks from corral.config.ts', () => {
   it('calls each hook in lifecycle order with the right arguments', async (t) => {
     const hookLog = join(mkdtempSync(join(tmpdir(), 'hooks-')), 'hooks.jsonl')
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--config', fixture('hooks.config.ts')], env: { HOOK_LOG: hookLog } })
+    // "Listening at" is logged before the master calls whenReady: a request sent on it alone could
+    // reach a worker (preRequest) before whenReady was logged.
+    await untilLogged(hookLog, 'whenReady', (e) => e.some((x) => x.hook === 'whenReady'))
     await (await fetch(server.url + '/pid')).text()
     process.kill(server.child.pid!, 'SIGTTIN')
     await server.waitFor(/Scaling workers from 2 to 3/)
-    await sleep(2500)
+    await untilLogged(hookLog, 'the third worker initialised', (e) => e.filter((x) => x.hook === 'postWorkerInit').length === 3)
     await server.stop()
     const entries = readLog(hookLog)
     const hooks = entries.map((e) => e.hook)
