@@ -9,6 +9,9 @@ let port: MessagePort | undefined
 
 export function initialize(data: { port: MessagePort }): void {
   port = data.port
+  // A flush asked by the main thread (module-graph.ts) is answered after every URL posted before it.
+  port.on('message', (m: unknown) => { if (m === 'flush') port?.postMessage('flushed') })
+  port.unref()
 }
 
 interface Resolved { url: string }

@@ -16,6 +16,13 @@ const local = (path: string) => !path.startsWith(own) && !path.includes('/node_m
 export interface ModuleGraph {
   /** Every local file loaded so far. */
   files(): string[]
+  /**
+   * Resolves once every file the loader thread has reported so far has arrived here (at most
+   * `timeoutMs`): its messages cross threads, and on a loaded machine a worker was ready before the
+   * app's own modules had come in, so the first report held only the config and an edit of the
+   * app went unwatched (seen on Node 26 at load 12).
+   */
+  flush(timeoutMs: number): Promise<void>
   /** Called (at most every `ms`) with the files loaded since the last call; returns a stop function. */
   onAdded(ms: number, report: (files: string[]) => void): () => void
 }
@@ -24,7 +31,9 @@ export function recordModuleGraph(): ModuleGraph {
   const seen = new Set<string>()
   const fresh = new Set<string>()
   const { port1, port2 } = new MessageChannel()
+  let flushed: (() => void) | undefined
   port1.on('message', (url: string) => {
+    if (url === 'flushed') { flushed?.(); return }
     const path = fileURLToPath(url.replace(/\?.*$/, ''))
     if (local(path) && !seen.has(path)) { seen.add(path); fresh.add(path) }
   })
@@ -35,6 +44,15 @@ export function recordModuleGraph(): ModuleGraph {
     for (const path of Object.keys(cache)) if (local(path) && !seen.has(path)) { seen.add(path); fresh.add(path) }
   }
   return {
+    flush(timeoutMs) {
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs)
+        flushed = () => { clearTimeout(timer); resolve() }
+        // The port is unref'd; a ref'd one would keep a worker alive that has nothing else to do.
+        port1.ref()
+        port1.postMessage('flush')
+      }).finally(() => { flushed = undefined; port1.unref() })
+    },
     files() {
       readCache()
       fresh.clear()

@@ -187,6 +187,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     }
     await prepared.app?.ready?.()
     await callHook(hooks, 'postWorkerInit', log, true, view)
+    await graph?.flush(2000)
     reportModules()
     graph?.onAdded(250, (files) => report({ type: 'modules', files }))
     report({ type: 'ready', pid: process.pid, listening, balance: env[WorkerEnv.balance] ?? '' })
