@@ -27,18 +27,5 @@ function response(status, headers, body)
   if status == 503 and string.find(headers["content-type"] or headers["Content-Type"] or "", "text/plain", 1, true) then shed = shed + 1 end
 end
 
-function done(summary, latency, requests)
-  local d, c, g, s = 0, 0, 0, 0
-  for _, t in ipairs(threads) do
-    d = d + (t:get("degraded") or 0)
-    c = c + (t:get("checked") or 0)
-    g = g + (t:get("good") or 0)
-    s = s + (t:get("shed") or 0)
-  end
-  local e = summary.errors
-  io.write(string.format(
-    'WRK_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.0f,' ..
-    '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,"degraded":%d,"checked":%d,"good":%d,"shed":%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean,
-    e.connect, e.read, e.write, e.status, e.timeout, d, c, g, s))
-end
+-- The runner's JSON line, shared with the other overload script; found next to this file.
+done = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "../overload/counted-done.lua")(threads)
