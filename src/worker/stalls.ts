@@ -171,9 +171,11 @@ export class Stalls {
   }
 
   /** The loop has run again at `now`: a stall if it was held since it was last free (see the top of the file). */
-  #check(now: number, ending: Exchange | undefined): void {
+  #check(now: number, ending: Exchange | undefined): boolean {
     const from = Math.max(this.#last, this.#tickAt + this.intervalMs)
-    if (now - from >= this.thresholdMs) this.#stalled(from, now, undefined, ending)
+    if (now - from < this.thresholdMs) return false
+    this.#stalled(from, now, undefined, ending)
+    return true
   }
 
   #startClock(now: number): void {
@@ -189,10 +191,8 @@ export class Stalls {
 
   readonly #tick = (): void => {
     const now = performance.now()
-    const from = Math.max(this.#last, this.#tickAt + this.intervalMs)
+    if (!this.#check(now, undefined) && this.#sched) this.#base = this.#counters()
     this.#tickAt = now
-    if (now - from >= this.thresholdMs) this.#stalled(from, now, undefined)
-    else if (this.#sched) this.#base = this.#counters()
     this.#seen(now)
     if (this.#events - 1 !== this.#eventsAtTick || this.#o.inFlight().size > 0) this.#quietSince = 0
     else if (this.#quietSince === 0) this.#quietSince = now
