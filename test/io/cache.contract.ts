@@ -31,6 +31,31 @@ export function cacheContract(name: string, make: Make): void {
       assert.deepEqual(await cache.get(k), { id: 1, tags: ['a'], price: 9.5, none: null, when: '1970-01-01T00:00:00.000Z' })
     })
 
+    it('returns a plain value as JSON round-trips it, as every backend does', async (t) => {
+      const { cache, key } = await setup(t); if (!cache) return
+      const cases: [unknown, unknown][] = [['text', 'text'], ['', ''], [0, 0], [-0, 0], [2.5, 2.5], [NaN, null], [Infinity, null], [true, true], [false, false], [null, null]]
+      const keys = cases.map(() => key())
+      for (let i = 0; i < cases.length; i++) await cache.set(keys[i]!, cases[i]![0], 10_000)
+      const got = await cache.mget(keys)
+      for (let i = 0; i < cases.length; i++) assert.ok(Object.is(got[i], cases[i]![1]), `${String(cases[i]![0])}: got ${String(got[i])}`)
+      // getOrSet serves them the same way, from a hit as from its loader.
+      const k = key()
+      assert.equal(await cache.getOrSet(k, 10_000, () => -0), -0) // the loader's own value, as it returned it
+      assert.ok(Object.is(await cache.getOrSet(k, 10_000, () => 1), 0))
+    })
+
+    it('does not let a getOrSet caller change the cached value by mutating what it got', async (t) => {
+      const { cache, key } = await setup(t); if (!cache) return
+      const k = key()
+      const first = await cache.getOrSet(k, 10_000, () => ({ n: 1, list: [1] }))
+      first.n = 2
+      first.list.push(2)
+      const hit = await cache.getOrSet(k, 10_000, () => ({ n: 3, list: [3] }))
+      assert.deepEqual(hit, { n: 1, list: [1] })
+      hit.list.push(4)
+      assert.deepEqual(await cache.getOrSet(k, 10_000, () => ({ n: 3, list: [3] })), { n: 1, list: [1] })
+    })
+
     it('forgets a value once its ttl has passed', async (t) => {
       const { cache, key } = await setup(t); if (!cache) return
       const k = key()

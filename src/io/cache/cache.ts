@@ -3,8 +3,8 @@
  * first two: a plain string store with expiry, which is all a backend has to provide.
  *
  * Values are JSON: what JSON.stringify/parse round-trips comes back (a Date comes back a string,
- * undefined is never stored). Every backend behaves alike, the in-process one included: it stores
- * the JSON text, so a caller mutating a value it got cannot change what the next caller gets.
+ * undefined is never stored). Every backend behaves alike, the in-process one included: it keeps
+ * an object's JSON text, so a caller mutating a value it got cannot change what the next caller gets.
  */
 
 export interface GetOrSetOptions {
@@ -33,17 +33,32 @@ export interface Cache {
   close(): Promise<void>
 }
 
-/** What a backend stores: text with an expiry. Errors thrown here become misses one layer up. */
-export interface Store {
-  read(keys: readonly string[]): Promise<(string | undefined)[]>
+/**
+ * What a backend stores: data with an expiry (text for Redis; memory.ts keeps an object of its own,
+ * see Codec). Errors thrown here become misses one layer up.
+ */
+export interface Store<D = string> {
+  read(keys: readonly string[]): Promise<(D | undefined)[]>
   /**
    * A store in this process can answer a read at once: getOrSet then serves a fresh value
    * without a promise chain or the single-flight map (a hit was ~5 µs of promises for a Map lookup).
    */
-  readNow?(key: string): string | undefined
-  write(key: string, data: string, keepMs: number): Promise<void>
+  readNow?(key: string): D | undefined
+  write(key: string, data: D, keepMs: number): Promise<void>
   remove(key: string): Promise<void>
   close(): Promise<void>
+}
+
+/** A value with the time it stays fresh (epoch ms), as store-cache.ts reads it back. */
+export interface Entry { v: unknown; f: number }
+
+/**
+ * How a value and its fresh-until time become a store's data and back. The default is JSON text,
+ * {"v": value, "f": fresh-until}; decode returns undefined for data that is not an entry (a miss).
+ */
+export interface Codec<D> {
+  encode(value: unknown, freshUntil: number): D
+  decode(data: D): Entry | undefined
 }
 
 /** ttl ± jitter·ttl, at least 1 ms. */

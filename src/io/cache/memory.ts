@@ -5,7 +5,7 @@
  * still serving the old value. Loads (getOrSet) fill only their own worker's copy.
  */
 import { LRUCache } from 'lru-cache'
-import type { Cache, CacheLog } from './cache.js'
+import type { Cache, CacheLog, Codec, Entry } from './cache.js'
 import { stderrLog } from './cache.js'
 import { joinPeers, publishToPeers } from './peers.js'
 import { storeCache } from './store-cache.js'
@@ -26,14 +26,14 @@ export interface MemoryCacheOptions {
 
 export function memoryCache(options: MemoryCacheOptions = {}): Cache {
   const name = nameOption('memoryCache', options.name ?? 'memory')
-  const lru = new LRUCache<string, string>({ max: intOption(`cache ${name}`, 'maxEntries', options.maxEntries, 10_000) })
-  const local = storeCache({
+  const lru = new LRUCache<string, Held>({ max: intOption(`cache ${name}`, 'maxEntries', options.maxEntries, 10_000) })
+  const local = storeCache<Held>({
     read: async (keys) => keys.map((k) => lru.get(k)),
     readNow: (key) => lru.get(key),
     write: async (key, data, keepMs) => { lru.set(key, data, { ttl: Math.max(1, Math.ceil(keepMs)) }) },
     remove: async (key) => { lru.delete(key) },
     close: async () => { lru.clear() },
-  }, { name, log: options.log ?? stderrLog })
+  }, { name, log: options.log ?? stderrLog, codec: heldCodec })
   if (options.peers === false) return local
 
   const leave = joinPeers(name, (op) => (op.op === 'set' ? local.set(op.key, op.value, op.ttlMs) : local.del(op.key)))
@@ -52,4 +52,27 @@ export function memoryCache(options: MemoryCacheOptions = {}): Cache {
       await local.close()
     },
   }
+}
+
+/**
+ * What the LRU holds: the fresh-until time beside the value. An object or array is kept as its JSON
+ * text and parsed on each hit, so a caller mutating what it got cannot change what the next caller
+ * gets (cache.ts); a string, number, boolean or null is immutable and kept as it is, as JSON would
+ * give it back (a number that is not finite becomes null). No envelope is written or parsed: a hit
+ * on a number (a stock count) parses nothing, a hit on an object parses only the object.
+ */
+interface Held { f: number; v: unknown; text: string | undefined }
+
+const heldCodec: Codec<Held> = {
+  encode(value, f) {
+    switch (typeof value) {
+      case 'string': case 'boolean': return { f, v: value, text: undefined }
+      case 'number': return { f, v: Number.isFinite(value) ? value + 0 : null, text: undefined } // + 0: -0 is 0, as in JSON
+      default:
+        if (value === null) return { f, v: null, text: undefined }
+        // JSON's own refusals (a BigInt, a cycle) throw here as they do for Redis: a skipped write, logged.
+        return { f, v: undefined, text: JSON.stringify(value) }
+    }
+  },
+  decode: (held): Entry => (held.text === undefined ? held : { v: JSON.parse(held.text), f: held.f }),
 }

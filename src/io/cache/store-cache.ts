@@ -3,28 +3,29 @@
  * stays fresh, runs getOrSet's single-flight, jitter and stale-while-revalidate, counts metrics,
  * and turns every store failure into a miss (reads) or a skipped write, logged once per outage.
  *
- * Stored text: {"v": value, "f": fresh-until (epoch ms)}. The store keeps it for ttl + staleMs, so
- * a stale value is still there to serve while its refresh runs.
+ * Stored text (the default codec): {"v": value, "f": fresh-until (epoch ms)}. The store keeps it
+ * for ttl + staleMs, so a stale value is still there to serve while its refresh runs.
  */
-import type { Cache, CacheLog, GetOrSetOptions, Store } from './cache.js'
+import type { Cache, CacheLog, Codec, Entry, GetOrSetOptions, Store } from './cache.js'
 import { jittered } from './cache.js'
 import { SingleFlight } from './single-flight.js'
 import { Outage } from './outage.js'
 import { cacheSeries } from './metrics.js'
 import { corralError } from '../../errors.js'
 
-interface Entry { v: unknown; f: number }
-
-export interface StoreCacheOptions {
+export interface StoreCacheOptions<D = string> {
   name: string
   log: CacheLog
   /** Default ± fraction for getOrSet ttls. */
   jitter?: number
   now?: () => number
+  /** How values become the store's data; default JSON text (jsonCodec). */
+  codec?: Codec<D>
 }
 
-export function storeCache(store: Store, options: StoreCacheOptions): Cache {
+export function storeCache<D = string>(store: Store<D>, options: StoreCacheOptions<D>): Cache {
   const { name, log } = options
+  const { encode, decode } = options.codec ?? (jsonCodec as unknown as Codec<D>)
   const now = options.now ?? Date.now
   const defaultJitter = options.jitter ?? 0.1
   const metrics = cacheSeries(name)
@@ -42,7 +43,7 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
     try {
       const raw = await store.read(keys)
       outage.succeeded()
-      return raw.map(decode)
+      return raw.map((r) => (r === undefined ? undefined : decode(r)))
     } catch (err) {
       outage.failed('read', err)
       return keys.map(() => undefined)
@@ -52,7 +53,7 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
   async function write(key: string, value: unknown, ttlMs: number, staleMs: number): Promise<void> {
     if (value === undefined) return
     try {
-      await store.write(key, JSON.stringify({ v: value, f: now() + ttlMs }), ttlMs + staleMs)
+      await store.write(key, encode(value, now() + ttlMs), ttlMs + staleMs)
       outage.succeeded()
     } catch (err) {
       outage.failed('write', err)
@@ -114,13 +115,18 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
       checkKey(name, key)
       checkTtl(name, ttlMs)
       const staleMs = o.staleMs ?? 0
-      if (store.readNow) {
-        const e = decode(store.readNow(key))
-        if (fresh(e)) { metrics.hits.inc(); return Promise.resolve(e!.v as T) }
+      const readNow = store.readNow
+      let known: Entry | undefined
+      if (readNow) {
+        const raw = readNow(key)
+        known = raw === undefined ? undefined : decode(raw)
+        if (fresh(known)) { metrics.hits.inc(); return Promise.resolve(known!.v as T) }
       }
-      // The read sits inside the flight too: a hundred concurrent misses make one store read and one load.
+      // The read sits inside the flight too: a hundred concurrent misses make one store read and one
+      // load. A store in this process was just read (the flight's function runs at once, before
+      // anything else can write): its answer stands, with no second read through a promise.
       return flights.run(key, async () => {
-        const [e] = await read([key])
+        const e = readNow ? known : (await read([key]))[0]
         if (fresh(e)) { metrics.hits.inc(); return e!.v as T }
         if (e && staleMs > 0 && e.f + staleMs > now()) {
           metrics.hits.inc()
@@ -145,14 +151,17 @@ export function storeCache(store: Store, options: StoreCacheOptions): Cache {
   }
 }
 
-function decode(raw: string | undefined): Entry | undefined {
-  if (raw === undefined) return undefined
-  try {
-    const e = JSON.parse(raw) as Entry
-    return typeof e === 'object' && e !== null && typeof e.f === 'number' ? e : undefined
-  } catch {
-    return undefined  // not ours (a foreign writer under our prefix): treat as a miss, the next set replaces it
-  }
+/** The default codec: JSON text, what every process (and another host, through Redis) can read. */
+export const jsonCodec: Codec<string> = {
+  encode: (value, freshUntil) => JSON.stringify({ v: value, f: freshUntil }),
+  decode(raw) {
+    try {
+      const e = JSON.parse(raw) as Entry
+      return typeof e === 'object' && e !== null && typeof e.f === 'number' ? e : undefined
+    } catch {
+      return undefined  // not ours (a foreign writer under our prefix): treat as a miss, the next set replaces it
+    }
+  },
 }
 
 function checkKey(cache: string, key: unknown): void {
