@@ -13,7 +13,10 @@
  * per WINDOW_MS, from a completion or, while the worker is at its limit, from the admission's timer)
  * reads the loop's utilisation since the last step (perf_hooks eventLoopUtilization: two readings
  * a step, nothing per request) and calls the worker saturated when it is at least
- * --overload-loop-utilization. Then, per window (at least MIN_SAMPLES completions):
+ * --overload-loop-utilization, or when its requests mostly wait in its own queues downstream (a
+ * pooled database connection, an upstream's slot: concurrency/pressure.ts, read the same way, past
+ * --overload-downstream-queued), since then more at once would only queue longer there. Then, per
+ * window (at least MIN_SAMPLES completions):
  *
  *   sample   = median service time of the window (admission to the end of the answer)
  *   baseline = the lowest window median of the last 30 s (measured afresh after a quiet spell):
@@ -64,6 +67,12 @@ export interface ConcurrencyLimit {
   readonly sampleMs: number
   /** The event loop's utilisation over the last step, 0..1 (NaN before any, and for a static limit). */
   readonly utilization: number
+  /**
+   * Downstream pressure over the last step (concurrency/pressure.ts): the share of the time spent
+   * downstream that was spent queued in this process's own queues, 0..1 (NaN before any, without a
+   * pressure meter, and for a static limit).
+   */
+  readonly pressure: number
   /** The last step found the loop saturated (a static limit always is: it never grows). */
   readonly saturated: boolean
   /** It moves (and wants the admission's timer while at the limit). */
@@ -75,6 +84,7 @@ export class StaticLimit implements ConcurrencyLimit {
   readonly baselineMs = NaN
   readonly sampleMs = NaN
   readonly utilization = NaN
+  readonly pressure = NaN
   readonly saturated = true
   readonly adaptive = false
   constructor(limit: number) { this.current = limit }
@@ -91,6 +101,14 @@ export interface GradientOptions {
   saturated: number
   /** The loop's utilisation since the last call (perf_hooks by default). */
   loop?: LoopMeter
+  /**
+   * Downstream pressure since the last call (concurrency/pressure.ts's pressureMeter), and the
+   * reading past which the worker counts as saturated however idle its loop (--overload-downstream-queued):
+   * its requests mostly wait in queues of its own (a database pool, an upstream's limit), which
+   * more of them at once would only lengthen. Without a meter, or at 1, the loop alone decides.
+   */
+  pressure?: LoopMeter
+  downstream?: number
   /** Where an unmeasured limit starts. Default 20 (Netflix's concurrency-limits starts there too). */
   initial?: number
 }
@@ -133,6 +151,8 @@ export class GradientLimit implements ConcurrencyLimit {
   readonly #loop: LoopMeter
   #stepAt = -Infinity
   #utilization = NaN
+  #pressure = NaN
+  readonly #pressureMeter: LoopMeter | undefined
   /** The last step found the loop saturated. An unmeasured worker is not. */
   #saturated = false
   /** How far stretch() may take the limit before the next step: twice the limit of the last one. */
@@ -143,12 +163,14 @@ export class GradientLimit implements ConcurrencyLimit {
     this.#limit = Math.max(o.min, Math.min(o.max, o.initial ?? INITIAL))
     this.#stretchCap = Math.min(o.max, this.#limit * 2)
     this.#loop = o.loop ?? eventLoopMeter()
+    this.#pressureMeter = o.pressure !== undefined && (o.downstream ?? 1) < 1 ? o.pressure : undefined
   }
 
   get current(): number { return Math.floor(this.#limit) }
   get baselineMs(): number { return this.#baseline }
   get sampleMs(): number { return this.#sample }
   get utilization(): number { return this.#utilization }
+  get pressure(): number { return this.#pressure }
   get saturated(): boolean { return this.#saturated }
   get adaptive(): boolean { return true }
 
@@ -176,6 +198,7 @@ export class GradientLimit implements ConcurrencyLimit {
     const gap = now - this.#stepAt
     this.#stepAt = now
     const utilization = this.#loop()
+    const pressure = this.#pressureMeter ? this.#pressureMeter() : NaN
     // After a quiet spell (no completion and no timer for a second) the reading covers mostly idle
     // time: it starts a fresh measurement instead of calling a loop that may be full now unsaturated.
     if (gap > WINDOW_MS * LONG_WINDOWS) {
@@ -184,7 +207,10 @@ export class GradientLimit implements ConcurrencyLimit {
       return
     }
     this.#utilization = utilization
-    this.#saturated = utilization >= o.saturated
+    this.#pressure = pressure
+    // Saturated: the loop is full, or the requests mostly wait in our own queues downstream (more
+    // at once would only queue longer there). A slow upstream with free slots is neither.
+    this.#saturated = utilization >= o.saturated || pressure > o.downstream!
     const limit = this.#limit
     const demand = waiting > 0 || this.#peak * 2 >= limit
     this.#peak = running

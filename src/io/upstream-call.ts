@@ -17,6 +17,7 @@
  */
 import type { Dispatcher, Pool } from 'undici'
 import { corralError } from '../errors.js'
+import { downstream } from '../concurrency/pressure.js'
 import type { Breaker } from './breaker.js'
 import type { SlotWaiter, UpstreamLimit } from './upstream-limit.js'
 import { deadline, type Deadline } from './deadlines.js'
@@ -73,6 +74,8 @@ export class UpstreamCall implements SlotWaiter {
   /** It holds a slot of the upstream's limit; the last attempt's time is the limit's sample. */
   #slot = false
   #latencyMs = NaN
+  /** It waits for a slot of the upstream's limit: queued, for the worker's downstream pressure. */
+  #waiting = false
 
   constructor(u: UpstreamCore, path: string, method: string, headers: string[] | undefined, body: string | Uint8Array | undefined,
     budgetMs: number, canRetry: boolean, read: Read, caller: AbortSignal | undefined,
@@ -103,12 +106,16 @@ export class UpstreamCall implements SlotWaiter {
       this.#send(now)
       return
     }
+    this.#waiting = true
+    downstream.wait(now)
     limit.wait(this, now)
   }
 
   get settled(): boolean { return this.#settled }
 
   admit(now: number): void {
+    this.#waiting = false
+    downstream.waited(now)
     this.#slot = true
     this.#send(now)
   }
@@ -228,6 +235,10 @@ export class UpstreamCall implements SlotWaiter {
   #settle(value: unknown, failed: boolean): void {
     if (this.#settled) return
     this.#settled = true
+    if (this.#waiting) {
+      this.#waiting = false
+      downstream.waited(performance.now())
+    }
     if (this.#slot) {
       this.#slot = false
       const limit = this.#u.limit!
@@ -260,17 +271,35 @@ class Attempt implements Dispatcher.DispatchHandler {
   #linger: Deadline | undefined = undefined
   #done = false
   #sentAt = NaN
+  /** Downstream pressure (concurrency/pressure.ts): queued in the pool until written on a connection, then in service. */
+  #state: 'queued' | 'sent' | 'over' = 'queued'
 
   constructor(call: UpstreamCall, started: number) {
     this.#call = call
     this.started = started
+    downstream.wait(started)
   }
 
   onConnect(abort: (err?: Error) => void): void {
-    if (this.#abandoned) throw NOT_SENT
-    this.#abort = abort
     // undici calls this as it writes the request on a connection: the upstream's time starts here.
-    if (this.#call.limited) this.#sentAt = performance.now()
+    const now = performance.now()
+    if (this.#abandoned) throw NOT_SENT // onError follows, which ends its time queued
+    if (this.#state === 'queued') {
+      this.#state = 'sent'
+      downstream.waited(now)
+      downstream.serving(now, 1)
+    }
+    this.#abort = abort
+    if (this.#call.limited) this.#sentAt = now
+  }
+
+  /** The attempt is over for the pressure reading: no longer queued or in service. */
+  #over(): void {
+    const state = this.#state
+    if (state === 'over') return
+    this.#state = 'over'
+    if (state === 'sent') downstream.serving(performance.now(), -1)
+    else downstream.waited(performance.now())
   }
 
   /** Time since the request was written on a connection (NaN if it never was, or nobody asked). */
@@ -291,6 +320,7 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.#done = true
+    this.#over()
     if (!this.#abandoned) { this.#call.ended(this, undefined); return }
     this.#linger?.cancel()
     this.#call.series.abandoned.finished.inc()
@@ -298,6 +328,7 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     this.#done = true
+    this.#over()
     if (!this.#abandoned) { this.#call.ended(this, err); return }
     this.#linger?.cancel()
     this.#call.series.abandoned[err === NOT_SENT ? 'unsent' : 'cut'].inc()

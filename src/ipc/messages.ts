@@ -33,6 +33,8 @@ export interface OverloadStatus {
   baselineMs: number | null; latencyMs: number | null
   /** The event loop's utilisation over the limit's last step, 0..1 (what tells a full worker from slow I/O). */
   utilization: number | null
+  /** Downstream pressure over the limit's last step, 0..1: the share of time spent downstream that was queued in the worker's own pools and upstream limits. */
+  pressure: number | null
 }
 
 export type WorkerMessage =

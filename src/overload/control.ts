@@ -7,6 +7,7 @@ import type { Settings } from '../config/settings/index.js'
 import type { OverloadStatus } from '../ipc/messages.js'
 import { Admission } from './admission.js'
 import { GradientLimit, StaticLimit } from '../concurrency/limit.js'
+import { pressureMeter } from '../concurrency/pressure.js'
 import { OverloadCounts, overloadStatus } from './metrics.js'
 import { priorityRoutes } from './priority.js'
 
@@ -25,7 +26,11 @@ export function overloadControl(s: Settings, medianAge: (now: number) => number)
   const adaptive = s.overloadControl && s.workerClass === 'async'
   const max = s.workerConnections
   const limit = sync ? new StaticLimit(1)
-    : adaptive ? new GradientLimit({ min: Math.min(s.overloadMinLimit, max), max, tolerance: s.overloadTolerance, saturated: s.overloadLoopUtilization })
+    : adaptive ? new GradientLimit({
+      min: Math.min(s.overloadMinLimit, max), max, tolerance: s.overloadTolerance, saturated: s.overloadLoopUtilization,
+      // What corral/io's pools and upstream limits report: requests that mostly wait in our own queues downstream.
+      pressure: pressureMeter(), downstream: s.overloadDownstreamQueued,
+    })
     : new StaticLimit(max)
   const admission = new Admission({
     limit,

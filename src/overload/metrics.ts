@@ -29,6 +29,7 @@ export class OverloadCounts {
     level('held', 'Open WebSockets, each holding a slot of --worker-connections.', (a) => a.held)
     level('baseline_seconds', 'The no-load median service time the limit is measured against (the slowest worker\'s).', (a) => finite(a.limiter.baselineMs) / 1000, 'max')
     level('loop_utilization', 'The event loop\'s utilisation over the limit\'s last step (the busiest worker\'s): at --overload-loop-utilization or more, latency moves the limit.', (a) => finite(a.limiter.utilization), 'max')
+    level('downstream_queued_ratio', 'Downstream pressure over the limit\'s last step (the busiest worker\'s): the share of time spent on databases and upstreams that was spent queued in corral\'s own pools and upstream limits; past --overload-downstream-queued, latency moves the limit.', (a) => finite(a.limiter.pressure), 'max')
     level('latency_seconds', 'The median service time of the last window the limit was moved on (the slowest worker\'s).', (a) => finite(a.limiter.sampleMs) / 1000, 'max')
     const shed = counter(`${PREFIX}overload_shed_total`, 'Requests not run: full (limit and queue full, or the predicted wait too long), timeout (waited --overload-queue-timeout), gone (the client left while queued).', ['reason'])
     this.#shed = Object.fromEntries(SHED_REASONS.map((r) => [r, shed.labels(r)])) as Record<ShedReason, Count>
@@ -53,7 +54,7 @@ export function overloadStatus(a: Admission, counts: OverloadCounts): OverloadSt
   return {
     limit: a.limit, running: a.running, waiting: a.waiting, held: a.held, shed: { ...a.shed },
     queued: counts.queued, queuedMs: Math.round(counts.queuedMs),
-    baselineMs: round(a.limiter.baselineMs), latencyMs: round(a.limiter.sampleMs), utilization: round(a.limiter.utilization),
+    baselineMs: round(a.limiter.baselineMs), latencyMs: round(a.limiter.sampleMs), utilization: round(a.limiter.utilization), pressure: round(a.limiter.pressure),
   }
 }
 

@@ -32,6 +32,17 @@ export const overload = section('Overload control', {
           requests are waiting on I/O and the limit may grow to --worker-connections. Lower sheds earlier for CPU-bound
           apps; 0 makes every window count as saturated (latency alone moves the limit).`,
   },
+  overloadDownstreamQueued: {
+    // The shop waited on one embedded database and its upstreams' limits with an idle loop: the
+    // limit grew while requests queued in the pool until their budgets passed (issue 12).
+    parse: ratio, default: 0.5,
+    doc: `Downstream pressure at which a worker counts as saturated however idle its event loop: the share of the time its
+          requests spend on databases and upstreams (corral/io) that they spend queued in the worker's own queues (waiting
+          for a pooled database connection, for a slot of an upstream's concurrency limit or a connection of its pool)
+          rather than in service. Past it, rising latency brings the adaptive limit down and the queue's wait prediction
+          sheds, as with a full loop: more requests at once would only wait longer there. A slow upstream with free
+          connections is in service, not queued. 1 turns it off (the loop alone decides).`,
+  },
   overloadQueue: {
     parse: nonNegativeInt, default: 64,
     doc: `Requests that may wait for a slot in each worker once the limit is reached. Past it, and for a request whose

@@ -5,6 +5,7 @@
  * with a client-side backstop, a health check, metrics, and closing with the worker.
  */
 import pg from 'pg'
+import { downstream } from '../../concurrency/pressure.js'
 import { onClose } from '../lifecycle.js'
 import { recordQuery, watchPool, type PoolCounts } from './metrics.js'
 import { runCancellable, type CancelTarget } from './cancel.js'
@@ -95,28 +96,38 @@ export function createDb(options: DbOptions): Db {
     })
   })
 
+  // Downstream pressure (concurrency/pressure.ts): a held connection is in service; waiting for one
+  // when every connection is out is queued in our own pool, which the worker's limit reads.
   function checkedOut(client: pg.PoolClient): pg.PoolClient {
     out.add(client)
+    downstream.serving(performance.now(), 1)
     return client
   }
 
   function giveBack(client: pg.PoolClient, reusable: boolean): void {
-    out.delete(client)
+    if (out.delete(client)) downstream.serving(performance.now(), -1)
     client.release(reusable && !broken.has(client) ? undefined : true)
   }
 
   async function acquire(signal?: AbortSignal): Promise<pg.PoolClient> {
     signal?.throwIfAborted()
-    if (!signal) return checkedOut(await pool.connect())
+    const queued = pool.idleCount === 0 && pool.totalCount >= options.size
+    if (queued) downstream.wait(performance.now())
+    let waiting = queued
+    const waited = () => { if (waiting) { waiting = false; downstream.waited(performance.now()) } }
+    if (!signal) {
+      try { return checkedOut(await pool.connect()) } finally { waited() }
+    }
     return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason)
+      const onAbort = () => { waited(); reject(signal.reason) }
       signal.addEventListener('abort', onAbort, { once: true })
       pool.connect().then((client) => {
+        waited()
         signal.removeEventListener('abort', onAbort)
         // Aborted while waiting for a connection: the caller has its answer; give this one back.
         if (signal.aborted) client.release()
         else resolve(checkedOut(client))
-      }, (err) => { signal.removeEventListener('abort', onAbort); reject(err) })
+      }, (err) => { waited(); signal.removeEventListener('abort', onAbort); reject(err) })
     })
   }
 
