@@ -75,6 +75,11 @@ export interface ConcurrencyLimit {
   readonly pressure: number
   /** The last step found the loop saturated (a static limit always is: it never grows). */
   readonly saturated: boolean
+  /**
+   * The last step found the event loop itself full (not only downstream pressure). Its timers run
+   * late then, so a deadline in the admission's queue would be met late (false for a static limit).
+   */
+  readonly loopFull: boolean
   /** It moves (and wants the admission's timer while at the limit). */
   readonly adaptive: boolean
 }
@@ -86,6 +91,7 @@ export class StaticLimit implements ConcurrencyLimit {
   readonly utilization = NaN
   readonly pressure = NaN
   readonly saturated = true
+  readonly loopFull = false
   readonly adaptive = false
   constructor(limit: number) { this.current = limit }
   sample(): void {}
@@ -152,6 +158,7 @@ export class GradientLimit implements ConcurrencyLimit {
   #stepAt = -Infinity
   #utilization = NaN
   #pressure = NaN
+  #loopFull = false
   readonly #pressureMeter: LoopMeter | undefined
   /** The last step found the loop saturated. An unmeasured worker is not. */
   #saturated = false
@@ -172,6 +179,7 @@ export class GradientLimit implements ConcurrencyLimit {
   get utilization(): number { return this.#utilization }
   get pressure(): number { return this.#pressure }
   get saturated(): boolean { return this.#saturated }
+  get loopFull(): boolean { return this.#loopFull }
   get adaptive(): boolean { return true }
 
   sample(serviceMs: number, now: number, running: number, waiting: number, medianAge: () => number): void {
@@ -210,7 +218,8 @@ export class GradientLimit implements ConcurrencyLimit {
     this.#pressure = pressure
     // Saturated: the loop is full, or the requests mostly wait in our own queues downstream (more
     // at once would only queue longer there). A slow upstream with free slots is neither.
-    this.#saturated = utilization >= o.saturated || pressure > o.downstream!
+    this.#loopFull = utilization >= o.saturated
+    this.#saturated = this.#loopFull || pressure > o.downstream!
     const limit = this.#limit
     const demand = waiting > 0 || this.#peak * 2 >= limit
     this.#peak = running
