@@ -6,6 +6,7 @@
 import { counter, gauge, histogram, PREFIX, type Count, type Timing } from '../metrics/families.js'
 import type { OverloadStatus } from '../ipc/messages.js'
 import { SHED_REASONS, type Admission, type ShedReason } from './admission.js'
+import { downstream } from '../concurrency/pressure.js'
 
 const QUEUED_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const
 
@@ -55,6 +56,7 @@ export function overloadStatus(a: Admission, counts: OverloadCounts): OverloadSt
     limit: a.limit, running: a.running, waiting: a.waiting, held: a.held, shed: { ...a.shed },
     queued: counts.queued, queuedMs: Math.round(counts.queuedMs),
     baselineMs: round(a.limiter.baselineMs), latencyMs: round(a.limiter.sampleMs), utilization: round(a.limiter.utilization), pressure: round(a.limiter.pressure),
+    downstream: { queued: downstream.queued, busy: downstream.busy },
   }
 }
 

@@ -21,7 +21,7 @@ const CLIENTS = 40
 /** Requests each client makes, one after the other. */
 const EACH = 10
 
-interface Overload { limit: number; running: number; shed: { full: number; timeout: number; gone: number } }
+interface Overload { limit: number; running: number; shed: { full: number; timeout: number; gone: number }; downstream: { queued: number; busy: number } }
 
 describe('overload control with requests that wait in the worker\'s own pools', () => {
   let upstreamServer: Server
@@ -93,6 +93,12 @@ describe('overload control with requests that wait in the worker\'s own pools', 
       overload = await overloadOf(server)
     }
     assert.equal(overload.shed.full + overload.shed.timeout, out.shed, 'the worker counted the same sheds')
+    // Every wait and every call it reported has ended: nothing is left queued to hold the worker saturated.
+    while ((overload.running > 0 || overload.downstream.queued + overload.downstream.busy > 0) && Date.now() < until) {
+      await sleep(100)
+      overload = await overloadOf(server)
+    }
+    assert.deepEqual(overload.downstream, { queued: 0, busy: 0 }, 'nothing is left queued or in service downstream once the load is over')
   }
 
   it('sheds at the door what would queue for a pool of 2 upstream connections', async (t) => {
