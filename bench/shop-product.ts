@@ -21,6 +21,12 @@
  *     [--shop-workers 2] [--sim-workers 1] [--threads 2] [--database-url postgres://…] [--redis-url redis://…]
  *     [--shop-args '…'] [--node-args '…']
  *   node --import tsx bench/shop-product.ts --connections 20,50,100,200,400,1000 --seconds 20 --warmup 5
+ *   node --import tsx bench/shop-product.ts --connections 100 --seconds 10 --rounds 3 --anchor
+ *
+ * With --anchor (one level only) the same page written by hand for plain node:cluster
+ * (bench/anchors/node/product.cjs) runs beside the shop, on the same simulator and database with as
+ * many workers, in alternating rounds (--rounds): CPU per page for each server's workers and master,
+ * the simulator and PGlite, and the workers' ratio (issue 11: the shop's workers at most 0.6 ms).
  *
  * Without --database-url it runs the embedded PGlite in a temporary folder. Loopback only. Every
  * start is bounded (a simulator or shop that does not answer within 60 s ends the run with its
@@ -36,7 +42,10 @@ import { freePort } from '../src/net/free-port.js'
 import { groupCpuSeconds, processCpuSeconds } from './process-cpu.js'
 import { startServer, stopServer, type RunningServer } from './server-process.js'
 import { startShopServices } from './shop/stack.js'
-import { ACCESS_FORMAT, raiseFdLimit, report, runLevels, runWrk, settle, type ModeRun } from './overload/levels.js'
+import { ACCESS_FORMAT, raiseFdLimit, report, runLevels, runWrk, settle, type ModeRun, type WrkResult } from './overload/levels.js'
+
+/** One timed run of one server: wrk's result, and the CPU of each process (cores, and ms per page). */
+interface Round { r: WrkResult; rps: number; cores: Record<string, number>; msPerPage: Record<string, number>; load: number }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const CLI = join(root, 'dist/cli/main.js')
@@ -49,6 +58,7 @@ const { values: a } = parseArgs({ options: {
   threads: { type: 'string', default: '2' }, 'shop-workers': { type: 'string', default: '2' }, 'sim-workers': { type: 'string', default: '1' },
   'pool-size': { type: 'string', default: '8' }, 'shop-args': { type: 'string', default: '' }, 'database-url': { type: 'string' }, 'redis-url': { type: 'string' },
   modes: { type: 'string', default: 'on,off' }, 'node-args': { type: 'string', default: '' },
+  anchor: { type: 'boolean', default: false }, rounds: { type: 'string', default: '1' },
 } })
 const levels = a.connections!.split(',').map(Number)
 const multi = levels.length > 1
@@ -119,38 +129,82 @@ async function main(): Promise<void> {
       return
     }
 
-    const shop = await startShop(a.modes!.split(',')[0]!)
-    cleanups.push(() => stopServer(shop))
-    const url = `http://127.0.0.1:${shop.port}`
+    const mode = a.modes!.split(',')[0]!
     const connections = levels[0]!
-    const wrk = (seconds: number) => runWrk({ url, connections, seconds, threads: Number(a.threads), script: SCRIPT })
-    await wrk(Number(a.warmup))
-    // The servers lead process groups of their own (server-process.ts); PGlite is one process of ours.
-    const groups: Record<string, () => number | undefined> = {
-      shop: () => groupCpuSeconds(shop.pid), simulator: () => groupCpuSeconds(services.simulator.pid),
-      ...(services.databasePid ? { pglite: () => processCpuSeconds(services.databasePid!) } : {}),
+    const servers: { name: string; server: RunningServer }[] = []
+    const shop = await startShop(mode)
+    cleanups.push(() => stopServer(shop))
+    servers.push({ name: 'shop', server: shop })
+    if (a.anchor) {
+      // The same page written by hand (bench/anchors/node/product.cjs) on plain node:cluster, against
+      // the same simulator and database, with as many workers.
+      const port = await freePort()
+      const anchor = await startServer({ command: process.execPath, args: [...a['node-args']!.split(' ').filter(Boolean), join(root, 'bench/anchors/node/cluster.cjs')] }, {
+        port, path: '/api/products/1', logDir: dir, logName: 'anchor', readyTimeoutMs: READY_MS, onSpawn: (pid) => pids.push(pid),
+        env: { ...services.env, BENCH_SCENARIO: 'product', BENCH_WORKERS: a['shop-workers']!, CORRAL_DB_POOL_SIZE: a['pool-size']! },
+      })
+      cleanups.push(() => stopServer(anchor))
+      servers.push({ name: 'anchor', server: anchor })
     }
-    const cpu = (): Record<string, number> => Object.fromEntries(Object.entries(groups).map(([k, read]) => [k, read() ?? NaN]))
-    const before = cpu()
-    const started = performance.now()
-    const r = await wrk(Number(a.seconds))
-    const wall = (performance.now() - started) / 1000
-    const after = cpu()
-    const cores = Object.fromEntries(Object.keys(groups).map((k) => [k, (after[k]! - before[k]!) / wall]))
+    const wrk = (s: RunningServer, seconds: number) => runWrk({ url: `http://127.0.0.1:${s.port}`, connections, seconds, threads: Number(a.threads), script: SCRIPT })
+    for (const { server } of servers) await wrk(server, Number(a.warmup))
 
-    const rps = r.requests / (r.duration_us / 1e6)
+    // The servers lead process groups of their own (server-process.ts): their workers are the group
+    // less its leader (the master). PGlite is one process of ours.
+    const cpuOf = (s: RunningServer): Record<string, () => number | undefined> => ({
+      workers: () => { const g = groupCpuSeconds(s.pid), m = processCpuSeconds(s.pid); return g === undefined || m === undefined ? undefined : g - m },
+      master: () => processCpuSeconds(s.pid),
+      simulator: () => groupCpuSeconds(services.simulator.pid),
+      ...(services.databasePid ? { pglite: () => processCpuSeconds(services.databasePid!) } : {}),
+    })
     const ceiling = connections / SLOWEST_CALL_S
+    const rounds: Record<string, Round[]> = {}
+    for (let round = 1; round <= Number(a.rounds); round++) {
+      for (const { name, server } of servers) {
+        const groups = cpuOf(server)
+        const cpu = (): Record<string, number> => Object.fromEntries(Object.entries(groups).map(([k, read]) => [k, read() ?? NaN]))
+        const before = cpu()
+        const started = performance.now()
+        const r = await wrk(server, Number(a.seconds))
+        const wall = (performance.now() - started) / 1000
+        const after = cpu()
+        const rps = r.requests / (r.duration_us / 1e6)
+        const cores = Object.fromEntries(Object.keys(groups).map((k) => [k, (after[k]! - before[k]!) / wall]))
+        const msPerPage = Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, (v / rps) * 1000]))
+        ;(rounds[name] ??= []).push({ r, rps, cores, msPerPage, load: loadavg()[0]! })
+        if (Number(a.rounds) > 1) {
+          console.log(`round ${round} ${name}: ${rps.toFixed(0)} req/s (${(rps / ceiling).toFixed(3)} of the ceiling), degraded ${r.degraded}, 503s ${r.shed}, non-2xx ${r.status_errors}, CPU per page ` +
+            `${Object.entries(msPerPage).map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join(', ')}; load ${loadavg()[0]!.toFixed(2)}`)
+        }
+      }
+    }
+
     const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!
     console.log([
-      `GET /api/products/:id, ${connections} connections, ${a.seconds} s, wrk -t${a.threads}; shop ${a['shop-workers']} workers (${a.modes!.split(',')[0]}), simulator ${a['sim-workers']}; ${dbLabel}; cache ${a['redis-url'] ? 'memory+Redis' : 'memory'}`,
+      `GET /api/products/:id, ${connections} connections, ${a.seconds} s × ${a.rounds} round(s), wrk -t${a.threads}; shop ${a['shop-workers']} workers (${mode})` +
+        `${a.anchor ? `, the hand-written page (anchors/node/product.cjs, node:cluster) ${a['shop-workers']} workers, alternating` : ''}; simulator ${a['sim-workers']}; ${dbLabel}; cache ${a['redis-url'] ? 'memory+Redis' : 'memory'}`,
       `machine: ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.versions.node}`,
-      `throughput: ${rps.toFixed(0)} req/s = ${(rps / ceiling).toFixed(3)} of the Little's-law ceiling (${connections} / ${SLOWEST_CALL_S} s = ${ceiling} req/s)`,
-      `goodput: ${(r.good / (r.duration_us / 1e6)).toFixed(0)}/s (200s with nothing degraded); 503s ${r.shed}`,
-      `latency: p50 ${ms(r.p50_us)}, p95 ${ms(r.p95_us)}, p99 ${ms(r.p99_us)}, max ${ms(r.max_us)} (floor: the 200 ms call)`,
-      `answers: ${r.requests} total, non-2xx ${r.status_errors}, socket errors ${r.connect_errors + r.read_errors + r.write_errors}, timeouts ${r.timeouts}, degraded ${r.degraded} (${((100 * r.degraded) / Math.max(1, r.checked)).toFixed(2)}%)`,
-      `CPU (cores busy, of ${cpus().length}; wrk not counted): ${Object.entries(cores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`,
-      `CPU per page: ${Object.entries(cores).map(([k, v]) => `${k} ${((v / rps) * 1000).toFixed(3)} ms`).join(', ')}`,
     ].join('\n'))
+    for (const { name } of servers) {
+      const runs = rounds[name]!
+      // The round with the median throughput, for the latencies and the answers.
+      const { r, rps } = [...runs].sort((x, y) => x.rps - y.rps)[runs.length >> 1]!
+      const keys = Object.keys(runs[0]!.cores)
+      console.log([
+        `${name}:`,
+        `  throughput: ${rps.toFixed(0)} req/s = ${(rps / ceiling).toFixed(3)} of the Little's-law ceiling (${connections} / ${SLOWEST_CALL_S} s = ${ceiling} req/s)`,
+        `  goodput: ${(r.good / (r.duration_us / 1e6)).toFixed(0)}/s (200s with nothing degraded); 503s ${r.shed}`,
+        `  latency: p50 ${ms(r.p50_us)}, p95 ${ms(r.p95_us)}, p99 ${ms(r.p99_us)}, max ${ms(r.max_us)} (floor: the 200 ms call)`,
+        `  answers: ${r.requests} total, non-2xx ${r.status_errors}, socket errors ${r.connect_errors + r.read_errors + r.write_errors}, timeouts ${r.timeouts}, degraded ${r.degraded} (${((100 * r.degraded) / Math.max(1, r.checked)).toFixed(2)}%)`,
+        `  CPU (cores busy, of ${cpus().length}; wrk not counted${runs.length > 1 ? '; medians over the rounds' : ''}): ${keys.map((k) => `${k} ${median(runs.map((x) => x.cores[k]!)).toFixed(2)}`).join(', ')}`,
+        `  CPU per page${runs.length > 1 ? ' (median)' : ''}: ${keys.map((k) => `${k} ${median(runs.map((x) => x.msPerPage[k]!)).toFixed(3)} ms`).join(', ')}`,
+      ].join('\n'))
+    }
+    if (a.anchor) {
+      const ratio = median(rounds.shop!.map((x) => x.msPerPage.workers!)) / median(rounds.anchor!.map((x) => x.msPerPage.workers!))
+      console.log(`workers' CPU per page, shop ÷ hand-written: ${ratio.toFixed(2)}x`)
+    }
   } finally {
     for (const c of cleanups.reverse()) await c()
   }
