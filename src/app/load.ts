@@ -7,7 +7,6 @@
 import { IncomingMessage } from 'node:http'
 import { corralError } from '../errors.js'
 import { importModule } from './import.js'
-import { locateSyntaxError } from './syntax-error.js'
 import { fetchAdapter } from './fetch.js'
 import { fastifyAdapter, isFastify } from './fastify.js'
 import { nodeListenerAdapter, type NodeListener } from './node-listener.js'
@@ -82,7 +81,8 @@ export async function loadApp(spec: string): Promise<LoadedApp> {
     mod = await importModule(path)
   } catch (err) {
     const e = err as Error & { code?: string }
-    const where = e?.name === 'SyntaxError' ? locateSyntaxError(path) : undefined
+    // acorn (syntax-error.ts) is loaded only for an app that does not parse: a worker that boots never needs it.
+    const where = e?.name === 'SyntaxError' ? (await import('./syntax-error.js')).locateSyntaxError(path) : undefined
     const detail = e?.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(path) ? `no such file` : where ? `${where}\n${userStack(e)}` : userStack(e)
     throw corralError('CORRAL_ERR_APP_LOAD', path, detail)
   }

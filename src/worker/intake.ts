@@ -12,11 +12,20 @@ import type { Server as NetServer, Socket } from 'node:net'
 import type { Logger } from '../logging/logger.js'
 import { send } from '../ipc/channel.js'
 import { isArbiterMessage } from '../ipc/messages.js'
-import { adoptPeer, readProxyHeader } from './proxy-protocol.js'
+import type { ProxiedPeer } from './proxy-protocol.js'
 
 export interface IntakeOptions {
-  /** With --proxy-protocol: who may send a header, and how long it may take (--header-timeout). */
-  proxy?: { trusted: (ip: string) => boolean; timeoutMs: number }
+  /**
+   * With --proxy-protocol: who may send a header, how long it may take (--header-timeout), and
+   * proxy-protocol.ts's reader, which only a worker with --proxy-protocol loads (its parser,
+   * proxy-protocol-js, is 17 modules that a worker without it never needs).
+   */
+  proxy?: {
+    trusted: (ip: string) => boolean
+    timeoutMs: number
+    read: (socket: Socket, timeoutMs: number) => Promise<ProxiedPeer | undefined>
+    adopt: (socket: Socket, peer: ProxiedPeer) => void
+  }
   log: Logger
 }
 
@@ -45,8 +54,8 @@ export class Intake {
       server.emit('connection', socket)
       return
     }
-    readProxyHeader(socket, proxy.timeoutMs).then((peer) => {
-      if (peer) adoptPeer(socket, peer)
+    proxy.read(socket, proxy.timeoutMs).then((peer) => {
+      if (peer) proxy.adopt(socket, peer)
       server.emit('connection', socket)
     }, (err: Error) => {
       this.#o.log.debug({ peer: socket.remoteAddress, err: err.message }, 'connection closed: bad PROXY protocol header')

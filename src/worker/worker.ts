@@ -23,7 +23,6 @@ import { applyPeerOp, linkCachePeers } from './cache-peers.js'
 import { forwardedTrust } from './forwarded.js'
 import { overloadControl, type OverloadControl } from '../overload/control.js'
 import { Intake } from './intake.js'
-import { proxyTrust } from './proxy-protocol.js'
 import { inFlightNow, startHeartbeat } from './heartbeat.js'
 import { RequestMetrics } from './metrics.js'
 import { Requests, TrackedResponse } from './requests.js'
@@ -117,7 +116,12 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   let servers: Server[] = []
   // What this worker itself listens on: its http servers, or the sockets feeding them through intake.
   let own: NetServer[] = []
-  const intake = new Intake({ proxy: s.proxyProtocol ? { trusted: proxyTrust(s.proxyAllowFrom), timeoutMs: s.headerTimeout } : undefined, log })
+  // The PROXY protocol reader (and its parser) is loaded only by a worker that reads the headers.
+  const proxy = s.proxyProtocol ? await import('./proxy-protocol.js') : undefined
+  const intake = new Intake({
+    proxy: proxy && { trusted: proxy.proxyTrust(s.proxyAllowFrom), timeoutMs: s.headerTimeout, read: proxy.readProxyHeader, adopt: proxy.adoptPeer },
+    log,
+  })
   let requests: Requests
   let overload: OverloadControl | undefined
   let protocols: Protocols | undefined
