@@ -3,7 +3,10 @@
  * memory each worker holds once it has served a little, for corral and for plain node:cluster
  * serving hello, side by side in alternating rounds.
  *
- *   npm run bench:boot -- [--rounds 7] [--workers 2] [--node PATH] [--app examples/hello/app.ts] [--requests 2000]
+ *   npm run bench:boot -- [--rounds 7] [--workers 2] [--node PATH] [--app examples/hello/app.ts] [--requests 2000] [--compare BUILD]
+ *
+ * --compare boots another build of corral (a checkout whose dist/ is built, e.g. main's) beside this
+ * one in the same rounds, serving the same app.
  *
  * Boot: spawn → the first HTTP 200 on the port, probing every 5 ms (each probe a fresh connection),
  * and the CPU all the server's processes used until then (from /proc: on a busy machine the
@@ -93,6 +96,8 @@ async function main(): Promise<void> {
   const { values: a } = parseArgs({ options: {
     rounds: { type: 'string', default: '7' }, workers: { type: 'string', default: '2' }, node: { type: 'string' },
     app: { type: 'string', default: 'examples/hello/app.ts' }, requests: { type: 'string', default: '2000' },
+    // Another build of corral (a checkout with dist/ built) to boot beside this one, as the bench's corral-async@root=.
+    compare: { type: 'string', multiple: true },
   } })
   const node = a.node ?? process.execPath
   const workers = a.workers!
@@ -100,6 +105,8 @@ async function main(): Promise<void> {
     { name: 'node-cluster', command: node, args: [join(root, 'bench/anchors/node/cluster.cjs')], env: { BENCH_WORKERS: workers, BENCH_SCENARIO: 'hello' } },
     { name: `corral ${a.app}`, command: node, args: [join(root, 'dist/cli/main.js'), 'serve', a.app!, '--workers', workers,
       '--admin-bind', 'off', '--control-socket', 'off', '--access-log', 'off'] },
+    ...(a.compare ?? []).map((build) => ({ name: `corral ${a.app} (build in ${build})`, command: node, args: [join(resolve(build), 'dist/cli/main.js'), 'serve', a.app!,
+      '--workers', workers, '--admin-bind', 'off', '--control-socket', 'off', '--access-log', 'off'] })),
   ]
   const results = new Map(servers.map((s) => [s.name, { boot: [] as number[], cpu: [] as number[], worker: [] as number[], master: [] as number[] }]))
   let port = await freePort(18_900)
