@@ -151,6 +151,17 @@ export function cacheContract(name: string, make: Make): void {
       assert.equal(latest, 2)
     })
 
+    it('keeps a value no longer than its ttl and stale window: past both, getOrSet loads', async (t) => {
+      const { cache, key } = await setup(t); if (!cache) return
+      const k = key()
+      let version = 0
+      const loader = () => ++version
+      assert.equal(await cache.getOrSet(k, 30, loader, { staleMs: 60, jitter: 0 }), 1)
+      await sleep(200)  // past ttl + staleMs: the store has let it go
+      // A reader with a longer stale window finds nothing stale to serve: it waits for its own load.
+      assert.equal(await cache.getOrSet(k, 30, loader, { staleMs: 10_000, jitter: 0 }), 2)
+    })
+
     it('refuses an empty key with CORRAL_ERR_IO_OPTION', async (t) => {
       const { cache } = await setup(t); if (!cache) return
       await assert.rejects(async () => cache.get(''), (err) => (err as { code?: string }).code === 'CORRAL_ERR_IO_OPTION')

@@ -26,11 +26,23 @@ export interface MemoryCacheOptions {
 
 export function memoryCache(options: MemoryCacheOptions = {}): Cache {
   const name = nameOption('memoryCache', options.name ?? 'memory')
+  // A plain LRU: each entry carries its own expiry (Held.keep), checked on read. lru-cache's ttl option
+  // would do it too, but its clock arms a 1 ms timer on any read that comes more than 1 ms after the
+  // last one (ttlResolution): at a few hundred pages a second that was a timer, and a wake-up, per read.
   const lru = new LRUCache<string, Held>({ max: intOption(`cache ${name}`, 'maxEntries', options.maxEntries, 10_000) })
+  const live = (key: string): Held | undefined => {
+    const held = lru.get(key)
+    if (held === undefined || held.keep > performance.now()) return held
+    lru.delete(key)
+    return undefined
+  }
   const local = storeCache<Held>({
-    read: async (keys) => keys.map((k) => lru.get(k)),
-    readNow: (key) => lru.get(key),
-    write: async (key, data, keepMs) => { lru.set(key, data, { ttl: Math.max(1, Math.ceil(keepMs)) }) },
+    read: async (keys) => keys.map(live),
+    readNow: live,
+    write: async (key, data, keepMs) => {
+      data.keep = performance.now() + Math.max(1, Math.ceil(keepMs))
+      lru.set(key, data)
+    },
     remove: async (key) => { lru.delete(key) },
     close: async () => { lru.clear() },
   }, { name, log: options.log ?? stderrLog, codec: heldCodec })
@@ -61,17 +73,23 @@ export function memoryCache(options: MemoryCacheOptions = {}): Cache {
  * give it back (a number that is not finite becomes null). No envelope is written or parsed: a hit
  * on a number (a stock count) parses nothing, a hit on an object parses only the object.
  */
-interface Held { f: number; v: unknown; text: string | undefined }
+interface Held {
+  f: number
+  v: unknown
+  text: string | undefined
+  /** Until when the store keeps it (performance.now() ms: ttl + staleMs from its write), set by write; NaN (a double from the start, so the field never changes representation) until then. */
+  keep: number
+}
 
 const heldCodec: Codec<Held> = {
   encode(value, f) {
     switch (typeof value) {
-      case 'string': case 'boolean': return { f, v: value, text: undefined }
-      case 'number': return { f, v: Number.isFinite(value) ? value + 0 : null, text: undefined } // + 0: -0 is 0, as in JSON
+      case 'string': case 'boolean': return { f, v: value, text: undefined, keep: NaN }
+      case 'number': return { f, v: Number.isFinite(value) ? value + 0 : null, text: undefined, keep: NaN } // + 0: -0 is 0, as in JSON
       default:
-        if (value === null) return { f, v: null, text: undefined }
+        if (value === null) return { f, v: null, text: undefined, keep: NaN }
         // JSON's own refusals (a BigInt, a cycle) throw here as they do for Redis: a skipped write, logged.
-        return { f, v: undefined, text: JSON.stringify(value) }
+        return { f, v: undefined, text: JSON.stringify(value), keep: NaN }
     }
   },
   decode: (held): Entry => (held.text === undefined ? held : { v: JSON.parse(held.text), f: held.f }),
