@@ -70,7 +70,9 @@ export function checkRequest(req: IncomingMessage, l: Limits, scan: Scan): Rejec
       return { code: 'CORRAL_ERR_HEADERS_TOO_LARGE', detail: `header field ${name} is larger than ${l.limitRequestFieldSize} bytes` }
     }
     if (INTERESTING_LENGTH[name.length] !== 1) continue
-    const lower = name.toLowerCase()
+    // Host as clients spell it is compared, not lowercased: toLowerCase() makes a new string of
+    // every name with a capital, and nearly every request has a Host.
+    const lower = name === 'Host' ? 'host' : name.toLowerCase()
     if (lower === 'host') {
       hosts++
       if (!validHost(raw[i + 1])) return { code: 'CORRAL_ERR_BAD_REQUEST', detail: 'an invalid Host header' }
