@@ -15,7 +15,7 @@
  *
  * The main thread's count is the figure: V8's background threads (compiler, concurrent GC) add a
  * varying amount. It is split into JIT code, garbage collection, the event-loop-delay histogram
- * (hdr_*: read once per heartbeat, so per-time work that valgrind's slowness inflates per request)
+ * (hdr_*, its iterator: read once per heartbeat, so per-time work that valgrind's slowness inflates per request)
  * and the rest (Node's C++ and V8's builtins). JIT code has no names under valgrind; --names starts
  * the worker with --perf-basic-prof and names it from the perf map.
  */
@@ -77,7 +77,7 @@ function split(file: string, requests: number, perfMap?: string): { split: Split
     const ir = Number(m[1].replaceAll(',', ''))
     const what = m[2]
     if (what.includes('PROGRAM TOTALS')) { s.main = ir; continue }
-    if (/hdr_|all_values_iter/.test(what)) s.hdr += ir
+    if (/hdr_|all_values_iter|move_next/.test(what)) s.hdr += ir
     else if (GC.test(what)) s.gc += ir
     else if (/^\?\?\?:0x[0-9a-f]+/.test(what)) {
       s.jit += ir
