@@ -1,12 +1,22 @@
 /**
  * Importing user modules (the app, corral.config.ts), TypeScript included.
  *
- * Node >= 23.6 (and 22.x with --experimental-strip-types) strips types natively: we use that where
- * it exists, since it adds no loader to the process. Native stripping refuses TypeScript that
- * needs code generation (enums, namespaces, parameter properties) and does not map `./x.js`
- * imports to `./x.ts`; when a native import fails for one of those reasons, or on Node without
- * stripping (20, 22 without the flag), we register tsx's ESM loader (esbuild) and import again.
+ * Node >= 23.6 (and 22.18) strips types natively: we use that where it exists, since it adds no
+ * loader to the process. Native stripping refuses TypeScript that needs code generation (enums,
+ * namespaces, parameter properties); when a native import fails for one of those reasons, or on Node
+ * without stripping (20, 22 before 22.18), we register tsx's ESM loader (esbuild) and import again.
+ *
+ * Native stripping also does not map `./x.js` imports to `./x.ts`, which is how TypeScript itself
+ * asks ESM code to name its local imports (moduleResolution nodenext): left alone, nearly every real
+ * app (the shop among them) fell back to tsx. That costs more than boot time: esbuild's keepNames
+ * wraps each function the app creates in a `__name()` call, per request for the closures a handler
+ * makes (the shop's product page on Node 26: about 17 µs a page in a CPU profile). So where Node has
+ * in-thread module hooks (module.registerHooks: 22.15, 23.5 and later) a resolve hook tries the
+ * TypeScript file when a relative `.js`, `.mjs` or `.cjs` import from a TypeScript module is not
+ * found, as tsc and tsx resolve it. It runs on the loading thread (no loader thread, unlike
+ * module.register) and only on the miss.
  */
+import module from 'node:module'
 import { pathToFileURL } from 'node:url'
 
 let tsxRegistered = false
@@ -16,6 +26,33 @@ const nativeTypeScript = () => Boolean((process.features as { typescript?: unkno
 
 // Errors that mean "native stripping cannot take this file", not "the app is broken".
 const NATIVE_REFUSALS = new Set(['ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX', 'ERR_MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING', 'ERR_UNKNOWN_FILE_EXTENSION'])
+
+type ResolveHook = (specifier: string, context: { parentURL?: string }, next: (specifier: string, context: { parentURL?: string }) => unknown) => unknown
+const { registerHooks } = module as unknown as { registerHooks?: (hooks: { resolve: ResolveHook }) => unknown }
+let tsExtensionsMapped = false
+
+/** `./x.js` from a TypeScript module finds `./x.ts` when there is no `./x.js` (see the top of the file). */
+function mapTsExtensions(): void {
+  if (tsExtensionsMapped || !registerHooks) return
+  tsExtensionsMapped = true
+  registerHooks({
+    resolve(specifier, context, next) {
+      try {
+        return next(specifier, context)
+      } catch (err) {
+        const ts = tsSibling(specifier, context.parentURL)
+        if (!ts || (err as { code?: string })?.code !== 'ERR_MODULE_NOT_FOUND') throw err
+        return next(ts, context)
+      }
+    },
+  })
+}
+
+function tsSibling(specifier: string, parentURL: string | undefined): string | undefined {
+  if (!parentURL?.startsWith('file:') || !/^\.{1,2}\/.*\.[cm]?js$/.test(specifier)) return undefined
+  if (!isTypeScript(new URL(parentURL).pathname)) return undefined
+  return specifier.replace(/js$/, 'ts')
+}
 
 async function registerTsx(): Promise<void> {
   if (tsxRegistered) return
@@ -55,6 +92,7 @@ async function importRaw(path: string, query: string): Promise<Record<string, un
   const url = pathToFileURL(path).href + query
   if (!isTypeScript(path) || tsxRegistered) return import(url)
   if (nativeTypeScript()) {
+    mapTsExtensions()
     try {
       return await import(url)
     } catch (err) {

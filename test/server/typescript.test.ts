@@ -46,6 +46,13 @@ describe('loading TypeScript apps', () => {
       await server.stop()
     })
 
+    it(`serves a .ts app whose imports say .js with native type stripping on ${line.name}, not tsx`, { skip: line.skip }, async (t) => {
+      const server = await startCorral(t, fixture('js-specifiers/app.ts'), { args: ['--workers', '1'], node: line.node })
+      const body = await (await fetch(server.url + '/')).text()
+      assert.match(body, /^hello, native file:\/\/\S+\/js-specifiers\/app\.ts$/, 'the app is the plain file, not a tsx namespace: ' + body)
+      await server.stop()
+    })
+
     it(`falls back to tsx on ${line.name} for TypeScript that native stripping refuses (an enum)`, { skip: line.skip }, async (t) => {
       const server = await startCorral(t, fixture('enum-app.ts'), { args: ['--workers', '1'], node: line.node })
       assert.equal(await (await fetch(server.url + '/')).text(), 'Hello from an enum')
