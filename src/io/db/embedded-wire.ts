@@ -58,10 +58,49 @@ export interface WireServer {
 class Client {
   buffer = Buffer.alloc(0)
   started = false
+  /** ReadyForQuery messages the client is owed: one for each unit-ending message run for it. */
+  owedReady = 0
+  /** Of PGlite's answer to it: a message header split across two chunks, and the bytes still to come of the message under way (dropped when it is a surplus ReadyForQuery). */
+  outHead: Buffer = Buffer.alloc(0)
+  outLeft = 0
+  outDrop = false
   /** Complete messages not yet run, with their type ('startup' for the startup packet). */
   readonly pending: { type: string; bytes: Uint8Array }[] = []
   closed = false
   constructor(readonly socket: Socket) {}
+}
+
+/**
+ * `data` less any ReadyForQuery the client is not owed. PGlite (0.5.14) now and then sends a second
+ * ReadyForQuery for one simple Query, after the first, through the same callback (seen in
+ * `test/io/db/migrate.contract.ts`'s two racing migrations: a SELECT answered TDCZ, then Z). A
+ * client that gets it takes its next query as answered before any of the answer arrives, and the
+ * real answer then fails it ("Received unexpected rowDescription message from backend"). The
+ * protocol gives exactly one per unit-ending message (Query, Sync, FunctionCall, startup), so the
+ * rest are dropped.
+ */
+function withoutSurplusReady(c: Client, data: Uint8Array): Buffer {
+  let buf = Buffer.from(data)
+  if (c.outHead.length) { buf = Buffer.concat([c.outHead, buf]); c.outHead = Buffer.alloc(0) }
+  const parts: Buffer[] = []
+  for (let i = 0; i < buf.length;) {
+    if (c.outLeft > 0) {
+      const n = Math.min(c.outLeft, buf.length - i)
+      if (!c.outDrop) parts.push(buf.subarray(i, i + n))
+      c.outLeft -= n
+      i += n
+      continue
+    }
+    // A chunk may end inside a message's header: keep it for the next one.
+    if (buf.length - i < 5) { c.outHead = Buffer.from(buf.subarray(i)); break }
+    c.outLeft = 1 + buf.readInt32BE(i + 1)
+    c.outDrop = false
+    if (buf[i] === 0x5a /* Z */) {
+      if (c.owedReady > 0) c.owedReady--
+      else c.outDrop = true
+    }
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
 }
 
 /** An ErrorResponse, for a client refused before it reaches PGlite. */
@@ -136,9 +175,10 @@ export async function serveWire({ db, listen, maxConnections }: WireOptions): Pr
         if (!message) return
         // Terminate is the client's goodbye, not PGlite's: PGlite's session outlives every client.
         if (message.type === 'X') { c.closed = true; c.socket.end(); continue }
+        if (ENDS_UNIT.has(message.type)) c.owedReady++
         try {
           await db.runExclusive(() => db.execProtocolRawStream(message.bytes, {
-            onRawData: (data) => { if (!c.closed) c.socket.write(Buffer.from(data)) },
+            onRawData: (data) => { if (!c.closed) c.socket.write(withoutSurplusReady(c, data)) },
           }))
         } catch (err) {
           c.closed = true
