@@ -26,6 +26,8 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { freePort } from '../src/net/free-port.js'
+import { childPids } from './process-cpu.js'
+import { probe } from './server-process.js'
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -36,21 +38,6 @@ if (cluster.isPrimary && process.env.CALLGRIND_WRAP) {
   delete process.env.NODE_OPTIONS
 }
 `
-
-function children(pid: number): number[] {
-  const out: number[] = []
-  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name))
-    } catch { /* gone */ }
-  }
-  return out
-}
-
-function ok(port: number): boolean {
-  try { execFileSync('curl', ['-sf', '-o', '/dev/null', `http://127.0.0.1:${port}/`], { stdio: 'ignore' }); return true } catch { return false }
-}
 
 function ab(port: number, n: number, c: number): string {
   return execFileSync('ab', ['-q', '-k', '-n', String(n), '-c', String(c), `http://127.0.0.1:${port}/`], { maxBuffer: 1 << 24 }).toString()
@@ -121,11 +108,11 @@ async function main(): Promise<void> {
   })
   try {
     const until = Date.now() + 300_000
-    while (!ok(port)) {
+    while (!(await probe(`http://127.0.0.1:${port}/`, 5000))) {
       if (Date.now() > until || server.exitCode !== null) throw new Error(`the server did not answer under callgrind within 300 s (its log: ${dir}/server.log)`)
       await sleep(500)
     }
-    const workers = children(server.pid!)
+    const workers = childPids(server.pid!)
     ab(port, Number(a.warmup), Number(a.connections))
     for (const pid of workers) {
       execFileSync('callgrind_control', ['-z', String(pid)], { stdio: 'ignore' })
@@ -152,7 +139,7 @@ async function main(): Promise<void> {
   } finally {
     server.kill('SIGTERM')
     await sleep(3000)
-    for (const pid of [server.pid!, ...children(server.pid!)]) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } }
+    for (const pid of [server.pid!, ...childPids(server.pid!)]) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } }
   }
 }
 

@@ -45,13 +45,22 @@ export function processCpuSeconds(pid: number): number | undefined {
 
 /** The pids of group `pgid`'s live processes. */
 export function groupPids(pgid: number): number[] {
+  return livePids((f) => Number(f[2]) === pgid)
+}
+
+/** The pids of `ppid`'s live child processes (f[1] is the parent's pid). */
+export function childPids(ppid: number): number[] {
+  return livePids((f) => Number(f[1]) === ppid)
+}
+
+function livePids(match: (fields: string[]) => boolean): number[] {
   let names: string[]
   try { names = readdirSync('/proc') } catch { return [] }
   // A zombie has exited and only waits to be reaped: it holds no port and burns no CPU.
   return names.filter((n) => {
     if (!/^\d+$/.test(n)) return false
     const f = statFields(n)
-    return f !== undefined && f[0] !== 'Z' && Number(f[2]) === pgid
+    return f !== undefined && f[0] !== 'Z' && match(f)
   }).map(Number)
 }
 
