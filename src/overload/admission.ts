@@ -108,7 +108,7 @@ export class Admission {
    */
   #atLimit(): boolean {
     if (this.#ticker === undefined && this.#o.limit.adaptive) this.#startTicker()
-    if (this.waiting === 0 && this.running + this.held < this.#o.hardCap && this.#o.limit.stretch(this.running)) {
+    if (this.waiting === 0 && this.#stretch()) {
       this.running++
       return true
     }
@@ -239,9 +239,10 @@ export class Admission {
   }
 
   /**
-   * A waiter's deadline passed while the last step found the worker unsaturated (its requests wait
-   * on I/O, the loop has room and nothing downstream is queued): the limit stretches for it, as it
-   * does for a newcomer (concurrency/limit.ts), rather than shed it before the next step can grow.
+   * The limit stretches for one more request when the last step found the worker unsaturated (its
+   * requests wait on I/O, the loop has room and nothing downstream is queued; concurrency/limit.ts):
+   * for a newcomer that finds the limit full, and for a waiter whose deadline passed, rather than
+   * shed it before the next step can grow the limit.
    */
   #stretch(): boolean {
     return this.running + this.held < this.#o.hardCap && this.#o.limit.stretch(this.running)

@@ -25,7 +25,10 @@ export interface StoreCacheOptions<D = string> {
 
 export function storeCache<D = string>(store: Store<D>, options: StoreCacheOptions<D>): Cache {
   const { name, log } = options
-  const { encode, decode } = options.codec ?? (jsonCodec as unknown as Codec<D>)
+  const codec = options.codec ?? (jsonCodec as unknown as Codec<D>)
+  const encode = codec.encode
+  // What the store gave back, as an entry: nothing stored is a miss.
+  const decode = (raw: D | undefined): Entry | undefined => (raw === undefined ? undefined : codec.decode(raw))
   const now = options.now ?? Date.now
   const defaultJitter = options.jitter ?? 0.1
   const metrics = cacheSeries(name)
@@ -43,7 +46,7 @@ export function storeCache<D = string>(store: Store<D>, options: StoreCacheOptio
     try {
       const raw = await store.read(keys)
       outage.succeeded()
-      return raw.map((r) => (r === undefined ? undefined : decode(r)))
+      return raw.map(decode)
     } catch (err) {
       outage.failed('read', err)
       return keys.map(() => undefined)
@@ -118,8 +121,7 @@ export function storeCache<D = string>(store: Store<D>, options: StoreCacheOptio
       const readNow = store.readNow
       let known: Entry | undefined
       if (readNow) {
-        const raw = readNow(key)
-        known = raw === undefined ? undefined : decode(raw)
+        known = decode(readNow(key))
         if (fresh(known)) { metrics.hits.inc(); return Promise.resolve(known!.v as T) }
       }
       // The read sits inside the flight too: a hundred concurrent misses make one store read and one
