@@ -14,6 +14,7 @@ import { behindRefusal, checkExpect, checkRequest, reject, watchBody, type Limit
 import { answerServerOptions } from './target.js'
 import type { Admission, ShedReason, Waiter } from '../overload/admission.js'
 import { shedResponse } from '../overload/shed.js'
+import { pauseAfterAnswer, pauseMs } from '../overload/pace.js'
 import { origin } from './forwarded.js'
 import { Exchange, type WorkerScope } from './exchange.js'
 import { InFlight } from './in-flight.js'
@@ -175,6 +176,8 @@ export class Requests {
     if (reason !== 'gone' && !ex.res.destroyed) {
       ex.res.shouldKeepAlive = !this.#draining
       shedResponse(ex.res, this.#o.admission.refusing)
+      const limiter = this.#o.admission.limiter
+      pauseAfterAnswer(ex.req, ex.res, pauseMs(limiter.sampleMs, this.#o.keepaliveMs))
     }
     this.#finish(ex, false)
   }

@@ -1,0 +1,58 @@
+/**
+ * A shed client that asks again at once (as wrk does) is not read again until about as long as an
+ * admitted request takes (src/overload/pace.ts): its 503 comes at once, its next request waits in
+ * its own socket buffer. A connection that was not shed is answered at once, so the wait is the
+ * pause and not a slow server.
+ */
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { performance } from 'node:perf_hooks'
+import { Agent, request } from 'undici'
+import { fixture, startCorral } from '../support/corral.js'
+import { overloadOf, until } from '../support/overload-status.js'
+
+/** What admitted requests take here; the pause follows it. */
+const SERVICE_MS = 600
+
+async function get(url: string, dispatcher: Agent): Promise<{ status: number; ms: number }> {
+  const t0 = performance.now()
+  const res = await request(url, { dispatcher })
+  await res.body.text()
+  return { status: res.statusCode, ms: performance.now() - t0 }
+}
+
+describe('overload control: shed connections are paced', () => {
+  it('reads a shed connection\'s next request only after about an admitted request\'s time', async (t) => {
+    // One slot, and latency alone moving the limit (every window counts as saturated), so the
+    // limit measures its latency from a few sequential requests.
+    const server = await startCorral(t, fixture('overload-app.ts'), {
+      args: ['--workers', '1', '--worker-connections', '1', '--overload-loop-utilization', '0'],
+    })
+    const agents = Array.from({ length: 3 }, () => new Agent({ connections: 1 }))
+    t.after(() => Promise.all(agents.map((a) => a.close())))
+    const [busy, shed, fresh] = agents as [Agent, Agent, Agent]
+
+    for (let i = 0; i < 4; i++) assert.equal((await get(`${server.url}/io?ms=${SERVICE_MS}`, busy)).status, 200)
+    await until(server, (o) => (o.latencyMs ?? 0) >= SERVICE_MS * 0.9, 10_000, 'the limit measures the service time')
+
+    // The one slot is taken for long enough to shed everything else meanwhile.
+    const holding = get(`${server.url}/io?ms=${SERVICE_MS * 8}`, busy)
+    await until(server, (o) => o.running === 1, 5_000, 'the long request runs')
+
+    const first = await get(`${server.url}/`, shed)
+    assert.equal(first.status, 503, 'the slot is taken: shed')
+    // The same connection asks again at once: shed again, but read only after the pause.
+    const again = await get(`${server.url}/`, shed)
+    assert.equal(again.status, 503)
+    assert.ok(again.ms >= SERVICE_MS * 0.6, `the shed connection's next request waited ${again.ms.toFixed(0)} ms; expected about ${SERVICE_MS}`)
+
+    // A connection that was never shed gets its 503 at once: the wait above is the pause.
+    const other = await get(`${server.url}/`, fresh)
+    assert.equal(other.status, 503)
+    assert.ok(other.ms < SERVICE_MS * 0.6, `a fresh connection waited ${other.ms.toFixed(0)} ms for its 503`)
+
+    assert.equal((await holding).status, 200, 'the admitted request finished')
+    const after = (await overloadOf(server))!
+    assert.ok(after.shed.full + after.shed.timeout >= 3, `three sheds counted: ${JSON.stringify(after.shed)}`)
+  })
+})
