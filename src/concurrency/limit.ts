@@ -73,6 +73,8 @@ export interface ConcurrencyLimit {
    * pressure meter, and for a static limit).
    */
   readonly pressure: number
+  /** Of the budgeted calls that ended in the last window the limit was moved on, the share that missed their budgets (NaN without budgets, and for a static limit). */
+  readonly budgetsMissed: number
   /** The last step found the loop saturated (a static limit always is: it never grows). */
   readonly saturated: boolean
   /**
@@ -90,6 +92,7 @@ export class StaticLimit implements ConcurrencyLimit {
   readonly sampleMs = NaN
   readonly utilization = NaN
   readonly pressure = NaN
+  readonly budgetsMissed = NaN
   readonly saturated = true
   readonly loopFull = false
   readonly adaptive = false
@@ -115,6 +118,11 @@ export interface GradientOptions {
    */
   pressure?: LoopMeter
   downstream?: number
+  /**
+   * Budgets met and missed (concurrency/pressure.ts): while the worker is saturated, a share of
+   * budgeted calls that ran past their budget brings the limit down as a rise in latency does.
+   */
+  budgets?: { read(): number; restart(now: number): void }
   /** Where an unmeasured limit starts. Default 20 (Netflix's concurrency-limits starts there too). */
   initial?: number
 }
@@ -156,8 +164,11 @@ export class GradientLimit implements ConcurrencyLimit {
   readonly #seconds = new Float64Array(HORIZON_S).fill(-Infinity)
   readonly #loop: LoopMeter
   #stepAt = -Infinity
+  /** When the limit last moved: only requests admitted since are samples of it. */
+  #movedAt = -Infinity
   #utilization = NaN
   #pressure = NaN
+  #missed = NaN
   #loopFull = false
   readonly #pressureMeter: LoopMeter | undefined
   /** The last step found the loop saturated. An unmeasured worker is not. */
@@ -178,6 +189,7 @@ export class GradientLimit implements ConcurrencyLimit {
   get sampleMs(): number { return this.#sample }
   get utilization(): number { return this.#utilization }
   get pressure(): number { return this.#pressure }
+  get budgetsMissed(): number { return this.#missed }
   get saturated(): boolean { return this.#saturated }
   get loopFull(): boolean { return this.#loopFull }
   get adaptive(): boolean { return true }
@@ -185,7 +197,11 @@ export class GradientLimit implements ConcurrencyLimit {
   sample(serviceMs: number, now: number, running: number, waiting: number, medianAge: () => number): void {
     if (this.#windowStart < 0) this.#windowStart = now
     if (running > this.#peak) this.#peak = running
-    if (serviceMs === serviceMs && this.#count < MAX_SAMPLES) this.#samples[this.#count++] = serviceMs
+    // A request admitted before the limit last moved says nothing about the new limit: with service
+    // times longer than a window (the shop's pages take 200 ms) the next windows would judge a cut by
+    // requests that ran before it, cut again, and swing the limit between a tenth and ten times
+    // what the worker can serve (measured: 18 to 322 within seconds at 1,000 connections).
+    if (serviceMs === serviceMs && now - serviceMs >= this.#movedAt && this.#count < MAX_SAMPLES) this.#samples[this.#count++] = serviceMs
     if (now - this.#stepAt >= WINDOW_MS) this.#step(now, running, waiting, medianAge)
   }
 
@@ -224,7 +240,7 @@ export class GradientLimit implements ConcurrencyLimit {
     const demand = waiting > 0 || this.#peak * 2 >= limit
     this.#peak = running
     if (this.#count >= MIN_SAMPLES) this.#update(median(this.#samples, this.#count), now, demand, running + waiting)
-    else if (this.#saturated && running > limit / 2 && medianAge() > this.#baseline * o.tolerance) this.#update(Math.max(medianAge(), this.#count ? median(this.#samples, this.#count) : 0), now, demand, 0)
+    else if (this.#saturated && running > limit / 2 && now - this.#movedAt > this.#baseline * o.tolerance && medianAge() > this.#baseline * o.tolerance) this.#update(Math.max(medianAge(), this.#count ? median(this.#samples, this.#count) : 0), now, demand, 0)
     // The requests that fill the limit are waiting on I/O (the loop has room): more may run. The
     // samples so far stay for the window a later step closes.
     else if (!this.#saturated && demand) this.#grow(running + waiting)
@@ -244,11 +260,19 @@ export class GradientLimit implements ConcurrencyLimit {
     const limit = this.#limit
     this.#sample = sampleMs
     this.#baseline = this.#lowest(sampleMs, now)
-    const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#baseline) / sampleMs))
+    // Calls past their budget are answers already too late, whatever the median: the share missed
+    // counts as a gradient of its own (a tenth missed, 0.9), and the lower of the two decides.
+    const missed = o.budgets ? o.budgets.read() : 0
+    this.#missed = o.budgets ? missed : NaN
+    const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#baseline) / sampleMs, 1 - missed))
     // Latency above the baseline means overload only when this worker's loop is full; otherwise
     // the requests are slower because what they wait on is, and fewer at once would not help them.
     if (gradient < 1 && this.#saturated) this.#limit = Math.max(o.min, (limit * (1 + gradient)) / 2)
     else if (demand) this.#grow(this.#saturated ? 0 : wanted)
+    if (this.#limit !== limit) {
+      this.#movedAt = now
+      o.budgets?.restart(now)
+    }
   }
 
   /**

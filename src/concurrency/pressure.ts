@@ -91,3 +91,47 @@ export function pressureMeter(p: Pressure = downstream): () => number {
     return queued >= 1 ? share : 0
   }
 }
+
+/**
+ * Budgets met and missed: of the calls with a budget (corral/io's gather(): a field's timeoutMs)
+ * that started since the worker's limit last moved, the share that ran past it. A page whose call
+ * missed its budget is a degraded page: the answer the client gets is worse, though its latency
+ * may still be within the limit's tolerance (the shop's pages take 200 ms, the median rose 1.5x
+ * and half of them came back degraded at 1,000 connections). The adaptive limit reads it while the
+ * worker is saturated, as a second latency signal (concurrency/limit.ts).
+ *
+ * Counted by start: a call that started before the limit last moved says nothing about the new one.
+ */
+export class Budgets {
+  #from = -Infinity
+  #met = 0
+  #missed = 0
+
+  /** A budgeted call that started at `startedAt` ended: within its budget, or cut by it. */
+  ended(startedAt: number, missed: boolean): void {
+    if (startedAt < this.#from) return
+    if (missed) this.#missed++
+    else this.#met++
+  }
+
+  /** The limit moved at `now`: count only calls that start from now on. */
+  restart(now: number): void {
+    this.#from = now
+    this.#met = 0
+    this.#missed = 0
+  }
+
+  /** The share missed since the last read (0 when none ended), and start counting afresh. */
+  read(): number {
+    const n = this.#met + this.#missed
+    const share = n > 0 ? this.#missed / n : 0
+    this.#met = 0
+    this.#missed = 0
+    return share
+  }
+}
+
+const BUDGETS_KEY = Symbol.for('corral.budgets')
+/** This process's budgets, kept on globalThis for the same reason as `downstream`. */
+export const budgets: Budgets = ((globalThis as Record<symbol, unknown>)[BUDGETS_KEY] as Budgets | undefined)
+  ?? ((globalThis as Record<symbol, unknown>)[BUDGETS_KEY] = new Budgets()) as Budgets

@@ -13,6 +13,7 @@
  * budget (deadlines.ts): on Node 20 a real AbortSignal and a timer per call cost more than the rest
  * of gather together.
  */
+import { budgets } from '../concurrency/pressure.js'
 import { corralError } from '../errors.js'
 import { deadline, type Deadline } from './deadlines.js'
 import { LightSignal, unwatchAbort, watchAbort } from './light-signal.js'
@@ -102,6 +103,8 @@ class Slot {
   settled = false
   timer: Deadline | undefined = undefined
   handle: unknown = undefined
+  /** When a call with a budget started (NaN without one): how it ended counts for the worker's limit. */
+  startedAt = NaN
 
   constructor(g: Gathering, name: string, call: Call<unknown>) {
     this.g = g
@@ -112,7 +115,11 @@ class Slot {
   start(now: number): void {
     const { call } = this
     if (call.timeoutMs !== undefined) {
-      const onTimeout = () => this.abort(corralError('CORRAL_ERR_CALL_TIMEOUT', this.name, call.timeoutMs))
+      this.startedAt = now
+      const onTimeout = () => {
+        if (!this.settled) budgets.ended(now, true)
+        this.abort(corralError('CORRAL_ERR_CALL_TIMEOUT', this.name, call.timeoutMs))
+      }
       if (this.g.timers) this.handle = this.g.timers.setTimeout(onTimeout, call.timeoutMs)
       else this.timer = deadline(call.timeoutMs, onTimeout, now)
     }
@@ -137,6 +144,7 @@ class Slot {
   succeed(value: unknown): void {
     if (this.settled) return
     this.stop()
+    if (this.startedAt === this.startedAt) budgets.ended(this.startedAt, false)
     this.g.done(this.name, { ok: true, value })
   }
 

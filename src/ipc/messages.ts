@@ -35,6 +35,8 @@ export interface OverloadStatus {
   utilization: number | null
   /** Downstream pressure over the limit's last step, 0..1: the share of time spent downstream that was queued in the worker's own pools and upstream limits. */
   pressure: number | null
+  /** Of the budgeted calls (gather()'s timeoutMs) that ended in the limit's last window, the share that ran past their budgets, 0..1. */
+  budgetsMissed: number | null
   /** corral/io's operations of this worker waiting in its own queues, and in service downstream, now. */
   downstream: { queued: number; busy: number }
 }

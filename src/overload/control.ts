@@ -7,7 +7,7 @@ import type { Settings } from '../config/settings/index.js'
 import type { OverloadStatus } from '../ipc/messages.js'
 import { Admission } from './admission.js'
 import { GradientLimit, StaticLimit } from '../concurrency/limit.js'
-import { pressureMeter } from '../concurrency/pressure.js'
+import { budgets, pressureMeter } from '../concurrency/pressure.js'
 import { OverloadCounts, overloadStatus } from './metrics.js'
 import { priorityRoutes } from './priority.js'
 
@@ -30,6 +30,8 @@ export function overloadControl(s: Settings, medianAge: (now: number) => number)
       min: Math.min(s.overloadMinLimit, max), max, tolerance: s.overloadTolerance, saturated: s.overloadLoopUtilization,
       // What corral/io's pools and upstream limits report: requests that mostly wait in our own queues downstream.
       pressure: pressureMeter(), downstream: s.overloadDownstreamQueued,
+      // Calls of gather() past their budgets: degraded answers, a sign of overload of their own.
+      budgets,
     })
     : new StaticLimit(max)
   const admission = new Admission({

@@ -56,6 +56,7 @@ export function overloadStatus(a: Admission, counts: OverloadCounts): OverloadSt
     limit: a.limit, running: a.running, waiting: a.waiting, held: a.held, shed: { ...a.shed },
     queued: counts.queued, queuedMs: Math.round(counts.queuedMs),
     baselineMs: round(a.limiter.baselineMs), latencyMs: round(a.limiter.sampleMs), utilization: round(a.limiter.utilization), pressure: round(a.limiter.pressure),
+    budgetsMissed: round(a.limiter.budgetsMissed),
     downstream: { queued: downstream.queued, busy: downstream.busy },
   }
 }

@@ -7,12 +7,12 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
 import { fixture, startCorral, type Running } from '../support/corral.js'
+import { until } from '../support/overload-status.js'
 
 const BURST = 300
 /** I/O-bound load the worker serves near its baseline: 40 requests at once that each wait 50 ms. */
@@ -31,25 +31,6 @@ async function get(url: string, dispatcher?: Agent): Promise<Answer> {
   const res = await request(url, { dispatcher })
   await res.body.text()
   return { status: res.statusCode, ms: performance.now() - t0, retryAfter: res.headers['retry-after'] as string | undefined }
-}
-
-interface Overload { limit: number; running: number; waiting: number; shed: Record<string, number>; baselineMs: number | null; queued: number }
-
-async function overloadOf(server: Running): Promise<Overload> {
-  const status = await (await fetch(`${server.admin}/status`)).json() as { workers: { overload: Overload }[] }
-  return status.workers[0]!.overload
-}
-
-/** Poll /status until `check` passes, or fail with the last reading after `ms`. */
-async function until(server: Running, check: (o: Overload) => boolean, ms: number, what: string): Promise<Overload> {
-  const deadline = Date.now() + ms
-  let last: Overload
-  do {
-    last = await overloadOf(server)
-    if (last && check(last)) return last
-    await sleep(100)
-  } while (Date.now() < deadline)
-  assert.fail(`${what} within ${ms} ms; last: ${JSON.stringify(last)}`)
 }
 
 /** `n` clients, each sending `path` again as soon as answered, until stop() (closed loop, as wrk does). */

@@ -15,13 +15,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
 import { fixture, startCorral, type Running } from '../support/corral.js'
 import { DATABASE_URL, needService } from '../support/services.js'
+import { overloadOf } from '../support/overload-status.js'
 
 /** Clients at once: 20 times what the pool of 2 can serve. */
 const CLIENTS = 40
 /** Requests each client makes, one after the other. */
 const EACH = 10
 
-interface Overload { limit: number; running: number; shed: { full: number; timeout: number; gone: number }; downstream: { queued: number; busy: number } }
 
 describe('overload control with requests that wait in the worker\'s own pools', () => {
   let upstreamServer: Server
@@ -72,11 +72,6 @@ describe('overload control with requests that wait in the worker\'s own pools', 
     return out
   }
 
-  async function overloadOf(server: Running): Promise<Overload> {
-    const status = await (await fetch(`${server.admin}/status`)).json() as { workers: { overload: Overload }[] }
-    return status.workers[0]!.overload
-  }
-
   async function shedsAtTheDoor(t: TestContext, path: string): Promise<void> {
     const { server, get } = await boot(t)
     await warm(get, path)
@@ -87,16 +82,16 @@ describe('overload control with requests that wait in the worker\'s own pools', 
     assert.ok(out.ok > 0, 'the admitted requests were answered')
     // /status is a heartbeat behind (one a second): the worker's own count of what it shed.
     const until = Date.now() + 10_000
-    let overload = await overloadOf(server)
+    let overload = (await overloadOf(server))!
     while (overload.shed.full + overload.shed.timeout < out.shed && Date.now() < until) {
       await sleep(100)
-      overload = await overloadOf(server)
+      overload = (await overloadOf(server))!
     }
     assert.equal(overload.shed.full + overload.shed.timeout, out.shed, 'the worker counted the same sheds')
     // Every wait and every call it reported has ended: nothing is left queued to hold the worker saturated.
     while ((overload.running > 0 || overload.downstream.queued + overload.downstream.busy > 0) && Date.now() < until) {
       await sleep(100)
-      overload = await overloadOf(server)
+      overload = (await overloadOf(server))!
     }
     assert.deepEqual(overload.downstream, { queued: 0, busy: 0 }, 'nothing is left queued or in service downstream once the load is over')
   }
@@ -118,6 +113,6 @@ describe('overload control with requests that wait in the worker\'s own pools', 
     assert.deepEqual(out.other, [])
     assert.equal(out.shed, 0, 'nothing was shed')
     assert.equal(out.ok, CLIENTS * EACH)
-    assert.deepEqual((await overloadOf(server)).shed, { full: 0, timeout: 0, gone: 0 })
+    assert.deepEqual((await overloadOf(server))!.shed, { full: 0, timeout: 0, gone: 0 })
   })
 })

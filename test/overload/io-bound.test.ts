@@ -9,18 +9,12 @@ import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
-import { fixture, startCorral, type Running } from '../support/corral.js'
+import { fixture, startCorral } from '../support/corral.js'
+import { overloadOf, type Overload } from '../support/overload-status.js'
 
 /** What met the first version in CI: twice the limit an unmeasured worker starts at. */
 const AT_ONCE = 40
 const WAIT_MS = 2000
-
-interface Overload { limit: number; running: number; waiting: number; shed: Record<string, number> }
-
-async function overloadOf(server: Running): Promise<Overload | undefined> {
-  const status = await (await fetch(`${server.admin}/status`)).json() as { workers: { overload?: Overload }[] }
-  return status.workers[0]?.overload
-}
 
 describe('overload control with I/O-bound requests', () => {
   it('runs 40 requests that each wait 2 s on I/O, all at once, with no 503, on by default', async (t) => {

@@ -1,0 +1,74 @@
+/**
+ * The adaptive limit's two rules from the shop at 1,000 connections (docs/overload.md): calls past
+ * their budgets bring a saturated worker's limit down even when the median latency is within the
+ * tolerance, and a limit is judged only by requests admitted since it last moved. The algorithm is
+ * a pure class (concurrency/limit.ts): these drive it with the clock readings a worker gives it.
+ */
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { GradientLimit, WINDOW_MS } from '../../src/concurrency/limit.js'
+import { Budgets } from '../../src/concurrency/pressure.js'
+
+const full = () => 1
+
+/** One window of `n` completions that each took `ms` and ended at `end`; the last one steps the limit. */
+function windowOf(limit: GradientLimit, end: number, ms: number, n = 20, running = limit.current): void {
+  for (let i = 0; i < n; i++) limit.sample(ms, end - (n - 1 - i) * 0.1, running, 0, () => ms)
+}
+
+function baselined(budgets?: Budgets): { limit: GradientLimit; now: number } {
+  const limit = new GradientLimit({ min: 4, max: 1000, tolerance: 1.5, saturated: 0.9, loop: full, initial: 100, budgets })
+  let now = 1000
+  // The baseline: windows at 200 ms, the limit in use.
+  for (let i = 0; i < 3; i++) { windowOf(limit, now, 200); now += WINDOW_MS + 1 }
+  return { limit, now }
+}
+
+describe('the adaptive limit', () => {
+  it('comes down when calls miss their budgets, though the median is within the tolerance', () => {
+    const budgets = new Budgets()
+    const { limit, now: start } = baselined(budgets)
+    let now = start
+    const before = limit.current
+    for (let w = 0; w < 5; w++) {
+      // A third of the calls that started in this window ran past their budgets.
+      for (let i = 0; i < 30; i++) budgets.ended(now - 50, i % 3 === 0)
+      now += 300 // later than any sample's admission: each window is of the limit as it is
+      windowOf(limit, now, 220)
+    }
+    assert.ok(limit.current < before * 0.7, `limit ${before} -> ${limit.current}`)
+
+    // Budgets met again: it grows.
+    const low = limit.current
+    for (let w = 0; w < 5; w++) {
+      for (let i = 0; i < 30; i++) budgets.ended(now - 50, false)
+      now += 300
+      windowOf(limit, now, 205)
+    }
+    assert.ok(limit.current > low, `limit ${low} -> ${limit.current}`)
+  })
+
+  it('without budgets the same latency grows the limit (the rule above is what brings it down)', () => {
+    const { limit, now: start } = baselined()
+    let now = start
+    const before = limit.current
+    for (let w = 0; w < 5; w++) { now += 300; windowOf(limit, now, 220) }
+    assert.ok(limit.current > before, `limit ${before} -> ${limit.current}`)
+  })
+
+  it('judges a new limit only by requests admitted after it moved', () => {
+    const { limit, now: start } = baselined()
+    let now = start + 300
+    // Slow: the limit comes down.
+    windowOf(limit, now, 600)
+    const cut = limit.current
+    assert.ok(cut < 100, `cut to ${cut}`)
+    // The requests admitted before the cut finish in the next windows, as slow as before: they say
+    // nothing about the new limit, which stays.
+    for (let w = 0; w < 2; w++) { now += WINDOW_MS + 1; windowOf(limit, now, 600 + WINDOW_MS * (w + 1)) }
+    assert.equal(limit.current, cut)
+    // Requests admitted since then, at the baseline: it grows again.
+    for (let w = 0; w < 3; w++) { now += 300; windowOf(limit, now, 200) }
+    assert.ok(limit.current > cut, `limit ${cut} -> ${limit.current}`)
+  })
+})
