@@ -28,8 +28,9 @@ const PROBE_GAP_MS = 500
  * interval; bench/micro/thread-wakeups.ts). When nothing is in flight it does not wake at all.
  */
 export function watchStalls(shared: Int32Array, thresholdMs: number): void {
-  const session = new Session()
-  session.connectToMainThread()
+  // Connected at the first stall that needs a stack, not at start: a worker whose loop never
+  // stalls then never has an inspector session attached to its main thread.
+  let session: Session | undefined
   // The main thread's task id is the process id.
   const main = openSchedstat(`/proc/self/task/${process.pid}/schedstat`)
   // Half the threshold: a stall is caught in the act once it has lasted 1.5 thresholds at most.
@@ -63,6 +64,10 @@ export function watchStalls(shared: Int32Array, thresholdMs: number): void {
     if (main && (main.runningNs() - quietFrom) / 1e6 < thresholdMs / 2) return
     probed = now
     probedAt = t
+    if (!session) {
+      session = new Session()
+      session.connectToMainThread()
+    }
     session.post('Runtime.evaluate', { expression: PROBE_EXPRESSION(now) }, () => {})
   }
 
