@@ -130,29 +130,14 @@ export interface GradientOptions {
 /** Reads the event loop's utilisation between two calls. */
 export interface LoopMeter { (): number }
 
-/**
- * perf_hooks' eventLoopUtilization as a meter: the share of the time since the last call that the
- * loop was busy. With `cpuWaitNs` (the main thread's time runnable but waiting for a CPU, from
- * /proc's schedstat), that wait counts as busy too: libuv ends its idle time when the thread runs
- * again after epoll, so a loop with work ready but no CPU to run it on reads as idle. On a machine
- * whose CPUs are all taken (the shop at 1,000 connections on 2 CPUs: the workers' main threads
- * waited for a CPU half the time) the utilisation alone dipped under 0.9 every few windows, and the
- * limit grew at each dip to what ran and waited (800 and more).
- */
-export function eventLoopMeter(cpuWaitNs?: () => number): LoopMeter {
+/** perf_hooks' eventLoopUtilization as a meter: the share of the time since the last call that the loop was busy. */
+export function eventLoopMeter(): LoopMeter {
   let last = performance.eventLoopUtilization()
-  let waited = cpuWaitNs?.() ?? NaN
   return () => {
     const next = performance.eventLoopUtilization()
     const { utilization } = performance.eventLoopUtilization(next, last)
-    const spanMs = next.idle + next.active - last.idle - last.active
     last = next
-    if (!cpuWaitNs) return utilization
-    const now = cpuWaitNs()
-    const share = spanMs > 0 ? (now - waited) / 1e6 / spanMs : NaN
-    waited = now
-    // A failed read (NaN) leaves the utilisation as it is.
-    return share > 0 ? Math.min(1, utilization + share) : utilization
+    return utilization
   }
 }
 

@@ -34,7 +34,6 @@ import { untilNoneWaiting } from '../net/listen-queue.js'
 import type { BindAddress } from '../config/parse.js'
 import { STALL_SLOTS } from './stall-clock.js'
 import { Stalls } from './stalls.js'
-import { openSchedstat } from './schedstat.js'
 
 const report = (m: WorkerMessage) => send(process, m)
 
@@ -142,9 +141,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     await callHook(hooks, 'postFork', log, true, view)
     const prepared = await prepareApp(s, s.threads)
     closeApp = prepared.close
-    // The main thread's wait for a CPU: a loop with work ready and no CPU to run it is full too.
-    const sched = openSchedstat()
-    overload = overloadControl(s, (now) => requests.medianAge(now), sched && (() => sched.waitingNs()))
+    overload = overloadControl(s, (now) => requests.medianAge(now))
     const { admission, priority } = overload
     const trusted = forwardedTrust(s.forwardedAllowIps)
     const accessLog = createAccessLog(s.accessLog, s.accessLogFormat, id)
