@@ -262,9 +262,8 @@ export class GradientLimit implements ConcurrencyLimit {
     this.#baseline = this.#lowest(sampleMs, now)
     // Calls past their budget are answers already too late, whatever the median: the share missed
     // counts as a gradient of its own (a tenth missed, 0.9), and the lower of the two decides.
-    const missed = o.budgets ? o.budgets.read() : 0
-    this.#missed = o.budgets ? missed : NaN
-    const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#baseline) / sampleMs, 1 - missed))
+    this.#missed = o.budgets ? o.budgets.read() : NaN
+    const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#baseline) / sampleMs, 1 - (this.#missed || 0)))
     // Latency above the baseline means overload only when this worker's loop is full; otherwise
     // the requests are slower because what they wait on is, and fewer at once would not help them.
     if (gradient < 1 && this.#saturated) this.#limit = Math.max(o.min, (limit * (1 + gradient)) / 2)

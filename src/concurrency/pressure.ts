@@ -117,8 +117,7 @@ export class Budgets {
   /** The limit moved at `now`: count only calls that start from now on. */
   restart(now: number): void {
     this.#from = now
-    this.#met = 0
-    this.#missed = 0
+    this.read()
   }
 
   /** The share missed since the last read (0 when none ended), and start counting afresh. */

@@ -117,7 +117,7 @@ class Slot {
     if (call.timeoutMs !== undefined) {
       this.startedAt = now
       const onTimeout = () => {
-        if (!this.settled) budgets.ended(now, true)
+        if (!this.settled) budgets.ended(this.startedAt, true)
         this.abort(corralError('CORRAL_ERR_CALL_TIMEOUT', this.name, call.timeoutMs))
       }
       if (this.g.timers) this.handle = this.g.timers.setTimeout(onTimeout, call.timeoutMs)
