@@ -90,7 +90,9 @@ export class Arbiter extends EventEmitter {
       await this.stop('now')
       throw failed
     }
-    this.state = 'running'
+    // A stop may have begun while the last worker's "ready" was on its way: it stays a stop, or
+    // the stopped workers would be reaped as if running, and replaced.
+    if (this.state === 'booting') this.state = 'running'
   }
 
   spawn(): WorkerRecord {

@@ -201,6 +201,8 @@ export async function serve(argv: string[]): Promise<number> {
     const starting = arbiter.start()
     releaseLogger(log)
     await starting
+    // Every worker said ready, but a signal had already begun the stop: nothing is announced or opened.
+    if (stopping) return stopped
   } catch (err) {
     if (stopping) return stopped // a signal stopped the boot: that is a clean stop, not a failure
     uninstall()

@@ -2,6 +2,9 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fixture, nodeLines, startCorral, type Running } from '../support/corral.js'
 import { connectedRequest } from '../support/connected-request.js'
 import { total, until } from '../support/metrics.js'
@@ -84,6 +87,23 @@ describe('stopping the server', () => {
     assert.ok(Date.now() - started < 4000, 'did not wait for the boot to finish')
     assert.match(server.output(), /Shutting down during boot/)
     assert.doesNotMatch(server.output(), /CORRAL_ERR_WORKER_BOOT/)
+  })
+
+  it('a worker that says ready after a stop during boot began does not make the master serve or replace the stopped workers', async (t) => {
+    const gate = join(mkdtempSync(join(tmpdir(), 'late-ready-')), 'open')
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--config', fixture('late-ready.config.ts')], env: { READY_GATE: gate }, noWait: true })
+    await server.waitFor(/worker 2 holds its ready/)
+    server.child.kill('SIGTERM')
+    await server.waitFor(/Shutting down during boot/)
+    writeFileSync(gate, '')
+    const { code } = await server.exited
+    assert.equal(code, 0)
+    const out = server.output()
+    assert.match(out, /Worker 2 \(pid: \d+\) exited: stop/, 'worker 2 was stopped')
+    // Before the fix the arbiter marked itself running when the late ready came, then replaced
+    // both stopped workers, logged that it listened and called whenReady.
+    assert.doesNotMatch(out, /Booting worker 3/)
+    assert.doesNotMatch(out, /Listening at:/)
   })
 })
 
