@@ -5,7 +5,7 @@
  * `exit` is the process exit status when the error stops corral; `status` is the HTTP status
  * when the error answers a request. `docs/errors.md` is generated from this table.
  */
-import { format } from 'node:util'
+import { util } from './builtins.js'
 
 export const codes = {
   CORRAL_ERR_SETTING: {
@@ -251,7 +251,7 @@ export interface CorralError extends Error {
 
 export function corralError(code: ErrorCode, ...args: unknown[]): CorralError {
   const entry = codes[code] as { message: string; exit?: number; status?: number }
-  const err = new Error(format(entry.message, ...args)) as CorralError
+  const err = new Error(util.format(entry.message, ...args)) as CorralError
   err.code = code
   if (entry.exit !== undefined) err.exit = entry.exit
   if (entry.status !== undefined) err.status = entry.status

@@ -7,7 +7,7 @@
  * truncated response rather than a wrong one.
  */
 import type { ServerResponse } from 'node:http'
-import { STATUS_CODES } from 'node:http'
+import { http } from '../builtins.js'
 import { isCorralError } from '../errors.js'
 import type { RequestContext } from './types.js'
 
@@ -21,7 +21,7 @@ export function failRequest(res: ServerResponse, ctx: RequestContext, err: unkno
     res.destroy()
     return
   }
-  const body = `${STATUS_CODES[status]}\n`
+  const body = `${http.STATUS_CODES[status]}\n`
   const headers: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }
   if (status === 503) headers['retry-after'] = 1
   res.writeHead(status, headers)

@@ -4,7 +4,7 @@
  * a Node (req, res) listener (an Express app is one); an async factory (no parameters) returning
  * any of these. Without an explicit `module:name`, the default export is used, then one named `app`.
  */
-import { IncomingMessage } from 'node:http'
+import { http } from '../builtins.js'
 import { corralError } from '../errors.js'
 import { importModule } from './import.js'
 import { fetchAdapter } from './fetch.js'
@@ -32,7 +32,7 @@ const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an a
  */
 const swapsRequestPrototype = (value: unknown) => {
   const request = (value as { request?: unknown }).request
-  return typeof request === 'object' && request !== null && Object.prototype.isPrototypeOf.call(IncomingMessage.prototype, request)
+  return typeof request === 'object' && request !== null && Object.prototype.isPrototypeOf.call(http.IncomingMessage.prototype, request)
 }
 
 const upgradeOf = (value: unknown): UpgradeListener | undefined => {

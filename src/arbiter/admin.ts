@@ -7,7 +7,8 @@
  *   /status   JSON: generation, target, and each worker's pid, age, requests, in flight, heartbeat age, memory
  * Any other path goes to the `more` handler when one is given (the dashboard, src/admin/).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { http } from '../builtins.js'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { request } from '../ipc/channel.js'
@@ -68,7 +69,7 @@ export async function startAdmin(a: Arbiter, bind: BindAddress, log: Logger, mor
     '/status': (res) => reply(res, 200, JSON.stringify(status(a), null, 2) + '\n', 'application/json'),
   }
   const notFound = (res: ServerResponse) => reply(res, 404, 'not found: try /healthz /readyz /metrics /status\n')
-  const server = createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const route = routes[(req.url ?? '/').split('?')[0]]
     const answer = route ? route(res) : more ? Promise.resolve(more(req, res)).then((done) => { if (!done) notFound(res) }) : notFound(res)
     Promise.resolve(answer).catch((err) => {

@@ -2,10 +2,10 @@
  * Checks for the options the io constructors take (upstream, caches, lock). They run once, where
  * the options enter, and quote what was received (STYLE.md #3); code past them trusts its input.
  */
-import { inspect } from 'node:util'
+import { util } from '../builtins.js'
 import { corralError } from '../errors.js'
 
-const received = (value: unknown) => inspect(value, { depth: 0, breakLength: Infinity })
+const received = (value: unknown) => util.inspect(value, { depth: 0, breakLength: Infinity })
 
 function fail(owner: string, key: string, expected: string, value: unknown): never {
   throw corralError('CORRAL_ERR_IO_OPTION', owner, key, expected, received(value))

@@ -3,7 +3,8 @@
  * deadline, client-disconnect abort, metrics, access log and request hooks around it. It also
  * keeps the set of requests in flight that heartbeats report and drain waits for.
  */
-import { ServerResponse, type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
+import { http } from '../builtins.js'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import type { Serve } from '../app/types.js'
@@ -55,7 +56,7 @@ const clientClosed = () => Object.assign(new Error('the client closed the connec
  * each response: adding a property to Node's own objects gives them a second shape, and Node's
  * code that handles them then runs slower for every request.
  */
-export class TrackedResponse extends ServerResponse {
+export class TrackedResponse extends http.ServerResponse {
   exchange: Exchange | undefined = undefined
   /** node:http's: the Keep-Alive header's timeout, which it copies from server.keepAliveTimeout. */
   declare _keepAliveTimeout: number

@@ -6,7 +6,8 @@
  * A plain listener is node:http and nothing else: TLS, HTTP/2 and h2c servers are made in
  * secure-servers.ts, loaded only by a worker that uses one, with the same HTTP/1.1 options.
  */
-import { createServer as createPlainServer, type IncomingMessage, type Server, type ServerOptions as HttpOptions, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerOptions as HttpOptions, ServerResponse } from 'node:http'
+import { http } from '../builtins.js'
 import type { Http2SecureServer } from 'node:http2'
 import type { Server as NetServer, Socket } from 'node:net'
 import type { Logger } from 'pino'
@@ -73,7 +74,7 @@ export function createHttpServer<Res extends ServerResponse>(
   Response: new (req: IncomingMessage) => Res,
   onRequest: (req: IncomingMessage, res: Res) => void,
 ): Server {
-  const server = createPlainServer<typeof IncomingMessage, typeof ServerResponse>(http1Options(o, Response), onRequest as unknown as OnRequest)
+  const server = http.createServer<typeof IncomingMessage, typeof ServerResponse>(http1Options(o, Response), onRequest as unknown as OnRequest)
   wireHttp1(server, o, 'connection')
   return server
 }

@@ -4,7 +4,7 @@
  * (a full worker, a failed check, an app that answered with a Response instead of accepting)
  * is written by hand and the connection closed after it.
  */
-import { STATUS_CODES } from 'node:http'
+import { http } from '../../builtins.js'
 import type { Duplex } from 'node:stream'
 
 /** Headers that describe the connection or the framing: corral writes its own. */
@@ -16,7 +16,7 @@ export function refuse(socket: Duplex, status: number, body: string | Uint8Array
     return
   }
   const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`
+  let head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n`
   let typed = false
   for (const [name, value] of headers) {
     const lower = name.toLowerCase()
