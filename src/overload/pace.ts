@@ -1,9 +1,11 @@
 /**
  * A shed client's connection is read again only after a pause: about as long as an admitted request
- * takes (the limit's latency sample), at most MAX_PAUSE_MS and never near the keep-alive timeout.
+ * takes (the limit's latency sample), at most MAX_PAUSE_MS and never near the keep-alive timeout;
+ * a connection shed again as soon as it is read waits twice as long as the last time, up to
+ * MAX_BACKOFF_MS (and still never near the keep-alive timeout).
  *
- * Why: a client that answers a 503 by asking again at once (wrk does; so do retry loops without
- * backoff) turns every refusal into the next request. At 1,000 connections on the 2-CPU
+ * Why a pause: a client that answers a 503 by asking again at once (wrk does; so do retry loops
+ * without backoff) turns every refusal into the next request. At 1,000 connections on the 2-CPU
  * development VM the shop's workers shed 145,000 requests in 10 s once the limit came down
  * (`--overload-tolerance 1.1`): the refusals and their retries took the CPU the admitted pages
  * needed, and goodput fell to 55/s. The 503 itself still goes out at once (issue 12: under 10 ms);
@@ -11,12 +13,25 @@
  * nothing. A shed connection then asks at most as often as an admitted one is answered, which is
  * what Retry-After asks of a client that honours it.
  *
+ * Why it grows: one service time is enough while the connections beyond the limit are a few times
+ * the limit. At 10,000 connections against two workers (bench/fanout-overload.ts, 2 CPUs) each
+ * connection came back about three times a second: the workers shed 17,000 requests a second each,
+ * the shedding took the loop, admitted requests took 2 s instead of 0.3 s, and goodput was a
+ * quarter of what the same server gave with the control off. A connection that is refused every
+ * time it is read is one of many more than the worker can take; doubling its pause, as a client's
+ * own exponential backoff would, keeps the refusals to a few per connection per level of overload.
+ * The streak is judged by time alone (shed again within one base pause of being read), so an
+ * admitted request costs nothing here, and a connection that got in starts again from one pause.
+ *
  * HTTP/1 only: an HTTP/2 session carries other streams that must not stop with this one.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 
-/** Longer than this and a retrying client waits past what the p99 of a healthy page allows. */
+/** Longer than this for a first refusal and a retrying client waits past what the p99 of a healthy page allows. */
 const MAX_PAUSE_MS = 1000
+/** The longest pause a connection refused again and again is given. */
+const MAX_BACKOFF_MS = 4000
 
 /**
  * `latencyMs`: how long an admitted request takes now (NaN: unknown, no pause). `keepaliveMs`: the
@@ -29,15 +44,44 @@ export function pauseMs(latencyMs: number, keepaliveMs: number): number {
   return Math.min(cap, latencyMs)
 }
 
-/** Stop reading the request's connection for `ms` once the answer is out. */
-export function pauseAfterAnswer(req: IncomingMessage, res: ServerResponse, ms: number): void {
-  if (ms <= 0 || req.httpVersionMajor !== 1) return
-  const socket = req.socket
-  // After 'finish' Node's server may still resume the socket to read on (it dumps the request), so
-  // the pause comes a turn of the loop later.
-  res.once('finish', () => setImmediate(() => {
+/** When each paced connection is read again, and for how long it was paused. */
+const streaks = new WeakMap<Socket, { readAt: number; ms: number }>()
+
+/**
+ * The pause for a connection shed at `now` with `baseMs` the first pause (pauseMs): twice its last
+ * pause if it was shed again within `baseMs` of being read again, else `baseMs`.
+ */
+export function backoffMs(socket: Socket, baseMs: number, keepaliveMs: number, now: number): number {
+  if (baseMs <= 0) return 0
+  const last = streaks.get(socket)
+  const cap = keepaliveMs > 0 ? Math.min(MAX_BACKOFF_MS, keepaliveMs / 2) : MAX_BACKOFF_MS
+  const ms = last !== undefined && now - last.readAt <= baseMs ? Math.min(cap, Math.max(baseMs, last.ms * 2)) : baseMs
+  streaks.set(socket, { readAt: now + ms, ms })
+  return ms
+}
+
+/**
+ * Stop reading the request's connection for `ms`, from now: the answer still goes out, and the
+ * client's next request waits in the socket's buffer. It must stop now, before the answer is even
+ * written: with thousands of connections libuv reads several batches of ready sockets in one turn of
+ * the loop, and wrk's next request, sent as the 503 arrives, was read and shed in the same turn when
+ * the pause came after the answer's 'finish' (10,000 connections: 17,000 refusals a second per
+ * worker, most of them within a pause). `_paused` is node:http's own mark for a socket it paused
+ * (its write backpressure): while it is set node:http does not resume the socket when it reads the
+ * rest of a request or when a request ends, and it pauses the parser as well once the packet it
+ * is reading is done. A socket node:http has paused itself is left to it.
+ */
+export function pauseAfterAnswer(req: IncomingMessage, _res: ServerResponse, ms: number): void {
+  const socket = req.socket as Socket & { _paused?: boolean; parser?: { resume(): void } | null }
+  if (ms <= 0 || req.httpVersionMajor !== 1 || socket._paused) return
+  socket._paused = true
+  socket.pause()
+  setTimeout(() => {
     if (socket.destroyed) return
-    socket.pause()
-    setTimeout(() => { if (!socket.destroyed) socket.resume() }, ms).unref()
-  }))
+    // As node:http ends its own pause: seeing the mark after the packet it was reading, it paused
+    // the parser too.
+    socket._paused = false
+    socket.parser?.resume()
+    socket.resume()
+  }, ms).unref()
 }

@@ -15,7 +15,7 @@ import { behindRefusal, checkExpect, checkRequest, reject, watchBody, type Limit
 import { answerServerOptions } from './target.js'
 import type { Admission, ShedReason, Waiter } from '../overload/admission.js'
 import { shedResponse } from '../overload/shed.js'
-import { pauseAfterAnswer, pauseMs } from '../overload/pace.js'
+import { backoffMs, pauseAfterAnswer, pauseMs } from '../overload/pace.js'
 import { origin } from './forwarded.js'
 import { Exchange, type WorkerScope } from './exchange.js'
 import { InFlight } from './in-flight.js'
@@ -178,7 +178,8 @@ export class Requests {
       ex.res.shouldKeepAlive = !this.#draining
       shedResponse(ex.res, this.#o.admission.refusing)
       const limiter = this.#o.admission.limiter
-      pauseAfterAnswer(ex.req, ex.res, pauseMs(limiter.sampleMs, this.#o.keepaliveMs))
+      const keepalive = this.#o.keepaliveMs
+      pauseAfterAnswer(ex.req, ex.res, backoffMs(ex.req.socket, pauseMs(limiter.sampleMs, keepalive), keepalive, performance.now()))
     }
     this.#finish(ex, false)
   }

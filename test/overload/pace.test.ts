@@ -1,8 +1,8 @@
 /**
  * A shed client that asks again at once (as wrk does) is not read again until about as long as an
  * admitted request takes (src/overload/pace.ts): its 503 comes at once, its next request waits in
- * its own socket buffer. A connection that was not shed is answered at once, so the wait is the
- * pause and not a slow server.
+ * its own socket buffer, and when that one is refused too the pause doubles. A connection that was
+ * not shed is answered at once, so the wait is the pause and not a slow server.
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -36,7 +36,7 @@ describe('overload control: shed connections are paced', () => {
     await until(server, (o) => (o.latencyMs ?? 0) >= SERVICE_MS * 0.9, 10_000, 'the limit measures the service time')
 
     // The one slot is taken for long enough to shed everything else meanwhile.
-    const holding = get(`${server.url}/io?ms=${SERVICE_MS * 8}`, busy)
+    const holding = get(`${server.url}/io?ms=${SERVICE_MS * 10}`, busy)
     await until(server, (o) => o.running === 1, 5_000, 'the long request runs')
 
     const first = await get(`${server.url}/`, shed)
@@ -46,6 +46,11 @@ describe('overload control: shed connections are paced', () => {
     assert.equal(again.status, 503)
     assert.ok(again.ms >= SERVICE_MS * 0.6, `the shed connection's next request waited ${again.ms.toFixed(0)} ms; expected about ${SERVICE_MS}`)
 
+    // Refused again as soon as it was read: the next pause is twice as long (exponential backoff).
+    const third = await get(`${server.url}/`, shed)
+    assert.equal(third.status, 503)
+    assert.ok(third.ms >= SERVICE_MS * 1.6, `the third request on the shed connection waited ${third.ms.toFixed(0)} ms; expected about ${2 * SERVICE_MS} (twice the last pause)`)
+
     // A connection that was never shed gets its 503 at once: the wait above is the pause.
     const other = await get(`${server.url}/`, fresh)
     assert.equal(other.status, 503)
@@ -53,6 +58,6 @@ describe('overload control: shed connections are paced', () => {
 
     assert.equal((await holding).status, 200, 'the admitted request finished')
     const after = (await overloadOf(server))!
-    assert.ok(after.shed.full + after.shed.timeout >= 3, `three sheds counted: ${JSON.stringify(after.shed)}`)
+    assert.ok(after.shed.full + after.shed.timeout >= 4, `four sheds counted: ${JSON.stringify(after.shed)}`)
   })
 })
