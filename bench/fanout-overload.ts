@@ -9,6 +9,7 @@
  *
  *   npm run build && node --import tsx bench/fanout-overload.ts \
  *     [--connections 20,50,100,200,400,1000,10000] [--seconds 20] [--warmup 5] [--workers 2] [--modes on,off] [--delay-ms 300]
+ *     [--server-args '--balance reuseport']   (more settings for corral, in both modes)
  *
  * The file-descriptor limit is raised to the hard limit inside the bench (10,000 connections need
  * some 10,000 descriptors in wrk and in the server, and three upstream pools' worth in the
@@ -33,6 +34,7 @@ const { values: a } = parseArgs({ options: {
   connections: { type: 'string', default: '20,50,100,200,400,1000,10000' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' },
   threads: { type: 'string', default: '2' }, workers: { type: 'string', default: '2' }, 'sim-processes': { type: 'string', default: '2' },
   'delay-ms': { type: 'string', default: '300' }, 'upstream-connections': { type: 'string', default: '1024' }, modes: { type: 'string', default: 'on,off' },
+  'server-args': { type: 'string', default: '' },
 } })
 const levels = a.connections!.split(',').map(Number)
 const modes: Record<string, { args: string[]; env: Record<string, string> }> = {
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
       const server = await startServer({
         command: process.execPath,
         args: [CLI, 'serve', join(root, 'bench/scenarios/fanout-io.ts'), '--bind', `127.0.0.1:${port}`, '--admin-bind', 'off', '--control-socket', 'off',
-          '--workers', a.workers!, '--worker-connections', '100000', '--access-log', accessLog, '--access-log-format', ACCESS_FORMAT, ...modes[mode]!.args],
+          '--workers', a.workers!, '--worker-connections', '100000', '--access-log', accessLog, '--access-log-format', ACCESS_FORMAT, ...modes[mode]!.args, ...a['server-args']!.split(' ').filter(Boolean)],
       }, {
         port, path: '/', logDir: dir, logName: `fanout-${mode}`, readyTimeoutMs: READY_MS, onSpawn: (pid) => pids.push(pid),
         env: {
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
         runs.push(await runLevels({ mode, url, accessLog, levels, seconds: Number(a.seconds), threads: Number(a.threads), script: SCRIPT, healthy, log: console.log }))
       } finally { await stopServer(server) }
     }
-    console.log(`\nGET / of fanout-io (3 calls of ${a['delay-ms']} ms), ${a.seconds} s per level, wrk -t${a.threads}; corral ${a.workers} workers, ` +
+    console.log(`\nGET / of fanout-io (3 calls of ${a['delay-ms']} ms), ${a.seconds} s per level, wrk -t${a.threads}; corral ${a.workers} workers${a['server-args'] ? ` ${a['server-args']}` : ''}, ` +
       `simulator ${a['sim-processes']} processes; ${cpus().length} CPUs, Node ${process.versions.node}\n`)
     console.log(report(runs))
   } finally {
