@@ -39,7 +39,7 @@ export const server = section('Server socket', {
     parse: oneOf(['auto', 'reuseport', 'round-robin', 'shared'] as const), default: 'auto' as const,
     doc: `How connections reach workers. reuseport: each worker binds its own SO_REUSEPORT socket and the kernel
           spreads connections (Node >= 22.12 on Linux). round-robin: the master accepts and hands each connection
-          to the next worker. shared: workers accept from one shared socket. auto picks reuseport where available,
-          else round-robin (measured fastest; see docs/balance.md).`,
+          to the next worker. shared: workers accept from one shared socket. auto is round-robin: the master keeps the
+          listening sockets for its whole life, so a reload or an upgrade (SIGUSR2) drops nothing (see docs/balance.md).`,
   },
 })
