@@ -8,8 +8,12 @@
  *
  * It asks only once the main thread has run for half the threshold in the quiet stretch (its
  * schedstat, read from here): a worker the OS is not running (other processes, a throttled CPU
- * quota) has no blocking code to catch, and the probe would cost the starved thread more. Nor more
- * often than every PROBE_GAP_MS: the warnings that carry the stacks are one per route every 10 s.
+ * quota) has no blocking code to catch, and the probe would cost the starved thread more. Probes
+ * come from a bucket of PROBE_BURST that refills one every PROBE_GAP_MS: a loop that stalls again
+ * and again is probed about twice a second (the warnings that carry the stacks are one per route
+ * every 10 s), while a stall that follows another closely still gets its own stack. A plain gap of
+ * PROBE_GAP_MS between probes missed the second of two stalls 80 ms apart: its probe could go only
+ * in its last tens of ms, and landed after it (test/ops/loop-stalls.test.ts, on a fast machine).
  */
 import { Session } from 'node:inspector'
 import { openSchedstat } from './schedstat.js'
@@ -20,6 +24,7 @@ const { waitAsync } = Atomics as unknown as { waitAsync(a: Int32Array, index: nu
 const PROBE_EXPRESSION = (clock: number) => `globalThis[Symbol.for('corral.stallProbe')]?.(${clock})`
 
 const PROBE_GAP_MS = 500
+const PROBE_BURST = 2
 
 /**
  * While requests are in flight the thread looks every `step` ms, on one interval timer: a
@@ -38,7 +43,8 @@ export function watchStalls(shared: Int32Array, thresholdMs: number): void {
   let last = 0
   let since = 0
   let probed = -1
-  let probedAt = -Infinity
+  let tokens = PROBE_BURST
+  let refilledAt = performance.now()
   let quietFrom: number | undefined
   let timer: NodeJS.Timeout | undefined
 
@@ -60,10 +66,13 @@ export function watchStalls(shared: Int32Array, thresholdMs: number): void {
     if (probed === now) return
     // The quiet stretch's first look: how long the main thread had run on a CPU by then.
     if (quietFrom === undefined) { quietFrom = main?.runningNs() ?? 0; return }
-    if (t - since < thresholdMs || t - probedAt < PROBE_GAP_MS) return
+    if (t - since < thresholdMs) return
+    tokens = Math.min(PROBE_BURST, tokens + (t - refilledAt) / PROBE_GAP_MS)
+    refilledAt = t
+    if (tokens < 1) return
     if (main && (main.runningNs() - quietFrom) / 1e6 < thresholdMs / 2) return
     probed = now
-    probedAt = t
+    tokens -= 1
     if (!session) {
       session = new Session()
       session.connectToMainThread()

@@ -89,6 +89,23 @@ describe('event-loop stalls', () => {
   })
 })
 
+describe('event-loop stalls one right after another', () => {
+  it('takes the stack of a stall that follows another at once', async (t) => {
+    const server = await startCorral(t, fixture('stall-app.ts'), { args: ['--workers', '1', '--stall-threshold', '150ms'] })
+    // Sent together: /block holds the loop for 300 ms, and /later, read once it lets go, holds it
+    // again 10 ms later. Probes were at least 500 ms apart, so the second stall (probed 150 ms into
+    // it at the earliest, 500 ms after the first probe at the latest) went without a stack.
+    const [a, b] = await Promise.all([
+      fetch(server.url + '/block?ms=300').then((r) => r.text()),
+      fetch(server.url + '/later?ms=300').then((r) => r.text()),
+    ])
+    assert.deepEqual([a, b], ['blocked 300', 'report'])
+    // The stall's warning, with its stack or with the reason it has none.
+    const warning = await server.waitFor(/GET \/later\?ms=300[^\n]*(No stack was taken[^\n]*|\nBlocked at:\n\s+at blockFor [^\n]*\n\s+at renderReport)/)
+    assert.match(warning, /\nBlocked at:\n\s+at blockFor \([^)]*stall-app\.ts:\d+:\d+\)\n\s+at renderReport/, stallLines(server))
+  })
+})
+
 describe('event-loop stalls of a worker the OS does not run', () => {
   it('counts a worker held back by its CPU quota as starved, against no route', async (t) => {
     // A real cgroup v1 CPU group, the server started inside it as a container's processes are.
