@@ -25,7 +25,7 @@
  *
  * HTTP/1 only: an HTTP/2 session carries other streams that must not stop with this one.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 
 /** Longer than this for a first refusal and a retrying client waits past what the p99 of a healthy page allows. */
@@ -61,17 +61,18 @@ export function backoffMs(socket: Socket, baseMs: number, keepaliveMs: number, n
 }
 
 /**
- * Stop reading the request's connection for `ms`, from now: the answer still goes out, and the
- * client's next request waits in the socket's buffer. It must stop now, before the answer is even
- * written: with thousands of connections libuv reads several batches of ready sockets in one turn of
- * the loop, and wrk's next request, sent as the 503 arrives, was read and shed in the same turn when
- * the pause came after the answer's 'finish' (10,000 connections: 17,000 refusals a second per
- * worker, most of them within a pause). `_paused` is node:http's own mark for a socket it paused
- * (its write backpressure): while it is set node:http does not resume the socket when it reads the
- * rest of a request or when a request ends, and it pauses the parser as well once the packet it
- * is reading is done. A socket node:http has paused itself is left to it.
+ * Stop reading the request's connection for `ms`, from now: called as the 503 is written, in the
+ * same turn of the loop, so that the client's next request waits in the socket's buffer. When the
+ * pause began only after the answer's 'finish' (and a setImmediate), it began too late under load:
+ * with thousands of connections libuv reads several batches of ready sockets in one turn of the
+ * loop, and wrk's next request, sent as the 503 arrived, was read and shed in that same turn
+ * (10,000 connections: 17,000 refusals a second per worker, most of them within a pause).
+ * `_paused` is node:http's own mark for a socket it paused (its write backpressure): while it is
+ * set node:http does not resume the socket when it reads the rest of a request or when a request
+ * ends, and it pauses the parser as well once the packet it is reading is done. A socket node:http
+ * has paused itself is left to it.
  */
-export function pauseAfterAnswer(req: IncomingMessage, _res: ServerResponse, ms: number): void {
+export function pauseReading(req: IncomingMessage, ms: number): void {
   const socket = req.socket as Socket & { _paused?: boolean; parser?: { resume(): void } | null }
   if (ms <= 0 || req.httpVersionMajor !== 1 || socket._paused) return
   socket._paused = true
