@@ -34,35 +34,33 @@ const MAX_PAUSE_MS = 1000
 const MAX_BACKOFF_MS = 4000
 
 /**
- * `latencyMs`: how long an admitted request takes now (NaN: unknown, no pause). `keepaliveMs`: the
- * connection's keep-alive timeout (0: none), which the pause stays well under, so a request read
- * late is never one the keep-alive timer would have cut.
+ * A pause never longer than `max`, nor than half the keep-alive timeout (0: none), so a request
+ * read late is never one the keep-alive timer would have cut.
  */
-export function pauseMs(latencyMs: number, keepaliveMs: number): number {
-  if (!(latencyMs > 0)) return 0
-  const cap = keepaliveMs > 0 ? Math.min(MAX_PAUSE_MS, keepaliveMs / 2) : MAX_PAUSE_MS
-  return Math.min(cap, latencyMs)
-}
+const capped = (max: number, keepaliveMs: number) => (keepaliveMs > 0 ? Math.min(max, keepaliveMs / 2) : max)
 
 /** When each paced connection is read again, and for how long it was paused. */
 const streaks = new WeakMap<Socket, { readAt: number; ms: number }>()
 
 /**
- * The pause for a connection shed at `now` with `baseMs` the first pause (pauseMs): twice its last
- * pause if it was shed again within `baseMs` of being read again, else `baseMs`.
+ * How long to rest a connection shed at `now`: `latencyMs`, how long an admitted request takes now
+ * (NaN: unknown, no pause), capped; twice its last pause if it was shed again within that of being
+ * read again. Not io/retry.ts's backoff: that one is a client's full jitter, which may come out
+ * at zero and let the connection be read again at once.
  */
-export function backoffMs(socket: Socket, baseMs: number, keepaliveMs: number, now: number): number {
-  if (baseMs <= 0) return 0
+function pauseFor(socket: Socket, latencyMs: number, keepaliveMs: number, now: number): number {
+  if (!(latencyMs > 0)) return 0
+  const base = Math.min(capped(MAX_PAUSE_MS, keepaliveMs), latencyMs)
   const last = streaks.get(socket)
-  const cap = keepaliveMs > 0 ? Math.min(MAX_BACKOFF_MS, keepaliveMs / 2) : MAX_BACKOFF_MS
-  const ms = last !== undefined && now - last.readAt <= baseMs ? Math.min(cap, Math.max(baseMs, last.ms * 2)) : baseMs
+  const ms = last !== undefined && now - last.readAt <= base ? Math.min(capped(MAX_BACKOFF_MS, keepaliveMs), Math.max(base, last.ms * 2)) : base
   streaks.set(socket, { readAt: now + ms, ms })
   return ms
 }
 
 /**
- * Stop reading the request's connection for `ms`, from now: called as the 503 is written, in the
- * same turn of the loop, so that the client's next request waits in the socket's buffer. When the
+ * Stop reading the request's connection for pauseFor()'s time, from now: called as the 503 is
+ * written, in the same turn of the loop, so that the client's next request waits in the socket's
+ * buffer. When the
  * pause began only after the answer's 'finish' (and a setImmediate), it began too late under load:
  * with thousands of connections libuv reads several batches of ready sockets in one turn of the
  * loop, and wrk's next request, sent as the 503 arrived, was read and shed in that same turn
@@ -72,9 +70,11 @@ export function backoffMs(socket: Socket, baseMs: number, keepaliveMs: number, n
  * ends, and it pauses the parser as well once the packet it is reading is done. A socket node:http
  * has paused itself is left to it.
  */
-export function pauseReading(req: IncomingMessage, ms: number): void {
+export function pauseReading(req: IncomingMessage, latencyMs: number, keepaliveMs: number, now: number): void {
   const socket = req.socket as Socket & { _paused?: boolean; parser?: { resume(): void } | null }
-  if (ms <= 0 || req.httpVersionMajor !== 1 || socket._paused) return
+  if (req.httpVersionMajor !== 1 || socket._paused) return
+  const ms = pauseFor(socket, latencyMs, keepaliveMs, now)
+  if (ms <= 0) return
   socket._paused = true
   socket.pause()
   setTimeout(() => {

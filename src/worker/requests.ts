@@ -15,7 +15,7 @@ import { behindRefusal, checkExpect, checkRequest, reject, watchBody, type Limit
 import { answerServerOptions } from './target.js'
 import type { Admission, ShedReason, Waiter } from '../overload/admission.js'
 import { shedResponse } from '../overload/shed.js'
-import { backoffMs, pauseMs, pauseReading } from '../overload/pace.js'
+import { pauseReading } from '../overload/pace.js'
 import { origin } from './forwarded.js'
 import { Exchange, type WorkerScope } from './exchange.js'
 import { InFlight } from './in-flight.js'
@@ -177,9 +177,7 @@ export class Requests {
     if (reason !== 'gone' && !ex.res.destroyed) {
       ex.res.shouldKeepAlive = !this.#draining
       shedResponse(ex.res, this.#o.admission.refusing)
-      const limiter = this.#o.admission.limiter
-      const keepalive = this.#o.keepaliveMs
-      pauseReading(ex.req, backoffMs(ex.req.socket, pauseMs(limiter.sampleMs, keepalive), keepalive, performance.now()))
+      pauseReading(ex.req, this.#o.admission.limiter.sampleMs, this.#o.keepaliveMs, performance.now())
     }
     this.#finish(ex, false)
   }
