@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
 import { fixture, startCorral, type Running } from '../support/corral.js'
 import { until } from '../support/overload-status.js'
@@ -83,8 +84,12 @@ describe('overload control', () => {
     assert.equal(ok.length + shed.length, BURST, `every answer is 200 or 503: ${JSON.stringify(answers.filter((a) => a.status !== 200 && a.status !== 503).slice(0, 3))}`)
     assert.ok(shed.length > 0 && ok.length > 0, `the burst was shed in part (${shed.length} of ${BURST})`)
     for (const a of shed) assert.equal(a.retryAfter, '1')
-    // Server-side times of the burst's answers, in µs (the warm-up's 40 come first).
-    const logged = readFileSync(accessLog, 'utf8').trim().split('\n').map((l) => l.split(' ')).filter(([, , path]) => path === '/work').slice(40)
+    // Server-side times of the burst's answers, in µs (the warm-up's 40 come first). The log is
+    // written a moment after the answer goes out: read it until it holds them, or for 10 s.
+    const workLines = () => readFileSync(accessLog, 'utf8').trim().split('\n').map((l) => l.split(' ')).filter(([, , path]) => path === '/work')
+    let lines = workLines()
+    for (const deadline = Date.now() + 10_000; lines.length < 40 + BURST && Date.now() < deadline; lines = workLines()) await sleep(20)
+    const logged = lines.slice(40)
     assert.equal(logged.length, BURST, 'every answer of the burst is in the access log')
     const serverMs = (status: string) => logged.filter(([s]) => s === status).map(([, us]) => Number(us) / 1000)
     const shedMs = median(serverMs('503'))
