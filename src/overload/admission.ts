@@ -89,8 +89,6 @@ export class Admission {
 
   get limit(): number { return Math.min(this.#o.limit.current, this.#o.hardCap - this.held) }
   get limiter(): ConcurrencyLimit { return this.#o.limit }
-  /** Well under the limit: nobody waits and fewer than half of it run. */
-  get roomy(): boolean { return this.waiting === 0 && this.running * 2 < this.limit }
   /** The limit a refusal names: the hard cap when open sockets and requests fill it, else the adaptive limit. */
   get refusing(): number { return this.running + this.held >= this.#o.hardCap ? this.#o.hardCap : this.limit }
 
@@ -132,8 +130,8 @@ export class Admission {
     this.#now = now
     this.#o.limit.tick(now, this.running, this.waiting, this.#medianAge)
     if (this.waiting > 0) this.#dispatch(now)
-    // Well under the limit: completions step the limit from here on.
-    else if (this.roomy) {
+    // Well under the limit with nobody waiting: completions step the limit from here on.
+    else if (this.running * 2 < this.limit) {
       clearInterval(this.#ticker)
       this.#ticker = undefined
     }

@@ -2,8 +2,7 @@
  * A shed client's connection is read again only after a pause: about as long as an admitted request
  * takes (the limit's latency sample), at most MAX_PAUSE_MS and never near the keep-alive timeout;
  * a connection shed again as soon as it is read waits twice as long as the last time, up to
- * MAX_BACKOFF_MS (and still never near the keep-alive timeout). It is read sooner when a request
- * ends and leaves the worker room (readEarly).
+ * MAX_BACKOFF_MS (and still never near the keep-alive timeout).
  *
  * Why a pause: a client that answers a 503 by asking again at once (wrk does; so do retry loops
  * without backoff) turns every refusal into the next request. At 1,000 connections on the 2-CPU
@@ -78,49 +77,12 @@ export function pauseReading(req: IncomingMessage, latencyMs: number, keepaliveM
   if (ms <= 0) return
   socket._paused = true
   socket.pause()
-  const timer = setTimeout(() => readAgain(socket), ms)
-  timer.unref()
-  resting.set(socket, timer)
-}
-
-type PacedSocket = Socket & { _paused?: boolean; parser?: { resume(): void } | null }
-
-/** The connections resting now, longest first (a Map keeps insertion order), with their timers. */
-const resting = new Map<PacedSocket, NodeJS.Timeout>()
-
-function readAgain(socket: PacedSocket): void {
-  const timer = resting.get(socket)
-  if (timer === undefined) return
-  resting.delete(socket)
-  clearTimeout(timer)
-  if (socket.destroyed) return
-  // As node:http ends its own pause: seeing the mark after the packet it was reading, it paused
-  // the parser too.
-  socket._paused = false
-  socket.parser?.resume()
-  socket.resume()
-}
-
-/** How many shed connections rest now. */
-export const restingCount = (): number => resting.size
-
-/**
- * Read the connection that has rested longest again now: called as a request ends while the worker
- * has room (Admission.roomy). A pause is set for the overload at the moment of the refusal, and
- * after a burst of new connections the limit catches up within a second or two, while the
- * connections shed meanwhile, their pauses doubled, would rest up to 2.5 s more. Measured on the
- * fan-out going from 20 to 1,000 connections (bench/fanout-overload.ts, 2 CPUs, Node 26): once the
- * limit had reached 819, a worker ran 350 requests with its loop 30-60% busy while its other
- * connections rested, and goodput was 0.71-0.79x the control off. One connection per request that
- * ends: as many come back as leave, never a burst of its own.
- */
-export function readEarly(now: number): void {
-  for (const socket of resting.keys()) {
-    const live = !socket.destroyed
-    const streak = streaks.get(socket)
-    // Read from now: refused again at once, its pause doubles as after any other read.
-    if (streak && live) streak.readAt = now
-    readAgain(socket)
-    if (live) return
-  }
+  setTimeout(() => {
+    if (socket.destroyed) return
+    // As node:http ends its own pause: seeing the mark after the packet it was reading, it paused
+    // the parser too.
+    socket._paused = false
+    socket.parser?.resume()
+    socket.resume()
+  }, ms).unref()
 }

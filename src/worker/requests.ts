@@ -15,7 +15,7 @@ import { behindRefusal, checkExpect, checkRequest, reject, watchBody, type Limit
 import { answerServerOptions } from './target.js'
 import type { Admission, ShedReason, Waiter } from '../overload/admission.js'
 import { shedResponse } from '../overload/shed.js'
-import { pauseReading, readEarly, restingCount } from '../overload/pace.js'
+import { pauseReading } from '../overload/pace.js'
 import { origin } from './forwarded.js'
 import { Exchange, type WorkerScope } from './exchange.js'
 import { InFlight } from './in-flight.js'
@@ -248,8 +248,6 @@ export class Requests {
       // stream (open as long as its client listens), is none.
       if (ex.held) o.admission.release()
       else o.admission.leave(cut || ex.stream ? NaN : now - ex.admittedMs, now)
-      // A shed connection resting while the worker has room again comes back now (overload/pace.ts).
-      if (restingCount() > 0 && o.admission.roomy) readEarly(now)
       this.served++
     } else if (ex.waiter) {
       // A queued request whose client left (or that was shed): it never ran, so nothing else to undo.
