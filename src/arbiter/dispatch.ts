@@ -21,7 +21,7 @@
 import type { Socket } from 'node:net'
 import type { Logger } from '../logging/logger.js'
 import type { Arbiter } from './arbiter.js'
-import type { Listener } from './listeners.js'
+import { takeAccepted, type Listener } from './listeners.js'
 import type { WorkerRecord } from './worker-record.js'
 import { openFilesLimit } from './open-files.js'
 
@@ -51,7 +51,11 @@ export class Dispatch {
     this.#arbiter = arbiter
     this.#log = log
     this.#maxWaiting = waitingCap(backlog)
-    listeners.forEach((l, i) => l.server.on('connection', (socket: Socket) => this.#arrive(socket, i)))
+    listeners.forEach((l, i) => {
+      const accepted = takeAccepted(l.server)
+      l.server.on('connection', (socket: Socket) => this.#arrive(socket, i))
+      for (const socket of accepted) this.#arrive(socket, i)
+    })
     arbiter.on('ready', (w: WorkerRecord) => this.#free.add(w) && this.#handOff())
     arbiter.on('accepted', (w: WorkerRecord) => {
       this.#handed.get(w)?.socket.destroy() // the master's copy: the worker holds the connection now

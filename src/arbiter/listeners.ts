@@ -9,7 +9,7 @@
  * was gone from /proc/self/fd; the next worker's listen({ fd: 3 }) failed), and a master cannot
  * stop it accepting without closing it, which a master upgrade needs (docs/operations.md).
  */
-import { createServer, type Server } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 
@@ -40,8 +40,35 @@ function describe(server: Server, origin: string): Listener {
   return { label: describeBind({ kind: 'tcp', host: addr.address, port: addr.port }), server, origin, port: addr.port }
 }
 
+/**
+ * Connections a listener accepted before the dispatcher took it over. The master listens before
+ * the slow steps of its boot (the embedded database starts in seconds) and the dispatcher attaches
+ * after them: a connection accepted in between went to no 'connection' listener and was held open,
+ * unanswered, until the client gave up (`npm start`, then a request at once: 20 s and no answer).
+ */
+const early = new WeakMap<Server, { held: Socket[]; hold: (socket: Socket) => void }>()
+
 // pauseOnConnect: the master only passes sockets on; a worker reads the first byte.
-const acceptor = () => createServer({ pauseOnConnect: true })
+function acceptor(): Server {
+  const server = createServer({ pauseOnConnect: true })
+  const held: Socket[] = []
+  const hold = (socket: Socket) => {
+    socket.on('error', () => {})
+    held.push(socket)
+  }
+  early.set(server, { held, hold })
+  server.on('connection', hold)
+  return server
+}
+
+/** Take over a listener: the connections it accepted so far, oldest first; from now on they are the caller's ('connection'). */
+export function takeAccepted(server: Server): Socket[] {
+  const e = early.get(server)
+  if (!e) return []
+  early.delete(server)
+  server.off('connection', e.hold)
+  return e.held.filter((socket) => !socket.destroyed)
+}
 
 const listenOn = (server: Server, bind: BindAddress, backlog: number) => listening(server, () => {
   if (bind.kind === 'unix') server.listen({ path: bind.path, backlog })

@@ -12,6 +12,7 @@ import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fixture, runCli, startCorral } from '../support/corral.js'
+import { DATABASE_URL, needService } from '../support/services.js'
 
 /** Connects and sends one GET: `connected` once the connection is made, `answer` the answer's first line or the error's code. */
 function send(port: number): { connected: Promise<void>; answer: Promise<string> } {
@@ -51,6 +52,37 @@ describe('--listen-after-boot', () => {
     await connected
     assert.doesNotMatch(server.output(), /Listening at/, 'connected while the worker was still booting')
     writeFileSync(gate, '')
+    assert.equal(await answer, 'HTTP/1.1 200 OK')
+    assert.equal((await server.stop()).code, 0)
+  })
+
+  it('answers a connection the master accepted while it was still booting, before any worker was asked for', { timeout: 60_000 }, async (t) => {
+    if (!(await needService(t, 'postgres'))) return
+    // The master listens before it opens its database, and its dispatcher attaches after: hold the
+    // master's database connection at a relay until a client's request has connected, so the
+    // request provably arrives inside that gap (it used to be held open and never answered).
+    const db = new URL(DATABASE_URL)
+    const parked: (() => void)[] = []
+    let open = false
+    const relay = createServer((master) => {
+      const pipe = () => {
+        const upstream = connect(Number(db.port || 5432), db.hostname)
+        master.on('error', () => upstream.destroy()).pipe(upstream).on('error', () => master.destroy()).pipe(master)
+      }
+      if (open) pipe(); else parked.push(pipe)
+    })
+    relay.listen(0, '127.0.0.1')
+    await once(relay, 'listening')
+    t.after(() => relay.close())
+    const via = new URL(DATABASE_URL)
+    via.host = `127.0.0.1:${(relay.address() as { port: number }).port}`
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'], env: { DATABASE_URL: via.href }, noWait: true })
+    while (parked.length === 0) await once(relay, 'connection')
+    const { connected, answer } = send(server.port)
+    await connected
+    assert.doesNotMatch(server.output(), /Booting worker/, 'the request connected while the master waited for its database')
+    open = true
+    for (const pipe of parked.splice(0)) pipe()
     assert.equal(await answer, 'HTTP/1.1 200 OK')
     assert.equal((await server.stop()).code, 0)
   })
