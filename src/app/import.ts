@@ -22,7 +22,7 @@ import { pathToFileURL } from 'node:url'
 let tsxRegistered = false
 
 const isTypeScript = (path: string) => /\.[cm]?tsx?$/.test(path)
-const nativeTypeScript = () => Boolean((process.features as { typescript?: unknown }).typescript)
+export const nativeTypeScript = () => Boolean((process.features as { typescript?: unknown }).typescript)
 
 // Errors that mean "native stripping cannot take this file", not "the app is broken".
 const NATIVE_REFUSALS = new Set(['ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX', 'ERR_MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING', 'ERR_UNKNOWN_FILE_EXTENSION'])

@@ -7,6 +7,8 @@
 import { http } from '../builtins.js'
 import { corralError } from '../errors.js'
 import { importModule } from './import.js'
+import { importCompiled } from './compile-ahead.js'
+import { splitSpec } from './spec.js'
 import { fetchAdapter } from './fetch.js'
 import { fastifyAdapter, isFastify } from './fastify.js'
 import { nodeListenerAdapter, type NodeListener } from './node-listener.js'
@@ -18,10 +20,6 @@ function userStack(e: Error | undefined): string {
   return text.split('\n').filter((line) => !/^\s+at .*(node_modules[\\/](esbuild|tsx)|node:internal)/.test(line)).join('\n')
 }
 
-export function splitSpec(spec: string): { path: string; exportName?: string } {
-  const m = /^(.*?)(?::([A-Za-z_$][\w$]*))?$/.exec(spec)!
-  return { path: m[1], exportName: m[2] }
-}
 
 const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'function' ? `a function of ${(v as Function).length} parameters` : typeof v)
 
@@ -74,11 +72,12 @@ async function adapt(value: unknown, where: string, depth = 0): Promise<Omit<Loa
     `it is ${describe(value)}; export a fetch handler ({ fetch(request, ctx) }), a Node (req, res) listener, a Fastify instance, or an async factory returning one`)
 }
 
-export async function loadApp(spec: string): Promise<LoadedApp> {
+/** `ahead`: the entries the master compiled together; their JavaScript is taken when it matches the sources (compile-ahead.ts). */
+export async function loadApp(spec: string, options: { ahead?: readonly string[] } = {}): Promise<LoadedApp> {
   const { path, exportName } = splitSpec(spec)
   let mod: Record<string, unknown>
   try {
-    mod = await importModule(path)
+    mod = await importCompiled(path, options.ahead) ?? await importModule(path)
   } catch (err) {
     const e = err as Error & { code?: string }
     // acorn (syntax-error.ts) is loaded only for an app that does not parse: a worker that boots never needs it.

@@ -32,6 +32,9 @@ import { WorkerEnv } from '../ipc/messages.js'
 import { appSockets, inheritedSockets, namedSocket } from '../systemd/activation.js'
 import { monotonicUsec, notifier } from '../systemd/notify.js'
 import { version } from './version.js'
+import { compileAhead, compilesAhead, entriesOf } from '../app/compile-ahead.js'
+import type { Settings } from '../config/settings/index.js'
+import type { Logger } from 'pino'
 
 /** A unix socket file left by a crashed server blocks the bind; remove it only if nobody answers on it. */
 async function clearStaleSocket(path: string): Promise<void> {
@@ -100,6 +103,7 @@ export async function serve(argv: string[]): Promise<number> {
     if (mode === 'now') dispatch?.dropWaiting()
     else if (dispatch && !(await dispatch.flushed(s.gracefulTimeout))) dispatch.dropWaiting()
   }
+  await compileTypeScript(s, log)
   await callHook(config.hooks, 'onStarting', log, true, arbiter.view())
 
   // Signals are taken from here on: a default SIGTTIN/SIGTTOU would stop (suspend) the master and
@@ -137,6 +141,7 @@ export async function serve(argv: string[]): Promise<number> {
     void systemd?.notify({ RELOADING: 1, MONOTONIC_USEC: monotonicUsec(), STATUS: 'reloading' })
     const ok = await reload(arbiter, async () => {
       const next = await loadConfig({ argv })
+      await compileTypeScript(next.settings, log)
       // The certificate files are read again here: a renewed certificate is checked before any worker rolls onto it.
       await checkProtocols(next.settings, next.sources)
       await database?.migrate()
@@ -236,4 +241,15 @@ export async function serve(argv: string[]): Promise<number> {
     announceUpgraded()
   }
   return stopped
+}
+
+/** The app's TypeScript compiled before workers fork, where Node cannot strip types (app/compile-ahead.ts). */
+async function compileTypeScript(s: Settings, log: Logger): Promise<void> {
+  if (!compilesAhead(s)) return
+  const result = await compileAhead(entriesOf(s))
+  if ('skipped' in result) {
+    if (result.skipped !== 'not TypeScript') log.info(`TypeScript: workers import the app through tsx (not compiled ahead: ${result.skipped})`)
+  } else if (!result.reused) {
+    log.info(`TypeScript: compiled ${result.compiled} file${result.compiled === 1 ? '' : 's'} ahead in ${Math.round(result.ms)} ms; workers import JavaScript`)
+  }
 }

@@ -8,6 +8,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { corralError } from '../errors.js'
 import { importModule } from '../app/import.js'
+import { importCompiled } from '../app/compile-ahead.js'
 import { Invalid } from './parse.js'
 import type { Setting } from './setting.js'
 import { settingList, settings as table, type SettingName, type Settings } from './settings/index.js'
@@ -85,12 +86,12 @@ function readEnv(env: NodeJS.ProcessEnv): Map<SettingName, Raw> {
 /** Files this process has read: a second read (a reload) must import the file afresh, not from the module cache. */
 const read = new Set<string>()
 
-async function readFile(path: string): Promise<{ values: Map<SettingName, Raw>; hooks: Hooks }> {
+async function readFile(path: string, ahead?: readonly string[]): Promise<{ values: Map<SettingName, Raw>; hooks: Hooks }> {
   let mod: Record<string, unknown>
   try {
     const again = read.has(path)
     read.add(path)
-    mod = await importModule(path, again)
+    mod = (!again && await importCompiled(path, ahead)) || await importModule(path, again)
   } catch (err) {
     throw corralError('CORRAL_ERR_CONFIG_LOAD', path, (err as Error)?.stack ?? String(err))
   }
@@ -115,8 +116,9 @@ async function readFile(path: string): Promise<{ values: Map<SettingName, Raw>; 
 }
 
 /** The hooks of a config file, for a worker (whose settings come from the arbiter, already checked). */
-export async function loadHooks(file: string): Promise<Hooks> {
-  return (await readFile(file)).hooks
+/** A worker's read of the config, for its hooks; `ahead` as loadApp's (app/compile-ahead.ts). */
+export async function loadHooks(file: string, ahead?: readonly string[]): Promise<Hooks> {
+  return (await readFile(file, ahead)).hooks
 }
 
 export interface LoadOptions {

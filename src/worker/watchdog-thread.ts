@@ -14,6 +14,21 @@ let last = Atomics.load(beats, 0)
 let stalledSince = Date.now()
 let captured = false
 
+interface Frame { name: string; url: string; line: number; column: number }
+
+/**
+ * The frames as a stack trace. The inspector names the files V8 ran: for an app the master compiled
+ * ahead (app/compile-ahead.ts) those are the compiled copies, mapped back here to the .ts file and
+ * line (Node maps an Error's stack itself, but not these); the mapper loads only for such a stack.
+ */
+async function stackText(frames: readonly Frame[]): Promise<string> {
+  const mapper = frames.some((f) => f.url.includes('/.cache/corral/ts/')) ? await import('../app/compile-ahead.js') : undefined
+  return frames.map((f) => {
+    const at = mapper ? mapper.sourcePosition(f.url, f.line, f.column) : f
+    return `    at ${f.name} (${at.url}:${at.line}:${at.column})`
+  }).join('\n')
+}
+
 function capture(): void {
   const session = new Session()
   session.connectToMainThread()
@@ -22,14 +37,14 @@ function capture(): void {
   session.on('Debugger.scriptParsed', (m) => { scripts.set(m.params.scriptId, m.params.url) })
   session.once('Debugger.paused', (message) => {
     const callFrames = message.params.callFrames as { callFrameId: string; functionName: string; url: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }[]
-    const stack = callFrames
-      .map((f) => `    at ${f.functionName || '<anonymous>'} (${f.url || scripts.get(f.location.scriptId) || '<unknown>'}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1})`)
-      .join('\n')
+    const frames = callFrames.map((f) => ({ name: f.functionName || '<anonymous>', url: f.url || scripts.get(f.location.scriptId) || '<unknown>', line: f.location.lineNumber + 1, column: f.location.columnNumber + 1 }))
     // While paused, ask the main thread which requests it is in the middle of: a request that
     // arrived after the last heartbeat (and then blocked the loop) is in no beat.
     const save = (inFlight: unknown) => {
-      try { writeFileSync(file, JSON.stringify({ stack, inFlight })) } catch { /* nowhere to write: the arbiter logs without it */ }
-      session.post('Debugger.resume', () => session.disconnect())
+      void stackText(frames).then((stack) => {
+        try { writeFileSync(file, JSON.stringify({ stack, inFlight })) } catch { /* nowhere to write: the arbiter logs without it */ }
+        session.post('Debugger.resume', () => session.disconnect())
+      })
     }
     if (!callFrames[0]) return save(undefined)
     session.post('Debugger.evaluateOnCallFrame', { callFrameId: callFrames[0].callFrameId, expression: IN_FLIGHT_EXPRESSION, returnByValue: true }, (err, result) => {

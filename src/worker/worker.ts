@@ -5,6 +5,7 @@
 import type { Server } from 'node:http'
 import { createServer as createNetServer, Server as NetServer } from 'node:net'
 import { loadApp } from '../app/load.js'
+import { compiledFor, compilesAhead, entriesOf } from '../app/compile-ahead.js'
 import { installLightResponse } from '../app/light-response.js'
 import type { LoadedApp, Serve } from '../app/types.js'
 import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
@@ -45,10 +46,10 @@ export function beatInterval(workerTimeoutMs: number): number {
   return workerTimeoutMs > 0 ? Math.max(100, Math.min(1000, Math.floor(workerTimeoutMs / 4))) : 1000
 }
 
-async function prepareApp(s: Settings, threads: number): Promise<{ serve: Serve; app?: LoadedApp; close?: () => Promise<unknown> }> {
+async function prepareApp(s: Settings, threads: number, ahead: readonly string[] | undefined): Promise<{ serve: Serve; app?: LoadedApp; close?: () => Promise<unknown> }> {
   if (s.workerClass !== 'threads') {
     installLightResponse()
-    const app = await loadApp(s.app)
+    const app = await loadApp(s.app, { ahead })
     return { serve: app.serve, app, close: app.close }
   }
   // piscina (the threads worker class) is loaded only by workers of that class.
@@ -132,14 +133,17 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const stalls = stallClock
     ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, shared: stallClock })
     : undefined
+  // The app (and a .ts config) as the master compiled them, where Node cannot strip types.
+  const ahead = compilesAhead(s) ? entriesOf(s) : undefined
   // --reload: record the module graph from before the first import of app code (the config's hooks included).
   const graph = s.reload ? (await import('../dev-reload/module-graph.js')).recordModuleGraph() : undefined
   const reportModules = () => { if (graph) report({ type: 'modules', files: graph.files() }) }
   try {
     // The config loader is needed only to read the hooks of a config file.
-    if (s.config) hooks = await (await import('../config/load.js')).loadHooks(s.config)
+    if (s.config) hooks = await (await import('../config/load.js')).loadHooks(s.config, ahead)
     await callHook(hooks, 'postFork', log, true, view)
-    const prepared = await prepareApp(s, s.threads)
+    const prepared = await prepareApp(s, s.threads, ahead)
+    if (ahead?.length) log.debug(compiledFor(ahead[0], ahead) ? 'imported the app as JavaScript compiled ahead by the master' : 'imported the app through tsx: nothing compiled ahead matches its sources')
     closeApp = prepared.close
     overload = overloadControl(s, (now) => requests.medianAge(now))
     const { admission, priority } = overload

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { fixture, nodeLines, ROOT, runCli, startCorral } from '../support/corral.js'
 
 /**
@@ -83,5 +84,72 @@ describe('loading TypeScript apps', () => {
     const r = await runCli(['check', '--balance', 'reuseport'])
     assert.equal(r.code, 2)
     assert.match(r.stderr, /CORRAL_ERR_BALANCE: balance reuseport is not available here: needs Node >= 22\.12 on Linux/)
+  })
+})
+
+/**
+ * A project with TypeScript modules that import each other (`./x.js` naming x.ts, as tsc asks), an
+ * enum, a file read beside a module through import.meta.url, a config whose hook and the app share
+ * a module, a package import, and a line that throws. node_modules is corral's own (a link), so
+ * packages resolve as in a real project.
+ */
+function aheadProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'corral-ahead-'))
+  mkdirSync(join(dir, 'lib'))
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
+  writeFileSync(join(dir, 'lib', 'words.txt'), 'read beside the module')
+  writeFileSync(join(dir, 'lib', 'greet.ts'), [
+    `import { readFileSync } from 'node:fs'`,
+    `export enum Tone { Warm = 'warm' }`,
+    `export const words: string = readFileSync(new URL('./words.txt', import.meta.url), 'utf8')`,
+    `export const where: string = import.meta.url`,
+    `export function fail(): never {`,
+    `  throw new Error('thrown on purpose')`,
+    `}`,
+  ].join('\n'))
+  writeFileSync(join(dir, 'shared.ts'), `export const state: { by: string } = { by: 'nobody' }\n`)
+  writeFileSync(join(dir, 'corral.config.ts'), `import { state } from './shared.js'\nexport default { postFork(): void { state.by = 'the config hook' } }\n`)
+  writeFileSync(join(dir, 'app.ts'), [
+    `import { Hono } from 'hono'`,
+    `import { Tone, words, where, fail } from './lib/greet.js'`,
+    `import { state } from './shared.js'`,
+    `const app = new Hono()`,
+    `app.get('/', (c) => c.json({ tone: Tone.Warm, words, where, by: state.by }))`,
+    `app.get('/fail', () => fail())`,
+    `export default app`,
+  ].join('\n'))
+  return dir
+}
+
+describe('TypeScript compiled ahead by the master', { skip: (process.features as { typescript?: unknown }).typescript ? `Node ${process.version} strips types itself` : false }, () => {
+  it('serves the app from JavaScript compiled once, module for module, with no loader in the workers', async (t) => {
+    const dir = aheadProject()
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    const server = await startCorral(t, join(dir, 'app.ts'), { args: ['--workers', '2', '--config', join(dir, 'corral.config.ts')], env: { CORRAL_LOG_LEVEL: 'debug' } })
+    assert.match(server.output(), /TypeScript: compiled 4 files ahead/)
+    assert.equal(server.output().match(/imported the app as JavaScript compiled ahead by the master/g)?.length, 2, server.output())
+    assert.deepEqual(await (await fetch(server.url + '/')).json(), {
+      tone: 'warm', words: 'read beside the module', where: pathToFileURL(join(dir, 'lib', 'greet.ts')).href,
+      by: 'the config hook', // one module shared by the config and the app, as under tsx: not a copy each
+    })
+    assert.equal((await fetch(server.url + '/fail')).status, 500)
+    await server.waitFor(/thrown on purpose/)
+    assert.match(server.output(), /greet\.ts:6/, 'the stack names the .ts file and line')
+    assert.equal((await server.stop()).code, 0)
+  })
+
+  it('imports a source changed since the compile through tsx: a worker never serves it stale', async (t) => {
+    const dir = aheadProject()
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    const server = await startCorral(t, join(dir, 'app.ts'), { args: ['--workers', '1'], env: { CORRAL_LOG_LEVEL: 'debug' } })
+    assert.equal((await (await fetch(server.url + '/')).json()).words, 'read beside the module')
+    // Changed on disk with no reload: the worker that replaces a killed one must not run the old code.
+    writeFileSync(join(dir, 'lib', 'greet.ts'), readFileSync(join(dir, 'lib', 'greet.ts'), 'utf8').replace(`readFileSync(new URL('./words.txt', import.meta.url), 'utf8')`, `'changed on disk'`))
+    const [worker] = (await (await fetch(server.admin + '/status')).json()).workers as { pid: number }[]
+    process.kill(worker.pid, 'SIGKILL')
+    await server.waitFor(/imported the app through tsx: nothing compiled ahead matches its sources[\s\S]*worker ready/, 60_000)
+    assert.equal((await (await fetch(server.url + '/')).json()).words, 'changed on disk')
+    assert.equal((await server.stop()).code, 0)
   })
 })

@@ -11,6 +11,15 @@ export const server = section('Server socket', {
     parse: optionalPath, default: null as string | null, cli: ['-c', '--config'],
     doc: `The config file. By default corral reads ./corral.config.ts (or .js/.mjs) when it exists.`,
   },
+  compileTypescript: {
+    parse: bool, default: true,
+    doc: `On a Node without native type stripping (20, and 22 before 22.18), the master compiles the app's own TypeScript
+          to JavaScript once (esbuild, file by file, cached in node_modules/.cache/corral) and workers import that, with
+          no loader thread: on Node 20 a worker of the hello app booted in 1.16x plain node:cluster's time instead of
+          1.86x, with 20 MB less memory. Workers check every source's hash first, so a changed file is never served
+          stale. false imports the .ts files through tsx in every worker, as an app that imports paths computed at
+          run time needs. Nothing changes on a Node that strips types, nor under --reload.`,
+  },
   bind: {
     parse: bindList, default: [], repeatable: true, cli: ['-b', '--bind'],
     doc: `Where to listen: host:port, [ipv6]:port or unix:/path. Repeat to listen on several.
