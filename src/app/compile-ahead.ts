@@ -28,17 +28,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { SourceMap } from 'node:module'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { nativeTypeScript } from './import.js'
 import { splitSpec } from './spec.js'
 
 const TS = /\.[cm]?tsx?$/
 const FORMAT_VERSION = 1
-
-/**
- * Whether this process compiles ahead (master) or looks for what was compiled (worker): a Node that
- * strips types natively needs neither, and --reload watches the files the workers really import.
- */
-export const compilesAhead = (s: { compileTypescript: boolean; reload: boolean }) => s.compileTypescript && !s.reload && !nativeTypeScript()
 
 /**
  * The modules compiled together: the app, and the config file when it is TypeScript in the same

@@ -63,6 +63,13 @@ async function registerTsx(): Promise<void> {
   tsxRegistered = true
 }
 
+/**
+ * Whether the master compiles the app's TypeScript ahead and workers look for it (compile-ahead.ts,
+ * loaded only then): a Node that strips types natively needs neither, and --reload watches the
+ * files the workers really import.
+ */
+export const compilesAhead = (s: { compileTypescript: boolean; reload: boolean }) => s.compileTypescript && !s.reload && !nativeTypeScript()
+
 /** How this process loads TypeScript, for the startup log. */
 export function typeScriptLoader(): string {
   return tsxRegistered ? 'tsx' : nativeTypeScript() ? 'native type stripping' : 'tsx'

@@ -7,7 +7,6 @@
 import { http } from '../builtins.js'
 import { corralError } from '../errors.js'
 import { importModule } from './import.js'
-import { importCompiled } from './compile-ahead.js'
 import { splitSpec } from './spec.js'
 import { fetchAdapter } from './fetch.js'
 import { fastifyAdapter, isFastify } from './fastify.js'
@@ -77,7 +76,8 @@ export async function loadApp(spec: string, options: { ahead?: readonly string[]
   const { path, exportName } = splitSpec(spec)
   let mod: Record<string, unknown>
   try {
-    mod = await importCompiled(path, options.ahead) ?? await importModule(path)
+    const compiled = options.ahead && await (await import('./compile-ahead.js')).importCompiled(path, options.ahead)
+    mod = compiled || await importModule(path)
   } catch (err) {
     const e = err as Error & { code?: string }
     // acorn (syntax-error.ts) is loaded only for an app that does not parse: a worker that boots never needs it.

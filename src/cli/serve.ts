@@ -32,7 +32,7 @@ import { WorkerEnv } from '../ipc/messages.js'
 import { appSockets, inheritedSockets, namedSocket } from '../systemd/activation.js'
 import { monotonicUsec, notifier } from '../systemd/notify.js'
 import { version } from './version.js'
-import { compileAhead, compilesAhead, entriesOf } from '../app/compile-ahead.js'
+import { compilesAhead } from '../app/import.js'
 import type { Settings } from '../config/settings/index.js'
 import type { Logger } from 'pino'
 
@@ -246,6 +246,7 @@ export async function serve(argv: string[]): Promise<number> {
 /** The app's TypeScript compiled before workers fork, where Node cannot strip types (app/compile-ahead.ts). */
 async function compileTypeScript(s: Settings, log: Logger): Promise<void> {
   if (!compilesAhead(s)) return
+  const { compileAhead, entriesOf } = await import('../app/compile-ahead.js')
   const result = await compileAhead(entriesOf(s))
   if ('skipped' in result) {
     if (result.skipped !== 'not TypeScript') log.info(`TypeScript: workers import the app through tsx (not compiled ahead: ${result.skipped})`)

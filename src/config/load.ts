@@ -8,7 +8,6 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { corralError } from '../errors.js'
 import { importModule } from '../app/import.js'
-import { importCompiled } from '../app/compile-ahead.js'
 import { Invalid } from './parse.js'
 import type { Setting } from './setting.js'
 import { settingList, settings as table, type SettingName, type Settings } from './settings/index.js'
@@ -91,7 +90,8 @@ async function readFile(path: string, ahead?: readonly string[]): Promise<{ valu
   try {
     const again = read.has(path)
     read.add(path)
-    mod = (!again && await importCompiled(path, ahead)) || await importModule(path, again)
+    const compiled = !again && ahead && await (await import('../app/compile-ahead.js')).importCompiled(path, ahead)
+    mod = compiled || await importModule(path, again)
   } catch (err) {
     throw corralError('CORRAL_ERR_CONFIG_LOAD', path, (err as Error)?.stack ?? String(err))
   }

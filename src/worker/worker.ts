@@ -5,7 +5,7 @@
 import type { Server } from 'node:http'
 import { createServer as createNetServer, Server as NetServer } from 'node:net'
 import { loadApp } from '../app/load.js'
-import { compiledFor, compilesAhead, entriesOf } from '../app/compile-ahead.js'
+import { compilesAhead } from '../app/import.js'
 import { installLightResponse } from '../app/light-response.js'
 import type { LoadedApp, Serve } from '../app/types.js'
 import { callHook, type Hooks, type WorkerView } from '../config/hooks.js'
@@ -134,7 +134,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, shared: stallClock })
     : undefined
   // The app (and a .ts config) as the master compiled them, where Node cannot strip types.
-  const ahead = compilesAhead(s) ? entriesOf(s) : undefined
+  const compiled = compilesAhead(s) ? await import('../app/compile-ahead.js') : undefined
+  const ahead = compiled?.entriesOf(s)
   // --reload: record the module graph from before the first import of app code (the config's hooks included).
   const graph = s.reload ? (await import('../dev-reload/module-graph.js')).recordModuleGraph() : undefined
   const reportModules = () => { if (graph) report({ type: 'modules', files: graph.files() }) }
@@ -143,7 +144,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     if (s.config) hooks = await (await import('../config/load.js')).loadHooks(s.config, ahead)
     await callHook(hooks, 'postFork', log, true, view)
     const prepared = await prepareApp(s, s.threads, ahead)
-    if (ahead?.length) log.debug(compiledFor(ahead[0], ahead) ? 'imported the app as JavaScript compiled ahead by the master' : 'imported the app through tsx: nothing compiled ahead matches its sources')
+    if (compiled && ahead?.length) log.debug(compiled.compiledFor(ahead[0], ahead) ? 'imported the app as JavaScript compiled ahead by the master' : 'imported the app through tsx: nothing compiled ahead matches its sources')
     closeApp = prepared.close
     overload = overloadControl(s, (now) => requests.medianAge(now))
     const { admission, priority } = overload
