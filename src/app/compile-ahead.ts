@@ -6,7 +6,9 @@
  * 5 rounds): the hello example as app.ts booted in 1.86x plain node:cluster's time with 29.9 MB more
  * per worker; the same app as .mjs in 1.16x with 9.4 MB more. So the master turns the app's own
  * TypeScript into JavaScript files before it forks (esbuild, as tsx would, one file at a time),
- * and a worker whose sources still match imports those: no loader, no thread.
+ * and a worker whose sources still match imports those: no loader, no thread. Measured the same
+ * way with this in place (7 rounds against main before it): 1.13x and +8.5 MB, against 1.78x and
+ * +29.6 MB.
  *
  * What stays as it was: each file is its own module (not bundled); `import.meta.url`, `dirname`
  * and `filename` name the .ts file, so files read beside it are found; packages are imported by
