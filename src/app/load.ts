@@ -19,7 +19,6 @@ function userStack(e: Error | undefined): string {
   return text.split('\n').filter((line) => !/^\s+at .*(node_modules[\\/](esbuild|tsx)|node:internal)/.test(line)).join('\n')
 }
 
-
 const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'function' ? `a function of ${(v as Function).length} parameters` : typeof v)
 
 /**

@@ -115,8 +115,10 @@ async function readFile(path: string, ahead?: readonly string[]): Promise<{ valu
   return { values, hooks }
 }
 
-/** The hooks of a config file, for a worker (whose settings come from the arbiter, already checked). */
-/** A worker's read of the config, for its hooks; `ahead` as loadApp's (app/compile-ahead.ts). */
+/**
+ * The hooks of a config file, for a worker (whose settings come from the arbiter, already checked);
+ * `ahead` as loadApp's (app/compile-ahead.ts).
+ */
 export async function loadHooks(file: string, ahead?: readonly string[]): Promise<Hooks> {
   return (await readFile(file, ahead)).hooks
 }
