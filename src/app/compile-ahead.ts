@@ -30,9 +30,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { SourceMap } from 'node:module'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { isTypeScript, TYPESCRIPT } from './import.js'
 import { splitSpec } from './spec.js'
 
-const TS = /\.[cm]?tsx?$/
 const FORMAT_VERSION = 1
 
 /**
@@ -43,9 +43,9 @@ const FORMAT_VERSION = 1
 export function entriesOf(s: { app: string; config: string | null }): string[] {
   const app = resolve(splitSpec(s.app).path)
   const pkg = packageDir(app)
-  if (!TS.test(app) || !pkg) return []
+  if (!isTypeScript(app) || !pkg) return []
   const config = s.config ? resolve(s.config) : undefined
-  return config && TS.test(config) && packageDir(config) === pkg ? [app, config] : [app]
+  return config && isTypeScript(config) && packageDir(config) === pkg ? [app, config] : [app]
 }
 
 interface Manifest { v: number; entries: Record<string, string>; sources: [string, string][] }
@@ -142,8 +142,8 @@ export async function compileAhead(entries: readonly string[]): Promise<AheadRes
   if (entries.length === 0) return { skipped: 'not TypeScript' }
   const pkg = packageDir(entries[0])
   if (!pkg) return { skipped: 'no package.json above the app' }
-  checked = undefined
-  if (entries.every((e) => compiledFor(e, entries))) return { compiled: 0, ms: performance.now() - started, reused: true }
+  const current = validEntries(manifestPath(entries, pkg))
+  if (current && entries.every((e) => current[e] && existsSync(current[e]))) return { compiled: 0, ms: performance.now() - started, reused: true }
   let esbuild: typeof import('esbuild') | undefined
   try {
     esbuild = await import('esbuild')
@@ -161,10 +161,10 @@ export async function compileAhead(entries: readonly string[]): Promise<AheadRes
     for (const [input, info] of Object.entries(graph.metafile.inputs)) {
       const path = resolve(pkg, input)
       if (!within(path)) return { skipped: `${path} is outside ${pkg} or inside a node_modules folder` }
-      if (TS.test(path)) {
+      if (isTypeScript(path)) {
         if (!isEsm(path)) return { skipped: `${path} is CommonJS to Node` }
         ts.add(path)
-      } else if (info.imports.some((i) => !i.external && TS.test(i.path))) {
+      } else if (info.imports.some((i) => !i.external && isTypeScript(i.path))) {
         return { skipped: `${path} is JavaScript that imports TypeScript` }
       }
     }
@@ -174,7 +174,7 @@ export async function compileAhead(entries: readonly string[]): Promise<AheadRes
     const cache = dirname(manifest)
     const prefix = `${manifest.slice(cache.length + 1, -'.json'.length)}-`
     const dir = join(cache, prefix + sha1(JSON.stringify(hashes) + esbuild.version).slice(0, 16))
-    const out = (file: string) => join(dir, relative(pkg, file).replace(TS, '.mjs'))
+    const out = (file: string) => join(dir, relative(pkg, file).replace(TYPESCRIPT, '.mjs'))
     if (!existsSync(dir)) {
       const staging = `${dir}.${process.pid}.tmp`
       rmSync(staging, { recursive: true, force: true })
@@ -246,8 +246,8 @@ function pruneOlder(cache: string, prefix: string, current: string): void {
   for (const old of dirs.slice(1)) rmSync(old, { recursive: true, force: true })
 }
 
-/** Whether a script URL is one of the compiled files (its stack frames then need sourcePosition). */
-export const isCompiledUrl = (url: string) => url.includes('/.cache/corral/ts/')
+/** Whether a script URL is one of the compiled files (watchdog-thread.ts asks the same before it loads this module). */
+const isCompiledUrl = (url: string) => url.includes('/.cache/corral/ts/')
 
 const maps = new Map<string, SourceMap | null>()
 

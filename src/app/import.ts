@@ -21,7 +21,9 @@ import { pathToFileURL } from 'node:url'
 
 let tsxRegistered = false
 
-const isTypeScript = (path: string) => /\.[cm]?tsx?$/.test(path)
+/** A TypeScript file's extension (.ts, .mts, .cts, .tsx …). */
+export const TYPESCRIPT = /\.[cm]?tsx?$/
+export const isTypeScript = (path: string) => TYPESCRIPT.test(path)
 export const nativeTypeScript = () => Boolean((process.features as { typescript?: unknown }).typescript)
 
 // Errors that mean "native stripping cannot take this file", not "the app is broken".

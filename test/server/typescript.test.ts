@@ -90,13 +90,15 @@ describe('loading TypeScript apps', () => {
 /**
  * A project with TypeScript modules that import each other (`./x.js` naming x.ts, as tsc asks), an
  * enum, a file read beside a module through import.meta.url, a config whose hook and the app share
- * a module, a package import, and a line that throws. node_modules is corral's own (a link), so
- * packages resolve as in a real project.
+ * a module, a package import, and a line that throws.
  */
 function aheadProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'corral-ahead-'))
   mkdirSync(join(dir, 'lib'))
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+  // The one package it imports, linked from corral's own: the compiled files land in this project's
+  // node_modules/.cache, removed with it.
+  mkdirSync(join(dir, 'node_modules'))
+  symlinkSync(join(ROOT, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'))
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
   writeFileSync(join(dir, 'lib', 'words.txt'), 'read beside the module')
   writeFileSync(join(dir, 'lib', 'greet.ts'), [
@@ -143,13 +145,13 @@ describe('TypeScript compiled ahead by the master', { skip: (process.features as
     const dir = aheadProject()
     t.after(() => rmSync(dir, { recursive: true, force: true }))
     const server = await startCorral(t, join(dir, 'app.ts'), { args: ['--workers', '1'], env: { CORRAL_LOG_LEVEL: 'debug' } })
-    assert.equal((await (await fetch(server.url + '/')).json()).words, 'read beside the module')
+    assert.equal((await (await fetch(server.url + '/')).json() as { words: string }).words, 'read beside the module')
     // Changed on disk with no reload: the worker that replaces a killed one must not run the old code.
     writeFileSync(join(dir, 'lib', 'greet.ts'), readFileSync(join(dir, 'lib', 'greet.ts'), 'utf8').replace(`readFileSync(new URL('./words.txt', import.meta.url), 'utf8')`, `'changed on disk'`))
-    const [worker] = (await (await fetch(server.admin + '/status')).json()).workers as { pid: number }[]
+    const [worker] = (await (await fetch(server.admin + '/status')).json() as { workers: { pid: number }[] }).workers
     process.kill(worker.pid, 'SIGKILL')
     await server.waitFor(/imported the app through tsx: nothing compiled ahead matches its sources[\s\S]*worker ready/, 60_000)
-    assert.equal((await (await fetch(server.url + '/')).json()).words, 'changed on disk')
+    assert.equal((await (await fetch(server.url + '/')).json() as { words: string }).words, 'changed on disk')
     assert.equal((await server.stop()).code, 0)
   })
 })
