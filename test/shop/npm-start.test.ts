@@ -26,7 +26,9 @@ const refused = (url: string) => new Promise<boolean>((resolve) => {
 
 async function npmStart(t: TestContext, dataDir: string): Promise<Running> {
   const shop = await startCorral(t, SHOP_APP, {
-    args: ['--config', SHOP_CONFIG, '--data-dir', dataDir, '--workers', '2'], env: FRESH_MACHINE, noWait: true,
+    // Budgets far above any latency: this checks what `npm start` starts, stops and keeps, and a
+    // busy machine (CI runs two test files at a time) must not turn a slow first lookup into a 503.
+    args: ['--config', SHOP_CONFIG, '--data-dir', dataDir, '--workers', '2'], env: { ...FRESH_MACHINE, ...GENEROUS_BUDGETS }, noWait: true,
   })
   await shop.waitFor(/Shop ready at .*\n.*\n.*\n.*services: .*\n/, 90_000)
   return shop
