@@ -50,7 +50,7 @@ export async function examine(s: Session, path: string, o: ExamineOptions): Prom
     path,
     solo: { requests: n, p50Ms: percentile(solo.latencies, 50), p99Ms: percentile(solo.latencies, 99), loopCpuMs, ioWaitMs },
     loaded: {
-      concurrency: o.concurrency, requests: loaded.requests, errors: loaded.errors,
+      concurrency: o.concurrency, requests: loaded.requests, errors: loaded.errors, statuses: loaded.statuses, firstError: loaded.firstError,
       rps: loaded.requests / (loaded.wallMs / 1000),
       p50Ms: percentile(loaded.latencies, 50), p99Ms: percentile(loaded.latencies, 99),
       cpuMsPerRequest: (l1.cpuMs - l0.cpuMs) / answered,

@@ -22,6 +22,12 @@ export function render(measures: RouteMeasure[], advice: Advice, context: string
   lines.push('', `I/O-bound or CPU-bound? ${advice.answer}`, '', 'Recommended settings:')
   for (const r of advice.recommendations) lines.push(`  ${r.flag || r.setting}`, `      ${r.why}`)
   const errors = measures.filter((m) => m.loaded.errors > 0)
-  if (errors.length) lines.push('', ...errors.map((m) => `note: ${m.path} answered ${m.loaded.errors} of ${m.loaded.requests} requests with an error under load; the figures include them.`))
+  if (errors.length) lines.push('', ...errors.map((m) => `note: ${m.path} answered ${m.loaded.errors} of ${m.loaded.requests} requests with an error under load (${failures(m.loaded)}); the figures include them.`))
   return lines.join('\n') + '\n'
+}
+
+/** What the failed requests were: their statuses, and the first failure (a status or why no answer came). */
+function failures(l: { statuses: Record<string, number>; firstError: string | undefined }): string {
+  const bad = Object.entries(l.statuses).filter(([status]) => Number(status) >= 400).map(([status, n]) => `${n} × HTTP ${status}`)
+  return bad.length ? `${bad.join(', ')}; first: ${l.firstError}` : `first: ${l.firstError}`
 }

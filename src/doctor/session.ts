@@ -33,6 +33,10 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     // leaves the loop waiting for a CPU through what is really a wait on I/O, which is the very
     // split the doctor measures. Its own readings come from /proc instead.
     '--stall-threshold', '0',
+    // The adaptive limit reads a loop that waits for a CPU as a saturated one and sheds: the doctor
+    // measures what a request of the app costs at the concurrency it drives itself (bounded), and a
+    // cheap 503 in its sample would understate that cost and count as the route's error.
+    '--no-overload-control',
     '--workers', '1', '--bind', `127.0.0.1:${port}`, '--admin-bind', `127.0.0.1:${adminPort}`, '--control-socket', 'off',
     ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORRAL_LOG_LEVEL: process.env.CORRAL_LOG_LEVEL ?? 'warn' } })
   let out = ''

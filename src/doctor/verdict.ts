@@ -16,7 +16,7 @@ export interface RouteMeasure {
   /** One request at a time; per request, the event loop's CPU and its sleep on I/O. */
   solo: { requests: number; p50Ms: number; p99Ms: number; loopCpuMs: number; ioWaitMs: number }
   /** `concurrency` at once; CPU per request for all the worker's threads, and for its loop's alone. */
-  loaded: { concurrency: number; requests: number; errors: number; rps: number; p50Ms: number; p99Ms: number; cpuMsPerRequest: number; loopCpuMsPerRequest: number; cores: number; loopUtilization: number | undefined }
+  loaded: { concurrency: number; requests: number; errors: number; statuses: Record<string, number>; firstError: string | undefined; rps: number; p50Ms: number; p99Ms: number; cpuMsPerRequest: number; loopCpuMsPerRequest: number; cores: number; loopUtilization: number | undefined }
 }
 
 export type Kind = 'cpu-bound' | 'io-bound' | 'light'

@@ -49,7 +49,7 @@ describe('corral doctor', () => {
     const wc = Number(setting(r, 'workerConnections')?.value)
     assert.ok(wc >= 50, `worker connections ${wc}`)
     assert.match(setting(r, 'workerConnections')!.why, /Little's law/)
-    assert.equal(r.measures[0]!.loaded.errors, 0)
+    assert.equal(r.measures[0]!.loaded.errors, 0, JSON.stringify(r.measures[0]!.loaded))
   })
 
   it('calls a PBKDF2 handler CPU-bound and recommends threads, one process per CPU', async () => {
