@@ -35,7 +35,9 @@ describe('upstream client', () => {
   })
 
   it('opens no more connections than its pool size for concurrent requests, and reuses them', async () => {
-    const { up, server } = await pair({ connections: 4 }, (_req, res) => setTimeout(() => res.end('{}'), 5))
+    // The pool alone: the adaptive limit (upstream-limit.test.ts) may come down when a busy machine
+    // delays the 5 ms answers, and then refuse calls that waited for a slot, which is its job, not this test's.
+    const { up, server } = await pair({ connections: 4, limit: false }, (_req, res) => setTimeout(() => res.end('{}'), 5))
     await Promise.all(Array.from({ length: 50 }, () => up.json('/item')))
     assert.equal(server.requests, 50)
     assert.ok(server.connections >= 1 && server.connections <= 4, `opened ${server.connections} connections`)
