@@ -41,7 +41,7 @@ function markdown(r: ReportInput, assets: string): string {
     `- closed loop: ${m.loadGenerator}; open loop: bench/load/open-loop.ts (undici, latency from the scheduled send)`,
     `- every server: ${o.workers} workers; each point ${o.repeats} runs of ${o.durationS} s (at least five critical paths)` +
       `${o.warmupS ? ` after a ${o.warmupS} s warm-up` : ', no separate warm-up'}, servers alternating within each round ` +
-      '(A B C, A B C, …); figures are medians with (min–max)',
+      '(A B C, B C A, C A B, …); figures are medians with (min–max)',
     `- fanout upstream delay ${o.delayMs} ms; cpu scenario ${o.cpuIterations} PBKDF2 iterations`,
     '',
     '| server | version |', '|---|---|',

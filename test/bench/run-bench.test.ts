@@ -27,13 +27,14 @@ describe('runBench', () => {
     }
   })
 
-  it('reverses the order of the servers every other round, so none always runs after the same one', () => {
+  it('turns the order of the servers by one place every round, so each takes every place and none always runs after the same one', () => {
     const servers = ['node-cluster', 'pm2', 'corral-async']
     assert.deepEqual([1, 2, 3, 4].map((round) => inTurn(servers, round).join(' ')), [
-      'node-cluster pm2 corral-async', 'corral-async pm2 node-cluster',
-      'node-cluster pm2 corral-async', 'corral-async pm2 node-cluster',
+      'node-cluster pm2 corral-async', 'pm2 corral-async node-cluster',
+      'corral-async node-cluster pm2', 'node-cluster pm2 corral-async',
     ])
     assert.deepEqual(servers, ['node-cluster', 'pm2', 'corral-async'])
+    assert.deepEqual([1, 2, 3].map((round) => inTurn(['a', 'b'], round).join(' ')), ['a b', 'b a', 'a b'])
   })
 
   it('refuses an unknown server name with CORRAL_ERR_USAGE', async () => {
