@@ -11,10 +11,10 @@
  * connections the hand-off is a burst the master serves while the workers are already busy.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { processCpuSeconds } from '../process-cpu.js'
 
 const { values: a } = parseArgs({ options: {
   rounds: { type: 'string', default: '5' }, connections: { type: 'string', default: '3000' },
@@ -22,12 +22,6 @@ const { values: a } = parseArgs({ options: {
 } })
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const rounds = Number(a.rounds), total = Number(a.connections), concurrency = Number(a.concurrency)
-
-const ticks = (pid: number) => {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-  return Number(f[11]) + Number(f[12])
-}
 
 function start(kind: 'corral' | 'node-cluster', port: number): ChildProcess {
   const args = kind === 'corral'
@@ -47,11 +41,11 @@ const once = (port: number) => new Promise<boolean>((resolve) => {
 
 async function round(port: number, pid: number): Promise<{ usPerConnection: number; failed: number }> {
   let next = 0, failed = 0
-  const t0 = ticks(pid)
+  const t0 = processCpuSeconds(pid) ?? NaN
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < total) { next++; if (!(await once(port))) failed++ }
   }))
-  return { usPerConnection: ((ticks(pid) - t0) * 10_000) / total, failed }
+  return { usPerConnection: (((processCpuSeconds(pid) ?? NaN) - t0) * 1e6) / total, failed }
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
