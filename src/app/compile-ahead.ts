@@ -30,10 +30,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { SourceMap } from 'node:module'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { COMPILED_CACHE, isCompiledUrl } from './compiled-cache.js'
 import { isTypeScript, TYPESCRIPT } from './import.js'
 import { splitSpec } from './spec.js'
 
 const FORMAT_VERSION = 1
+const NODE_MAJOR = process.versions.node.split('.')[0]
 
 /**
  * The modules compiled together: the app, and the config file when it is TypeScript in the same
@@ -77,8 +79,8 @@ function isEsm(file: string): boolean {
 
 /** Where the manifest of these entries lives; its name folds in what else decides the output. */
 function manifestPath(entries: readonly string[], pkg: string): string {
-  const key = sha1([FORMAT_VERSION, process.versions.node.split('.')[0], ...entries].join('\0')).slice(0, 16)
-  return join(pkg, 'node_modules', '.cache', 'corral', 'ts', `${key}.json`)
+  const key = sha1([FORMAT_VERSION, NODE_MAJOR, ...entries].join('\0')).slice(0, 16)
+  return join(pkg, ...COMPILED_CACHE, `${key}.json`)
 }
 
 /** tsconfig.json files from each source's folder up to the package: they change what esbuild emits. */
@@ -123,8 +125,8 @@ function validEntries(manifest: string): Record<string, string> | undefined {
 }
 
 /** Import what the master compiled for `source`, or undefined when there is nothing current to import. */
-export async function importCompiled(source: string, entries: readonly string[] | undefined): Promise<Record<string, unknown> | undefined> {
-  const compiled = entries ? compiledFor(source, entries) : undefined
+export async function importCompiled(source: string, entries: readonly string[]): Promise<Record<string, unknown> | undefined> {
+  const compiled = compiledFor(source, entries)
   if (!compiled) return undefined
   // Stack traces name the .ts files and their lines, as under tsx.
   process.setSourceMapsEnabled(true)
@@ -142,7 +144,8 @@ export async function compileAhead(entries: readonly string[]): Promise<AheadRes
   if (entries.length === 0) return { skipped: 'not TypeScript' }
   const pkg = packageDir(entries[0])
   if (!pkg) return { skipped: 'no package.json above the app' }
-  const current = validEntries(manifestPath(entries, pkg))
+  const manifest = manifestPath(entries, pkg)
+  const current = validEntries(manifest)
   if (current && entries.every((e) => current[e] && existsSync(current[e]))) return { compiled: 0, ms: performance.now() - started, reused: true }
   let esbuild: typeof import('esbuild') | undefined
   try {
@@ -170,7 +173,6 @@ export async function compileAhead(entries: readonly string[]): Promise<AheadRes
     }
     const sources = [...ts].sort()
     const hashes: [string, string][] = [...sources, ...tsconfigs(sources, pkg)].map((p) => [p, hashFile(p)])
-    const manifest = manifestPath(entries, pkg)
     const cache = dirname(manifest)
     const prefix = `${manifest.slice(cache.length + 1, -'.json'.length)}-`
     const dir = join(cache, prefix + sha1(JSON.stringify(hashes) + esbuild.version).slice(0, 16))
@@ -182,7 +184,7 @@ export async function compileAhead(entries: readonly string[]): Promise<AheadRes
         const target = out(file)
         const result = await esbuild.build({
           entryPoints: [file], bundle: true, write: false, format: 'esm', platform: 'node',
-          target: `node${process.versions.node.split('.')[0]}`, sourcemap: 'inline', logLevel: 'silent', absWorkingDir: pkg,
+          target: `node${NODE_MAJOR}`, sourcemap: 'inline', logLevel: 'silent', absWorkingDir: pkg,
           outfile: target,
           define: { 'import.meta.url': JSON.stringify(pathToFileURL(file).href), 'import.meta.filename': JSON.stringify(file), 'import.meta.dirname': JSON.stringify(dirname(file)) },
           plugins: [{
@@ -245,9 +247,6 @@ function pruneOlder(cache: string, prefix: string, current: string): void {
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
   for (const old of dirs.slice(1)) rmSync(old, { recursive: true, force: true })
 }
-
-/** Whether a script URL is one of the compiled files (watchdog-thread.ts asks the same before it loads this module). */
-const isCompiledUrl = (url: string) => url.includes('/.cache/corral/ts/')
 
 const maps = new Map<string, SourceMap | null>()
 

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { workerData } from 'node:worker_threads'
+import { isCompiledUrl } from '../app/compiled-cache.js'
 import { watchStalls } from './stall-probe.js'
 import { IN_FLIGHT_EXPRESSION } from './watchdog.js'
 
@@ -22,7 +23,7 @@ interface Frame { name: string; url: string; line: number; column: number }
  * line (Node maps an Error's stack itself, but not these); the mapper loads only for such a stack.
  */
 async function stackText(frames: readonly Frame[]): Promise<string> {
-  const mapper = frames.some((f) => f.url.includes('/.cache/corral/ts/')) ? await import('../app/compile-ahead.js') : undefined
+  const mapper = frames.some((f) => isCompiledUrl(f.url)) ? await import('../app/compile-ahead.js') : undefined
   return frames.map((f) => {
     const at = mapper ? mapper.sourcePosition(f.url, f.line, f.column) : f
     return `    at ${f.name} (${at.url}:${at.line}:${at.column})`
