@@ -18,10 +18,10 @@
  * held them, would have kept them waiting. Past the cap a connection is closed, as a kernel whose
  * queue is full refuses one.
  */
-import type { Socket } from 'node:net'
+import type { SendHandle } from 'node:child_process'
 import type { Logger } from '../logging/logger.js'
 import type { Arbiter } from './arbiter.js'
-import { takeAccepted, type Listener } from './listeners.js'
+import { takeAccepted, type Accepted, type Listener } from './listeners.js'
 import type { WorkerRecord } from './worker-record.js'
 import { openFilesLimit } from './open-files.js'
 
@@ -33,7 +33,7 @@ export function waitingCap(backlog: number, limit = openFilesLimit()): number {
   return limit === undefined ? backlog : Math.max(backlog, limit - RESERVED_FDS)
 }
 
-interface Waiting { socket: Socket; listener: number }
+interface Waiting { connection: Accepted; listener: number }
 
 export class Dispatch {
   readonly #arbiter: Arbiter
@@ -52,13 +52,11 @@ export class Dispatch {
     this.#log = log
     this.#maxWaiting = waitingCap(backlog)
     listeners.forEach((l, i) => {
-      const accepted = takeAccepted(l.server)
-      l.server.on('connection', (socket: Socket) => this.#arrive(socket, i))
-      for (const socket of accepted) this.#arrive(socket, i)
+      for (const connection of takeAccepted(l.server, (c) => this.#arrive(c, i))) this.#arrive(connection, i)
     })
     arbiter.on('ready', (w: WorkerRecord) => this.#free.add(w) && this.#handOff())
     arbiter.on('accepted', (w: WorkerRecord) => {
-      this.#handed.get(w)?.socket.destroy() // the master's copy: the worker holds the connection now
+      this.#handed.get(w)?.connection.close() // the master's copy: the worker holds the connection now
       this.#handed.delete(w)
       this.#free.add(w)
       this.#handOff()
@@ -67,22 +65,20 @@ export class Dispatch {
     arbiter.on('exit', (w: WorkerRecord) => {
       this.#free.delete(w)
       // Handed to a worker that died before it answered: whether it read from it is unknown, so it is closed.
-      this.#handed.get(w)?.socket.destroy()
+      this.#handed.get(w)?.connection.close()
       this.#handed.delete(w)
     })
   }
 
   get waiting(): number { return this.#waiting.length }
 
-  #arrive(socket: Socket, listener: number): void {
+  #arrive(connection: Accepted, listener: number): void {
     if (this.#waiting.length >= this.#maxWaiting) {
       // As the kernel does when its listen queue is full.
-      socket.destroy()
+      connection.close()
       return
     }
-    // A client that gives up while waiting here is dropped from the line when its turn comes.
-    socket.on('error', () => {})
-    this.#waiting.push({ socket, listener })
+    this.#waiting.push({ connection, listener })
     this.#handOff()
   }
 
@@ -91,10 +87,11 @@ export class Dispatch {
       const w = this.#nextFree()
       if (!w) return
       const next = this.#waiting.shift()!
-      if (next.socket.destroyed) continue
       this.handed++
       this.#handed.set(w, next)
-      w.process.send({ type: 'connection', listener: next.listener }, next.socket, { keepOpen: true }, (err) => {
+      // A bare handle is sent as such (child_process's 'net.Native') and the master's copy stays
+      // open until the worker answers, as keepOpen does for a net.Socket.
+      w.process.send({ type: 'connection', listener: next.listener }, next.connection as unknown as SendHandle, {}, (err) => {
         if (err) this.#takeBack(w)
       })
     }
@@ -104,7 +101,7 @@ export class Dispatch {
   #takeBack(w: WorkerRecord): void {
     const back = this.#handed.get(w)
     this.#handed.delete(w)
-    if (back && !back.socket.destroyed) this.#waiting.unshift(back)
+    if (back) this.#waiting.unshift(back)
     this.#handOff()
   }
 
@@ -129,8 +126,8 @@ export class Dispatch {
   /** Close the connections still waiting (a fast stop). */
   dropWaiting(): void {
     if (this.#waiting.length > 0) this.#log.warn(`Closing ${this.#waiting.length} connections no worker took`)
-    for (const { socket } of this.#waiting.splice(0)) socket.destroy()
-    for (const { socket } of this.#handed.values()) socket.destroy()
+    for (const { connection } of this.#waiting.splice(0)) connection.close()
+    for (const { connection } of this.#handed.values()) connection.close()
     this.#handed.clear()
     this.#onEmpty?.()
   }

@@ -9,7 +9,7 @@
  * was gone from /proc/self/fd; the next worker's listen({ fd: 3 }) failed), and a master cannot
  * stop it accepting without closing it, which a master upgrade needs (docs/operations.md).
  */
-import { createServer, type Server, type Socket } from 'node:net'
+import { createServer, type Server } from 'node:net'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 
@@ -41,33 +41,55 @@ function describe(server: Server, origin: string): Listener {
 }
 
 /**
- * Connections a listener accepted before the dispatcher took it over. The master listens before
- * the slow steps of its boot (the embedded database starts in seconds) and the dispatcher attaches
- * after them: a connection accepted in between went to no 'connection' listener and was held open,
+ * A connection the master accepted: the kernel socket's handle (libuv's TCP or pipe wrap), which
+ * the master never reads from and only passes on and closes, as node:cluster's primary does. A
+ * net.Socket made around each one, then destroyed once the worker has its copy, cost the master
+ * about 50 µs more per connection than node:cluster's primary (bench/micro/master-handoff.ts).
+ */
+export interface Accepted { close(): void }
+
+interface Intake {
+  /** Connections accepted before the dispatcher took the listener over, oldest first. */
+  held: Accepted[]
+  deliver: ((connection: Accepted) => void) | undefined
+}
+
+/**
+ * Connections a listener accepted before the dispatcher took it over are held. The master listens
+ * before the slow steps of its boot (the embedded database starts in seconds) and the dispatcher
+ * attaches after them: a connection accepted in between and given to no one was held open,
  * unanswered, until the client gave up (`npm start`, then a request at once: 20 s and no answer).
  */
-const early = new WeakMap<Server, { held: Socket[]; hold: (socket: Socket) => void }>()
+const intakes = new WeakMap<Server, Intake>()
 
-// pauseOnConnect: the master only passes sockets on; a worker reads the first byte.
+/**
+ * net.Server only binds and listens here; its handle's accept callback is taken over once it
+ * listens, so an accepted connection stays a bare handle. Node documents no hook at this level:
+ * `_handle.onconnection(status, clientHandle)` is the one node:cluster's own round-robin uses, the
+ * same from Node 20 to 26. An accept error still goes to net.Server's own callback.
+ */
 function acceptor(): Server {
-  const server = createServer({ pauseOnConnect: true })
-  const held: Socket[] = []
-  const hold = (socket: Socket) => {
-    socket.on('error', () => {})
-    held.push(socket)
-  }
-  early.set(server, { held, hold })
-  server.on('connection', hold)
+  const server = createServer()
+  const intake: Intake = { held: [], deliver: undefined }
+  intakes.set(server, intake)
+  server.on('listening', () => {
+    const handle = (server as Server & { _handle: { onconnection: (status: number, client?: Accepted) => void } })._handle
+    const netAccept = handle.onconnection
+    handle.onconnection = function (status, client) {
+      if (status !== 0 || client === undefined) return netAccept.call(this, status, client)
+      if (intake.deliver) intake.deliver(client)
+      else intake.held.push(client)
+    }
+  })
   return server
 }
 
-/** Take over a listener: the connections it accepted so far, oldest first; from now on they are the caller's ('connection'). */
-export function takeAccepted(server: Server): Socket[] {
-  const e = early.get(server)
-  if (!e) return []
-  early.delete(server)
-  server.off('connection', e.hold)
-  return e.held.filter((socket) => !socket.destroyed)
+/** Take over a listener: the connections it accepted so far, oldest first; from now on each goes to `deliver`. */
+export function takeAccepted(server: Server, deliver: (connection: Accepted) => void): Accepted[] {
+  const intake = intakes.get(server)
+  if (!intake) return []
+  intake.deliver = deliver
+  return intake.held.splice(0)
 }
 
 const listenOn = (server: Server, bind: BindAddress, backlog: number) => listening(server, () => {

@@ -8,7 +8,7 @@
  * node:http counts only those its own listening socket accepted.
  */
 import type { Server as HttpServer } from 'node:http'
-import type { Server as NetServer, Socket } from 'node:net'
+import { Socket, type Server as NetServer } from 'node:net'
 import type { Logger } from '../logging/logger.js'
 import { send } from '../ipc/channel.js'
 import { isArbiterMessage } from '../ipc/messages.js'
@@ -64,18 +64,22 @@ export class Intake {
     })
   }
 
-  /** Take the connections the master hands over; `servers[i]` serves the master's listener i. */
+  /**
+   * Take the connections the master hands over; `servers[i]` serves the master's listener i. Each
+   * comes as the bare kernel handle (the master never wraps it, dispatch.ts) and becomes a
+   * net.Socket here, as node:net's own accept makes one.
+   */
   fromMaster(servers: readonly HttpServer[]): void {
-    process.on('message', (m: unknown, socket?: Socket) => {
-      if (!isArbiterMessage(m) || m.type !== 'connection' || !socket) return
+    process.on('message', (m: unknown, handle?: { close(): void }) => {
+      if (!isArbiterMessage(m) || m.type !== 'connection' || !handle) return
       if (this.#closing) {
-        // Nothing has been read yet (that happens later in the event loop): closing this copy of the
-        // descriptor leaves the connection whole in the master's, which hands it to another worker.
-        socket.destroy()
+        // Nothing has been read from it: closing this copy of the descriptor leaves the connection
+        // whole in the master's, which hands it to another worker.
+        handle.close()
         send(process, { type: 'refused' })
         return
       }
-      this.take(servers[m.listener], socket)
+      this.take(servers[m.listener], new Socket({ handle, readable: true, writable: true } as ConstructorParameters<typeof Socket>[0]))
       send(process, { type: 'accepted' })
     })
   }
