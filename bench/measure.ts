@@ -39,20 +39,23 @@ export async function measure(o: {
   /** A light route to load open-loop beside the main load, for its latency. */
   light?: { url: string; rate: number }
 }): Promise<Measured> {
-  const cpu0 = o.upstreamPid ? groupCpuSeconds(o.upstreamPid) : undefined
-  const server0 = o.serverPid ? groupCpuSeconds(o.serverPid) : undefined
-  const db0 = o.databasePid ? processCpuSeconds(o.databasePid) : undefined
+  const { upstream: cpu0, server: server0, database: db0, at: t0 } = readCpu(o)
   const ticks0 = machineTicks()
-  const t0 = performance.now()
   // The light route's requests leave on a schedule whatever the server does, so a starved route
   // shows its real wait (coordinated omission, load/open-loop.ts); a few connections suffice.
   const light = o.light
     ? runOpenLoop({ url: o.light.url, rate: o.light.rate, durationS: o.durationS, timeoutS: 10, connections: Math.max(8, Math.ceil(o.light.rate / 5)) })
     : undefined
   let result: LoadResult
+  // Read at the end of the window the load counts answers in (before a grace period's tail).
+  let atEnd: Promise<CpuReading> | undefined
   if (o.point.load === 'closed') {
+    // Requests that wait on an upstream are in flight when a run ends: with wrk, the run stops
+    // sending and lets them finish (load/wrk-report.lua says why) within a grace of a few critical paths.
+    const graceS = o.wrk && o.criticalPathMs > 0 ? Math.min(10, Math.ceil((3 * o.criticalPathMs) / 1000) + 2) : undefined
     // A closed-loop request slower than this counts as a timeout; wrk stops at -d regardless.
-    const load = { url: o.url, connections: o.point.level, durationS: o.durationS, timeoutS: 10, env: o.wrkEnv }
+    const load = { url: o.url, connections: o.point.level, durationS: o.durationS, timeoutS: 10, env: o.wrkEnv, graceS }
+    if (graceS) atEnd = sleep(o.durationS * 1000).then(() => readCpu(o))
     result = o.wrk ? await runWrk(o.wrk, load) : await runAutocannon(load)
   } else {
     // Enough connections for the offered rate at up to 3x the critical path (a sync server's
@@ -63,10 +66,9 @@ export async function measure(o: {
     })
   }
   const lightResult = await light
-  const wallS = (performance.now() - t0) / 1000
-  const cpu1 = o.upstreamPid ? groupCpuSeconds(o.upstreamPid) : undefined
-  const server1 = o.serverPid ? groupCpuSeconds(o.serverPid) : undefined
-  const db1 = o.databasePid ? processCpuSeconds(o.databasePid) : undefined
+  const end = atEnd ? await atEnd : readCpu(o)
+  const wallS = (end.at - t0) / 1000
+  const { upstream: cpu1, server: server1, database: db1 } = end
   return {
     result,
     light: lightResult,
@@ -74,6 +76,17 @@ export async function measure(o: {
     upstreamCores: cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / wallS : undefined,
     databaseCores: db0 !== undefined && db1 !== undefined ? (db1 - db0) / wallS : undefined,
     machineBusy: busyFraction(ticks0, machineTicks()),
+  }
+}
+
+interface CpuReading { upstream?: number; server?: number; database?: number; at: number }
+
+function readCpu(o: { upstreamPid?: number; serverPid?: number; databasePid?: number }): CpuReading {
+  return {
+    upstream: o.upstreamPid ? groupCpuSeconds(o.upstreamPid) : undefined,
+    server: o.serverPid ? groupCpuSeconds(o.serverPid) : undefined,
+    database: o.databasePid ? processCpuSeconds(o.databasePid) : undefined,
+    at: performance.now(),
   }
 }
 

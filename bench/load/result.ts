@@ -24,4 +24,10 @@ export interface ClosedLoad {
   timeoutS: number
   /** Environment for the generator's script (wrk-report.lua reads BENCH_WRK_* to vary the requests). */
   env?: Record<string, string>
+  /**
+   * Stop sending after durationS and wait up to this long for the answers in flight instead of
+   * closing their connections (wrk only; load/wrk-report.lua says why). rps is then the answers
+   * that came back within durationS.
+   */
+  graceS?: number
 }
