@@ -2,7 +2,7 @@
  * HTTP/2 against HTTP/1.1 under corral, side by side: `npm run bench:protocols [-- flags]`.
  *
  *   --scenarios hello,fanout   scenarios from bench/scenarios (fanout starts the upstream simulator)
- *   --repeats 5                rounds; each loads every server in turn, the order reversing every round
+ *   --repeats 5                rounds; each loads every server in turn, the order turning by one place every round (in-turn.ts)
  *   --workers 2 --duration 5   corral workers per server; seconds per run
  *   --baseline <checkout>      also serve HTTP/1.1 with the corral built in another checkout (its dist/),
  *                              for a before/after of the plain path
@@ -25,6 +25,7 @@ import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { inTurn } from './in-turn.js'
 import { describeMachine } from './machine.js'
 import { groupCpuSeconds, busyFraction, machineTicks } from './process-cpu.js'
 import { freePort, stopServer, type RunningServer } from './server-process.js'
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     log(`${scenario}: ${plan.length} runs a round × ${repeats} rounds, ${durationS} s each`)
     for (const { v } of plan) await runH2load({ url: servers.get(v.name)!.url, clients: 10, streams: 1, durationS: 1, h1: v.h1 }) // warm each server
     for (let round = 1; round <= repeats; round++) {
-      for (const { v, shape } of round % 2 ? plan : [...plan].reverse()) {
+      for (const { v, shape } of inTurn(plan, round)) {
         const server = servers.get(v.name)!
         const cpu0 = groupCpuSeconds(server.pid)
         const ticks0 = machineTicks()

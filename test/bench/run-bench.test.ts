@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { inTurn, runBench } from '../../bench/run.js'
+import { inTurn } from '../../bench/in-turn.js'
+import { runBench } from '../../bench/run.js'
 
 describe('runBench', () => {
   it('serves a scenario with the node:cluster anchor, loads it and writes the report, noting absent servers', async () => {
