@@ -51,9 +51,7 @@ export class Dispatch {
     this.#arbiter = arbiter
     this.#log = log
     this.#maxWaiting = waitingCap(backlog)
-    listeners.forEach((l, i) => {
-      for (const connection of takeAccepted(l.server, (c) => this.#arrive(c, i))) this.#arrive(connection, i)
-    })
+    listeners.forEach((l, i) => takeAccepted(l.server, (c) => this.#arrive(c, i)))
     arbiter.on('ready', (w: WorkerRecord) => this.#free.add(w) && this.#handOff())
     arbiter.on('accepted', (w: WorkerRecord) => {
       this.#handed.get(w)?.connection.close() // the master's copy: the worker holds the connection now

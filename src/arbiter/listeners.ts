@@ -48,7 +48,7 @@ function describe(server: Server, origin: string): Listener {
  */
 export interface Accepted { close(): void }
 
-interface Intake {
+interface Inbox {
   /** Connections accepted before the dispatcher took the listener over, oldest first. */
   held: Accepted[]
   deliver: ((connection: Accepted) => void) | undefined
@@ -60,7 +60,7 @@ interface Intake {
  * attaches after them: a connection accepted in between and given to no one was held open,
  * unanswered, until the client gave up (`npm start`, then a request at once: 20 s and no answer).
  */
-const intakes = new WeakMap<Server, Intake>()
+const inboxes = new WeakMap<Server, Inbox>()
 
 /**
  * net.Server only binds and listens here; its handle's accept callback is taken over once it
@@ -70,26 +70,26 @@ const intakes = new WeakMap<Server, Intake>()
  */
 function acceptor(): Server {
   const server = createServer()
-  const intake: Intake = { held: [], deliver: undefined }
-  intakes.set(server, intake)
+  const inbox: Inbox = { held: [], deliver: undefined }
+  inboxes.set(server, inbox)
   server.on('listening', () => {
     const handle = (server as Server & { _handle: { onconnection: (status: number, client?: Accepted) => void } })._handle
     const netAccept = handle.onconnection
     handle.onconnection = function (status, client) {
       if (status !== 0 || client === undefined) return netAccept.call(this, status, client)
-      if (intake.deliver) intake.deliver(client)
-      else intake.held.push(client)
+      if (inbox.deliver) inbox.deliver(client)
+      else inbox.held.push(client)
     }
   })
   return server
 }
 
-/** Take over a listener: the connections it accepted so far, oldest first; from now on each goes to `deliver`. */
-export function takeAccepted(server: Server, deliver: (connection: Accepted) => void): Accepted[] {
-  const intake = intakes.get(server)
-  if (!intake) return []
-  intake.deliver = deliver
-  return intake.held.splice(0)
+/** Take over a listener: each connection goes to `deliver`, those it accepted so far first, oldest first. */
+export function takeAccepted(server: Server, deliver: (connection: Accepted) => void): void {
+  const inbox = inboxes.get(server)
+  if (!inbox) return
+  inbox.deliver = deliver
+  for (const connection of inbox.held.splice(0)) deliver(connection)
 }
 
 const listenOn = (server: Server, bind: BindAddress, backlog: number) => listening(server, () => {
