@@ -12,10 +12,11 @@ import { needTool } from '../support/services.js'
 describe('wrk runs with a grace period', () => {
   let server: Server
   let url = ''
-  const seen = { answered: 0, cut: 0 }
+  const seen = { received: 0, answered: 0, cut: 0 }
   before(async () => {
     // Every answer takes 150 ms, so each of wrk's connections has a request in flight at any moment.
     server = createServer((req, res) => {
+      seen.received++
       const timer = setTimeout(() => { seen.answered++; res.end('ok') }, 150)
       res.on('close', () => { if (!res.writableFinished) { clearTimeout(timer); seen.cut++ } })
     })
@@ -26,15 +27,18 @@ describe('wrk runs with a grace period', () => {
 
   it('without one, cuts the requests in flight when it stops', async (t) => {
     if (!needTool(t, 'wrk')) return
-    seen.answered = 0; seen.cut = 0
-    const r = await runWrk('wrk', { url, connections: 10, durationS: 1, timeoutS: 5 })
-    await until(() => seen.cut + seen.answered >= r.requests + 10)
-    assert.equal(seen.cut, 10, 'each connection had one request waiting when wrk stopped')
+    Object.assign(seen, { received: 0, answered: 0, cut: 0 })
+    await runWrk('wrk', { url, connections: 10, durationS: 1, timeoutS: 5 })
+    // Every request the server got is settled: answered, or cut when wrk closed its connection. A
+    // connection between an answer and its next request at that moment has none to cut (on a busy
+    // machine that gap widens), so at least one, and at most one per connection, is cut.
+    await until(() => seen.cut + seen.answered === seen.received)
+    assert.ok(seen.cut >= 1 && seen.cut <= 10, `${seen.cut} requests cut when wrk stopped`)
   })
 
   it('with one, stops sending and waits for every answer; rps counts those within the window', async (t) => {
     if (!needTool(t, 'wrk')) return
-    seen.answered = 0; seen.cut = 0
+    Object.assign(seen, { received: 0, answered: 0, cut: 0 })
     const r = await runWrk('wrk', { url, connections: 10, durationS: 1, timeoutS: 5, graceS: 1 })
     assert.equal(seen.cut, 0)
     assert.equal(r.requests, seen.answered, 'wrk received every answer the server sent')
