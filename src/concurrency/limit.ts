@@ -46,6 +46,22 @@
  * requests that arrive at once and wait 3 s each on I/O all run, while a CPU burst that arrives at
  * an idle worker meets at most twice its limit before the next step sees the loop full).
  *
+ * A full loop lets it stretch too, but only as far as the worker can serve within the tolerance:
+ *
+ *   capacity    = completions per second ÷ the loop's utilisation, learnt from steps with enough
+ *                 completions (smoothed): how many requests a second a full loop gets through
+ *   sustainable = tolerance × baseline × capacity (Little's law: what can be in service at once
+ *                 when each takes the tolerated latency and the loop is full)
+ *
+ * and only while the last window's latency was within the tolerance, and never for downstream
+ * pressure (more would only queue there). Why: when load steps up (the bench's levels, a client
+ * fleet reconnecting) the loop is full with setting up the new connections before any of their
+ * requests completes, so no window can say whether more would be too many; the limit learnt at the
+ * lower load refused the rest, and each refused connection's next request waited out its pause
+ * (pace.ts). Fan-out at 2 CPUs, 20 → 400 connections: 168 shed, p99 614 ms against 495 ms with the
+ * control off, which shed nothing and kept its goodput. A CPU-bound app's sustainable concurrency
+ * is a handful (its baseline is its CPU time), so a CPU burst still meets the limit.
+ *
  * Written by hand: the npm packages for this (e.g. Netflix's ports) run a timer per limiter, want
  * a promise per request and measure from their own acquire() call, where corral already has the
  * clock readings; the algorithm is thirty lines.
@@ -75,6 +91,11 @@ export interface ConcurrencyLimit {
   readonly pressure: number
   /** Of the budgeted calls that ended in the last window the limit was moved on, the share that missed their budgets (NaN without budgets, and for a static limit). */
   readonly budgetsMissed: number
+  /**
+   * Completions per second the worker gets through at a full loop, learnt (NaN before any, and for a
+   * static limit); with the baseline and the tolerance it bounds how far a full loop lets the limit stretch.
+   */
+  readonly capacity: number
   /** The last step found the loop saturated (a static limit always is: it never grows). */
   readonly saturated: boolean
   /**
@@ -93,6 +114,7 @@ export class StaticLimit implements ConcurrencyLimit {
   readonly utilization = NaN
   readonly pressure = NaN
   readonly budgetsMissed = NaN
+  readonly capacity = NaN
   readonly saturated = true
   readonly loopFull = false
   readonly adaptive = false
@@ -175,6 +197,12 @@ export class GradientLimit implements ConcurrencyLimit {
   #saturated = false
   /** How far stretch() may take the limit before the next step: twice the limit of the last one. */
   #stretchCap: number
+  /** How far it may stretch while the loop is full: the sustainable concurrency (0: not now). */
+  #fullLoopCap = 0
+  /** Completions per second at a full loop, learnt (0 before any step could tell). */
+  #capacity = 0
+  /** Completions since the last step, for the capacity. */
+  #ended = 0
 
   constructor(o: GradientOptions) {
     this.#o = o
@@ -197,6 +225,7 @@ export class GradientLimit implements ConcurrencyLimit {
   sample(serviceMs: number, now: number, running: number, waiting: number, medianAge: () => number): void {
     if (this.#windowStart < 0) this.#windowStart = now
     if (running > this.#peak) this.#peak = running
+    this.#ended++
     // A request admitted before the limit last moved says nothing about the new limit: with service
     // times longer than a window (the shop's pages take 200 ms) the next windows would judge a cut by
     // requests that ran before it, cut again, and swing the limit between a tenth and ten times
@@ -211,8 +240,10 @@ export class GradientLimit implements ConcurrencyLimit {
     if (now - this.#stepAt >= WINDOW_MS) this.#step(now, running, waiting, medianAge)
   }
 
+  get capacity(): number { return this.#capacity > 0 ? this.#capacity : NaN }
+
   stretch(running: number): boolean {
-    if (this.#saturated || running >= this.#stretchCap) return false
+    if (running >= (this.#saturated ? this.#fullLoopCap : this.#stretchCap)) return false
     this.#limit = running + 1
     return true
   }
@@ -227,11 +258,13 @@ export class GradientLimit implements ConcurrencyLimit {
     // time: it starts a fresh measurement instead of calling a loop that may be full now unsaturated.
     if (gap > WINDOW_MS * LONG_WINDOWS) {
       this.#peak = running
+      this.#ended = 0
       this.#stretchCap = Math.min(o.max, Math.max(o.min, this.#limit * 2))
       return
     }
     this.#utilization = utilization
     this.#pressure = pressure
+    this.#learnCapacity(gap, utilization)
     // Saturated: the loop is full, or the requests mostly wait in our own queues downstream (more
     // at once would only queue longer there). A slow upstream with free slots is neither.
     this.#loopFull = utilization >= o.saturated
@@ -252,7 +285,26 @@ export class GradientLimit implements ConcurrencyLimit {
   }
 
   #endStep(): void {
-    this.#stretchCap = Math.min(this.#o.max, Math.max(this.#o.min, this.#limit * 2))
+    const o = this.#o
+    this.#stretchCap = Math.min(o.max, Math.max(o.min, this.#limit * 2))
+    const tolerated = o.tolerance * this.#baseline
+    this.#fullLoopCap = this.#loopFull && !(this.#pressure > o.downstream!) && this.#sample <= tolerated
+      ? Math.min(o.max, Math.floor((tolerated / 1000) * this.#capacity))
+      : 0
+  }
+
+  /**
+   * Completions per second at a full loop, from a step with enough of them: what ended since the
+   * last step over its length, divided by the loop's utilisation in it. Smoothed over steps; a step
+   * with few completions or an all but idle loop (a ratio of two small numbers) teaches nothing.
+   * Under-estimates rather than over: a loop that is busy but preempted counts as busy.
+   */
+  #learnCapacity(gapMs: number, utilization: number): void {
+    const ended = this.#ended
+    this.#ended = 0
+    if (ended < MIN_SAMPLES || !(utilization >= 0.05) || !(gapMs > 0)) return
+    const capacity = (ended * 1000) / gapMs / utilization
+    this.#capacity = this.#capacity > 0 ? this.#capacity * 0.75 + capacity * 0.25 : capacity
   }
 
   #update(sampleMs: number, now: number, demand: boolean, wanted: number): void {

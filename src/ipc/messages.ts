@@ -37,6 +37,8 @@ export interface OverloadStatus {
   pressure: number | null
   /** Of the budgeted calls (gather()'s timeoutMs) that ended in the limit's last window, the share that ran past their budgets, 0..1. */
   budgetsMissed: number | null
+  /** Requests a second the worker gets through at a full event loop, as the limit learnt it (concurrency/limit.ts). */
+  capacity: number | null
   /** corral/io's operations of this worker waiting in its own queues, and in service downstream, now. */
   downstream: { queued: number; busy: number }
 }

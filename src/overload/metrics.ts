@@ -32,6 +32,7 @@ export class OverloadCounts {
     level('loop_utilization', 'The event loop\'s utilisation over the limit\'s last step (the busiest worker\'s): at --overload-loop-utilization or more, latency moves the limit.', (a) => finite(a.limiter.utilization), 'max')
     level('downstream_queued_ratio', 'Downstream pressure over the limit\'s last step (the busiest worker\'s): the share of time spent on databases and upstreams that was spent queued in corral\'s own pools and upstream limits; past --overload-downstream-queued, latency moves the limit.', (a) => finite(a.limiter.pressure), 'max')
     level('latency_seconds', 'The median service time of the last window the limit was moved on (the slowest worker\'s).', (a) => finite(a.limiter.sampleMs) / 1000, 'max')
+    level('capacity_per_second', 'Requests a second a worker gets through at a full event loop, as its limit learnt it (summed over workers): with the baseline and --overload-tolerance it bounds how far a full loop lets the limit stretch.', (a) => finite(a.limiter.capacity))
     const shed = counter(`${PREFIX}overload_shed_total`, 'Requests not run: full (limit and queue full, or the predicted wait too long), timeout (waited --overload-queue-timeout), gone (the client left while queued).', ['reason'])
     this.#shed = Object.fromEntries(SHED_REASONS.map((r) => [r, shed.labels(r)])) as Record<ShedReason, Count>
     this.#timing = histogram(`${PREFIX}overload_queued_seconds`, 'Time requests waited in the overload queue, started or shed.', [], QUEUED_BUCKETS).labels()
@@ -56,7 +57,7 @@ export function overloadStatus(a: Admission, counts: OverloadCounts): OverloadSt
     limit: a.limit, running: a.running, waiting: a.waiting, held: a.held, shed: { ...a.shed },
     queued: counts.queued, queuedMs: Math.round(counts.queuedMs),
     baselineMs: round(a.limiter.baselineMs), latencyMs: round(a.limiter.sampleMs), utilization: round(a.limiter.utilization), pressure: round(a.limiter.pressure),
-    budgetsMissed: round(a.limiter.budgetsMissed),
+    budgetsMissed: round(a.limiter.budgetsMissed), capacity: round(a.limiter.capacity),
     downstream: { queued: downstream.queued, busy: downstream.busy },
   }
 }

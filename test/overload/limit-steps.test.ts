@@ -1,8 +1,10 @@
 /**
- * The adaptive limit's two rules from the shop at 1,000 connections (docs/overload.md): calls past
+ * The adaptive limit's rules from the shop at 1,000 connections (docs/overload.md): calls past
  * their budgets bring a saturated worker's limit down even when the median latency is within the
- * tolerance, and a limit is judged only by requests admitted since it last moved. The algorithm is
- * a pure class (concurrency/limit.ts): these drive it with the clock readings a worker gives it.
+ * tolerance, and a limit is judged only by requests admitted since it last moved; and from the
+ * fan-out's steps of load: a full loop lets the limit stretch only as far as the concurrency the
+ * worker can serve within the tolerance. The algorithm is a pure class (concurrency/limit.ts):
+ * these drive it with the clock readings a worker gives it.
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -70,5 +72,56 @@ describe('the adaptive limit', () => {
     // Requests admitted since then, at the baseline: it grows again.
     for (let w = 0; w < 3; w++) { now += 300; windowOf(limit, now, 200) }
     assert.ok(limit.current > cut, `limit ${cut} -> ${limit.current}`)
+  })
+})
+
+describe('a full loop stretches the limit to what the worker can serve, no further', () => {
+  /** A worker that ran windows of 20 completions every 101 ms at `serviceMs` with its loop `util` busy, then found its loop full. */
+  function fullAfter(serviceMs: number, util: number, opts: { sample?: number; pressure?: number } = {}) {
+    const loop = { util, pressure: 0 }
+    const limit = new GradientLimit({ min: 4, max: 10_000, tolerance: 1.5, saturated: 0.9, loop: () => loop.util, pressure: () => loop.pressure, downstream: 0.5, initial: 20 })
+    let now = 1000
+    for (let i = 0; i < 6; i++) { windowOf(limit, now, serviceMs); now += WINDOW_MS + 1 }
+    // A slower window, of requests admitted after the limit last moved.
+    if (opts.sample !== undefined) { now += opts.sample; windowOf(limit, now, opts.sample) }
+    // A step closes the last window, with the loop as it was.
+    limit.tick(now + WINDOW_MS, limit.current, 0, () => 1)
+    // Load steps up: the loop is full setting up new connections and nothing has completed yet.
+    loop.util = 1
+    loop.pressure = opts.pressure ?? 0
+    limit.tick(now + 2 * WINDOW_MS + 1, limit.current, 0, () => 1)
+    return limit
+  }
+  const stretches = (limit: GradientLimit, from: number, to: number) => {
+    let n = 0
+    for (let running = from; running < to; running++) if (limit.stretch(running)) n++
+    return n
+  }
+
+  it('an I/O-bound worker: up to tolerance × baseline × completions per second at a full loop', () => {
+    const limit = fullAfter(300, 0.3)
+    // 20 completions per 101 ms at a third of the loop: about 660 a second at a full one.
+    assert.ok(limit.capacity > 550 && limit.capacity < 750, `capacity ${limit.capacity}`)
+    const sustainable = Math.floor(1.5 * 0.3 * limit.capacity)
+    assert.ok(sustainable > 2 * limit.current, `sustainable ${sustainable}, limit ${limit.current}`)
+    assert.equal(limit.stretch(sustainable - 1), true)
+    assert.equal(limit.stretch(sustainable), false)
+    assert.equal(stretches(limit, limit.current, 5 * sustainable), sustainable - limit.current)
+  })
+
+  it('not while the last window ran past the tolerance', () => {
+    const limit = fullAfter(300, 0.3, { sample: 500 })
+    assert.equal(stretches(limit, limit.current, 2000), 0)
+  })
+
+  it('not for downstream pressure: more would only queue there', () => {
+    const limit = fullAfter(300, 0.3, { pressure: 0.8 })
+    assert.equal(stretches(limit, limit.current, 2000), 0)
+  })
+
+  it('a CPU-bound worker (its baseline is its CPU time) stretches by nothing', () => {
+    // 5 ms a request with the loop 95% busy: about 210 a second, 1.5 of them at once within the tolerance.
+    const limit = fullAfter(5, 0.95)
+    assert.equal(stretches(limit, 1, 2000), 0)
   })
 })
