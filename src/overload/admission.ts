@@ -149,6 +149,9 @@ export class Admission {
   /** No slot now: queue `w`, or shed it at once (the reason is returned and w.shed is not called). */
   wait(w: Waiter, priority: boolean, now: number): ShedReason | undefined {
     const o = this.#o
+    // A waiter past its deadline is shed by the next arrival, not only by the timer: a loop busy
+    // with a burst of connections runs the timer late, and the queue's promise is the deadline.
+    if (this.waiting > 0 && o.queueTimeoutMs > 0) this.#expireDue(now)
     if (priority) {
       this.#first.push(w)
     } else {
@@ -290,6 +293,12 @@ export class Admission {
   readonly #onTimer = (): void => {
     this.#timer = undefined
     const now = performance.now()
+    this.#expireDue(now)
+    if (this.waiting > 0) this.#arm(now)
+  }
+
+  /** Every waiter whose deadline has passed leaves the queue: started if the limit can stretch, else shed. */
+  #expireDue(now: number): void {
     const deadline = this.#o.queueTimeoutMs
     for (const fifo of [this.#first, this.#queue]) {
       for (let w = fifo.peek(); w && (w.settled || now - w.queuedAt >= deadline); w = fifo.peek()) {
@@ -302,7 +311,6 @@ export class Admission {
         else this.#expire(w)
       }
     }
-    if (this.waiting > 0) this.#arm(now)
   }
 
   #count(reason: ShedReason): ShedReason {
