@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { runWrk } from '../../bench/load/wrk.js'
-import { needTool } from '../support/services.js'
+import { needTool } from '../support/tools.js'
 
 /**
  * A run's end: wrk closes every connection, so the requests still waiting for their answer are cut,

@@ -14,7 +14,7 @@ import { parseAllDocuments } from 'yaml'
 import { loadConfig } from '../../src/config/load.js'
 import type { Settings } from '../../src/config/settings/index.js'
 import { ROOT, fixture, freePort, runCli, startCorral } from '../support/corral.js'
-import { needTool } from '../support/services.js'
+import { needTool } from '../support/tools.js'
 
 const file = (p: string) => readFileSync(join(ROOT, 'deploy', p), 'utf8')
 const empty = mkdtempSync(join(tmpdir(), 'deploy-files-'))

@@ -11,7 +11,7 @@ import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fixture, freePort, runCli, startCorral } from '../support/corral.js'
-import { needTool } from '../support/services.js'
+import { needTool } from '../support/tools.js'
 
 const nginxTest = (dir: string, conf: string) => spawnSync('nginx', ['-t', '-p', dir, '-c', conf], { encoding: 'utf8' })
 

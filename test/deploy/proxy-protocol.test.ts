@@ -12,7 +12,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fixture, freePort, startCorral } from '../support/corral.js'
-import { needTool } from '../support/services.js'
+import { needTool } from '../support/tools.js'
 
 async function haproxy(t: TestContext, backendPort: number, mode: 'send-proxy' | 'send-proxy-v2'): Promise<number> {
   const port = await freePort()

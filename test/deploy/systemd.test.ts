@@ -8,7 +8,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixture, freePort, startCorral } from '../support/corral.js'
 import { notifySocket } from '../support/notify-socket.js'
-import { needTool } from '../support/services.js'
+import { needTool } from '../support/tools.js'
 
 const activate = (listen: string[], names: string) => ['systemd-socket-activate', ...listen.flatMap((l) => ['-l', l]), `--fdname=${names}`]
 

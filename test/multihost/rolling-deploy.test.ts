@@ -14,7 +14,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { cannotRunCluster, startCluster } from '../../scripts/multihost/cluster.js'
 import { formatRoll, GENEROUS_BUDGETS, ROLLING_HOST_ARGS, rollingDeploy } from '../../scripts/multihost/rolling-deploy.js'
-import { needTool } from '../support/services.js'
+import { needTool } from '../support/tools.js'
 
 describe('a rolling deploy across hosts behind nginx', () => {
   it('moves three hosts to a new release under load with 0 failed requests and every order placed once', async (t) => {

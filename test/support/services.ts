@@ -3,7 +3,6 @@
  * reason printed; under CORRAL_REQUIRE_SERVICES=1 (CI) an absent service fails it instead, so a
  * green CI always means the service-backed tests ran.
  */
-import { spawnSync } from 'node:child_process'
 import { connect } from 'node:net'
 import type { TestContext } from 'node:test'
 
@@ -29,22 +28,12 @@ export async function needService(t: TestContext, name: 'redis' | 'postgres'): P
     await reachable(url)
     return true
   } catch (err) {
-    const reason = `${name} is not reachable at ${url}: ${(err as Error).message}`
-    if (required()) throw new Error(`${reason} (CORRAL_REQUIRE_SERVICES=1 makes this a failure)`)
-    console.log(`# skipped: ${reason}`)
-    t.skip(reason)
-    return false
+    return skipOrFail(t, `${name} is not reachable at ${url}: ${(err as Error).message}`)
   }
 }
 
-/**
- * Returns true when the Debian tool is on PATH (haproxy, nginx, systemd-socket-activate); otherwise
- * skips `t` (or throws under CORRAL_REQUIRE_SERVICES=1: .ci/run installs them).
- */
-export function needTool(t: TestContext, name: string): boolean {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
-  if (found) return true
-  const reason = `${name} is not installed (apt-get install ${name.startsWith('systemd') ? 'systemd' : name === 'nginx' ? 'nginx-light' : name})`
+/** Skips `t` with the reason printed, or, under CORRAL_REQUIRE_SERVICES=1, fails it: what every need* helper does when its thing is absent. */
+export function skipOrFail(t: TestContext, reason: string): false {
   if (required()) throw new Error(`${reason} (CORRAL_REQUIRE_SERVICES=1 makes this a failure)`)
   console.log(`# skipped: ${reason}`)
   t.skip(reason)

@@ -1,30 +1,24 @@
 /**
- * Tests that drive a real browser or a real terminal ask here for the program first. A missing
- * one skips the test with the reason; under CORRAL_REQUIRE_SERVICES=1 (CI, whose .ci/run installs
- * both) it fails instead, as a missing Redis or PostgreSQL does.
+ * Tests that drive a program from Debian (a browser, a terminal, haproxy, nginx, wrk,
+ * systemd-socket-activate) ask here for it first. A missing one skips the test with the reason;
+ * under CORRAL_REQUIRE_SERVICES=1 (CI, whose .ci/run installs them) it fails instead, as a missing
+ * Redis or PostgreSQL does.
  */
-import { execFileSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import type { TestContext } from 'node:test'
+import { skipOrFail } from './services.js'
 
 export const CHROMIUM = process.env.CORRAL_CHROMIUM ?? '/usr/bin/chromium'
 
-function found(tool: 'chromium' | 'tmux'): string | undefined {
-  if (tool === 'chromium') return existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CORRAL_CHROMIUM)`
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' })
-    return undefined
-  } catch {
-    return 'no tmux on the PATH (apt-get install tmux)'
-  }
-}
+/** The Debian package that gives a program, where its name is not the program's. */
+const packageOf = (name: string) => (name === 'nginx' ? 'nginx-light' : name.startsWith('systemd-') ? 'systemd' : name)
 
-/** True when the tool is there; otherwise skips `t` (or throws under CORRAL_REQUIRE_SERVICES=1). */
-export function needTool(t: TestContext, tool: 'chromium' | 'tmux'): boolean {
-  const missing = found(tool)
-  if (!missing) return true
-  if (process.env.CORRAL_REQUIRE_SERVICES === '1') throw new Error(`${missing} (CORRAL_REQUIRE_SERVICES=1 makes this a failure)`)
-  console.log(`# skipped: ${missing}`)
-  t.skip(missing)
-  return false
+/** True when the program is there; otherwise skips `t` (or throws under CORRAL_REQUIRE_SERVICES=1). */
+export function needTool(t: TestContext, name: string): boolean {
+  if (name === 'chromium') {
+    return existsSync(CHROMIUM) || skipOrFail(t, `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CORRAL_CHROMIUM)`)
+  }
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
+  return found || skipOrFail(t, `${name} is not installed (apt-get install ${packageOf(name)})`)
 }
