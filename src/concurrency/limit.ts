@@ -42,13 +42,14 @@
  * is not saturated the running requests are waiting on I/O, and if they fill the limit it grows.
  *
  * An idle loop also lets the limit stretch between steps: a request that finds the limit full while
- * the last step saw the loop unsaturated runs anyway, up to twice the limit of that step (so 40
- * requests that arrive at once and wait 3 s each on I/O all run, while a CPU burst that arrives at
- * an idle worker meets at most twice its limit before the next step sees the loop full).
+ * the last step saw the loop unsaturated runs anyway, up to twice the limit of that step or the
+ * sustainable concurrency below, whichever is more (so 40 requests that arrive at once and wait 3 s
+ * each on I/O all run, while a CPU burst that arrives at an idle worker meets at most twice its
+ * limit before the next step sees the loop full).
  *
  * A full loop lets it stretch too, but only as far as the worker can serve within the tolerance:
  *
- *   capacity    = completions per second ÷ the loop's utilisation, learnt from steps with enough
+ *   capacity    = completions ÷ the loop's busy time, learnt over steps until there are enough
  *                 completions (smoothed): how many requests a second a full loop gets through
  *   sustainable = tolerance × baseline × capacity (Little's law: what can be in service at once
  *                 when each takes the tolerated latency and the loop is full)
@@ -58,9 +59,10 @@
  * fleet reconnecting) the loop is full with setting up the new connections before any of their
  * requests completes, so no window can say whether more would be too many; the limit learnt at the
  * lower load refused the rest, and each refused connection's next request waited out its pause
- * (pace.ts). Fan-out at 2 CPUs, 20 → 400 connections: 168 shed, p99 614 ms against 495 ms with the
- * control off, which shed nothing and kept its goodput. A CPU-bound app's sustainable concurrency
- * is a handful (its baseline is its CPU time), so a CPU burst still meets the limit.
+ * (pace.ts). With the loop not yet full the same step met twice the old limit and a queue of 64:
+ * fan-out at 2 CPUs, 20 → 400 connections: 168 shed, p99 614 ms against 495 ms with the control
+ * off, which shed nothing and kept its goodput. A CPU-bound app's sustainable concurrency is a
+ * handful (its baseline is its CPU time), so a CPU burst still meets the limit.
  *
  * Written by hand: the npm packages for this (e.g. Netflix's ports) run a timer per limiter, want
  * a promise per request and measure from their own acquire() call, where corral already has the
@@ -201,8 +203,9 @@ export class GradientLimit implements ConcurrencyLimit {
   #fullLoopCap = 0
   /** Completions per second at a full loop, learnt (0 before any step could tell). */
   #capacity = 0
-  /** Completions since the last step, for the capacity. */
+  /** Completions, and the loop's busy time in ms, since the capacity was last learnt. */
   #ended = 0
+  #busyMs = 0
 
   constructor(o: GradientOptions) {
     this.#o = o
@@ -259,7 +262,8 @@ export class GradientLimit implements ConcurrencyLimit {
     if (gap > WINDOW_MS * LONG_WINDOWS) {
       this.#peak = running
       this.#ended = 0
-      this.#stretchCap = Math.min(o.max, Math.max(o.min, this.#limit * 2))
+      this.#busyMs = 0
+      this.#endStep()
       return
     }
     this.#utilization = utilization
@@ -284,26 +288,30 @@ export class GradientLimit implements ConcurrencyLimit {
     this.#endStep()
   }
 
+  /** How far stretch() may take the limit until the next step (see the top of the file). */
   #endStep(): void {
     const o = this.#o
-    this.#stretchCap = Math.min(o.max, Math.max(o.min, this.#limit * 2))
     const tolerated = o.tolerance * this.#baseline
-    this.#fullLoopCap = this.#loopFull && !(this.#pressure > o.downstream!) && this.#sample <= tolerated
-      ? Math.min(o.max, Math.floor((tolerated / 1000) * this.#capacity))
-      : 0
+    const sustainable = this.#sample <= tolerated ? Math.min(o.max, Math.floor((tolerated / 1000) * this.#capacity)) : 0
+    this.#stretchCap = Math.min(o.max, Math.max(o.min, this.#limit * 2, sustainable))
+    this.#fullLoopCap = this.#loopFull && !(this.#pressure > o.downstream!) ? sustainable : 0
   }
 
   /**
-   * Completions per second at a full loop, from a step with enough of them: what ended since the
-   * last step over its length, divided by the loop's utilisation in it. Smoothed over steps; a step
-   * with few completions or an all but idle loop (a ratio of two small numbers) teaches nothing.
-   * Under-estimates rather than over: a loop that is busy but preempted counts as busy.
+   * Completions per second at a full loop: completions over the loop's busy time (utilisation ×
+   * the step's length), summed over steps until there are MIN_SAMPLES of them, so a worker at 20
+   * connections learns it too (three completions a step), and smoothed. Learnt at a low load it errs
+   * high (the fan-out's worker read 4,600/s at a tenth of its loop and about 800/s with it full: at a
+   * low load a request does its work at the cheapest, with little to collect and short queues in
+   * its pools). That costs little: once load comes, the steps at a full loop teach the real figure
+   * within a second, and latency past the tolerance stops every stretch meanwhile.
    */
   #learnCapacity(gapMs: number, utilization: number): void {
-    const ended = this.#ended
+    if (utilization === utilization && gapMs > 0) this.#busyMs += utilization * gapMs
+    if (this.#ended < MIN_SAMPLES || this.#busyMs < 1) return
+    const capacity = (this.#ended * 1000) / this.#busyMs
     this.#ended = 0
-    if (ended < MIN_SAMPLES || !(utilization >= 0.05) || !(gapMs > 0)) return
-    const capacity = (ended * 1000) / gapMs / utilization
+    this.#busyMs = 0
     this.#capacity = this.#capacity > 0 ? this.#capacity * 0.75 + capacity * 0.25 : capacity
   }
 

@@ -16,6 +16,9 @@
 import { WINDOW_MS, type ConcurrencyLimit } from '../concurrency/limit.js'
 
 export type ShedReason = 'full' | 'timeout' | 'gone'
+
+/** How long a waiter shed late stops the queue: newcomers are shed at once meanwhile. */
+const LATE_HOLD_MS = 1000
 export const SHED_REASONS: readonly ShedReason[] = ['full', 'timeout', 'gone']
 
 /** A request waiting for a slot. */
@@ -81,6 +84,8 @@ export class Admission {
   #rateSince = 0
   readonly #medianAge: () => number
   #now = 0
+  /** Until then nothing queues: a waiter was shed more than a queue timeout late (the loop ran late). */
+  #lateUntil = 0
 
   constructor(o: AdmissionOptions) {
     this.#o = o
@@ -157,8 +162,10 @@ export class Admission {
     } else {
       if (this.waiting >= o.queueMax) return this.#count('full')
       // A full loop runs its timers late (a 5 ms deadline was met at 12-200 ms in the shop bench): a
-      // newcomer would learn of its 503 after the 10 ms it is promised, so it learns now.
-      if (o.queueTimeoutMs > 0 && o.limit.loopFull) return this.#count('full')
+      // newcomer would learn of its 503 after the 10 ms it is promised, so it learns now. So does
+      // one that comes within a second of a waiter shed late: a burst can hold the loop for tens of
+      // ms between two steps, before any step sees it full.
+      if (o.queueTimeoutMs > 0 && (o.limit.loopFull || now < this.#lateUntil)) return this.#count('full')
       // Little's law for the queue: those ahead leave at the rate slots free up. A newcomer that
       // would pass its deadline in the queue is told now, in microseconds, instead of at the deadline.
       // Not while the loop has room: the limit's next step makes room for what waits (concurrency/limit.ts).
@@ -268,7 +275,10 @@ export class Admission {
   }
 
   #expire(w: Waiter): void {
-    this.#o.onQueued?.(performance.now() - w.queuedAt)
+    const now = performance.now()
+    const waited = now - w.queuedAt
+    if (waited > 2 * this.#o.queueTimeoutMs) this.#lateUntil = now + LATE_HOLD_MS
+    this.#o.onQueued?.(waited)
     w.shed(this.#count('timeout'))
   }
 

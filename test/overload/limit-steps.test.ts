@@ -75,9 +75,9 @@ describe('the adaptive limit', () => {
   })
 })
 
-describe('a full loop stretches the limit to what the worker can serve, no further', () => {
+describe('a burst stretches the limit to what the worker can serve, no further', () => {
   /** A worker that ran windows of 20 completions every 101 ms at `serviceMs` with its loop `util` busy, then found its loop full. */
-  function fullAfter(serviceMs: number, util: number, opts: { sample?: number; pressure?: number } = {}) {
+  function fullAfter(serviceMs: number, util: number, opts: { sample?: number; pressure?: number; full?: boolean } = {}) {
     const loop = { util, pressure: 0 }
     const limit = new GradientLimit({ min: 4, max: 10_000, tolerance: 1.5, saturated: 0.9, loop: () => loop.util, pressure: () => loop.pressure, downstream: 0.5, initial: 20 })
     let now = 1000
@@ -87,7 +87,7 @@ describe('a full loop stretches the limit to what the worker can serve, no furth
     // A step closes the last window, with the loop as it was.
     limit.tick(now + WINDOW_MS, limit.current, 0, () => 1)
     // Load steps up: the loop is full setting up new connections and nothing has completed yet.
-    loop.util = 1
+    if (opts.full !== false) loop.util = 1
     loop.pressure = opts.pressure ?? 0
     limit.tick(now + 2 * WINDOW_MS + 1, limit.current, 0, () => 1)
     return limit
@@ -103,10 +103,19 @@ describe('a full loop stretches the limit to what the worker can serve, no furth
     // 20 completions per 101 ms at a third of the loop: about 660 a second at a full one.
     assert.ok(limit.capacity > 550 && limit.capacity < 750, `capacity ${limit.capacity}`)
     const sustainable = Math.floor(1.5 * 0.3 * limit.capacity)
-    assert.ok(sustainable > 2 * limit.current, `sustainable ${sustainable}, limit ${limit.current}`)
-    assert.equal(limit.stretch(sustainable - 1), true)
+    const from = limit.current
+    assert.ok(sustainable > 2 * from, `sustainable ${sustainable}, limit ${from}`)
+    assert.equal(stretches(limit, from, 5 * sustainable), sustainable - from)
+    assert.equal(limit.current, sustainable)
     assert.equal(limit.stretch(sustainable), false)
-    assert.equal(stretches(limit, limit.current, 5 * sustainable), sustainable - limit.current)
+  })
+
+  it('a loop with room stretches as far, where that is more than twice the limit', () => {
+    const limit = fullAfter(300, 0.3, { full: false })
+    const sustainable = Math.floor(1.5 * 0.3 * limit.capacity)
+    const from = limit.current
+    assert.ok(sustainable > 2 * from, `sustainable ${sustainable}, limit ${from}`)
+    assert.equal(stretches(limit, from, 5 * sustainable), sustainable - from)
   })
 
   it('not while the last window ran past the tolerance', () => {

@@ -41,11 +41,26 @@ describe('the overload queue deadline', () => {
     const log: string[] = []
     assert.equal(a.enter(), true)
     const t0 = performance.now()
-    a.wait(waiter(log, 'first'), false, t0 - 10)
+    a.wait(waiter(log, 'first'), false, t0 - 8)
     a.wait(waiter(log, 'second'), false, t0)
     a.leave(1, t0 + 1)
     await new Promise<void>((resolve) => queueMicrotask(resolve))
     assert.deepEqual(log, ['first shed: timeout', 'second admitted'])
     assert.equal(a.running, 1)
+  })
+
+  it('after a waiter was shed late, nothing queues for a second: newcomers get their 503 at once', () => {
+    const a = admission()
+    const log: string[] = []
+    assert.equal(a.enter(), true)
+    const t0 = performance.now()
+    // Queued 20 ms ago: the loop was held past its deadline (5 ms) by more than another deadline.
+    a.wait(waiter(log, 'late'), false, t0 - 20)
+    assert.equal(a.wait(waiter(log, 'next'), false, t0), 'full')
+    assert.deepEqual(log, ['late shed: timeout'])
+    assert.equal(a.waiting, 0)
+    // A second on, the queue takes waiters again.
+    assert.equal(a.wait(waiter(log, 'later'), false, t0 + 1100), undefined)
+    assert.equal(a.waiting, 1)
   })
 })
