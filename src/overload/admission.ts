@@ -17,8 +17,13 @@ import { WINDOW_MS, type ConcurrencyLimit } from '../concurrency/limit.js'
 
 export type ShedReason = 'full' | 'timeout' | 'gone'
 
-/** How long a waiter shed late stops the queue: newcomers are shed at once meanwhile. */
+/**
+ * Requests queue only while the limit's last step found the loop at most CALM busy: a busy loop runs
+ * long turns, and a deadline that falls in one is met late. After a waiter was shed late anyway (a
+ * burst between two steps), nothing queues for LATE_HOLD_MS: newcomers past the limit are shed at once.
+ */
 const LATE_HOLD_MS = 1000
+const CALM = 0.5
 export const SHED_REASONS: readonly ShedReason[] = ['full', 'timeout', 'gone']
 
 /** A request waiting for a slot. */
@@ -84,7 +89,7 @@ export class Admission {
   #rateSince = 0
   readonly #medianAge: () => number
   #now = 0
-  /** Until then nothing queues: a waiter was shed more than a queue timeout late (the loop ran late). */
+  /** Set when a waiter was shed more than a queue timeout late (the loop ran late): nothing queues until then. */
   #lateUntil = 0
 
   constructor(o: AdmissionOptions) {
@@ -161,11 +166,11 @@ export class Admission {
       this.#first.push(w)
     } else {
       if (this.waiting >= o.queueMax) return this.#count('full')
-      // A full loop runs its timers late (a 5 ms deadline was met at 12-200 ms in the shop bench): a
-      // newcomer would learn of its 503 after the 10 ms it is promised, so it learns now. So does
-      // one that comes within a second of a waiter shed late: a burst can hold the loop for tens of
-      // ms between two steps, before any step sees it full.
-      if (o.queueTimeoutMs > 0 && (o.limit.loopFull || now < this.#lateUntil)) return this.#count('full')
+      // A busy loop runs its timers late (a 5 ms deadline was met at 12-200 ms in the shop bench,
+      // and at up to 48 ms at 10,000 connections with the loop 50-90% busy): a newcomer would learn
+      // of its 503 after the 10 ms it is promised, so it learns now. So does one that comes soon
+      // after a waiter was shed late: a burst can hold the loop for tens of ms between two steps.
+      if (o.queueTimeoutMs > 0 && (o.limit.loopFull || o.limit.utilization > CALM || now < this.#lateUntil)) return this.#count('full')
       // Little's law for the queue: those ahead leave at the rate slots free up. A newcomer that
       // would pass its deadline in the queue is told now, in microseconds, instead of at the deadline.
       // Not while the loop has room: the limit's next step makes room for what waits (concurrency/limit.ts).

@@ -50,17 +50,26 @@ describe('the overload queue deadline', () => {
   })
 
   it('after a waiter was shed late, nothing queues for a second: newcomers get their 503 at once', () => {
-    const a = admission()
+    const a = new Admission({ limit: Object.assign(new StaticLimit(1), { utilization: 0.3 }), hardCap: 100, queueMax: 10, queueTimeoutMs: 5, medianAge: () => 0 })
     const log: string[] = []
     assert.equal(a.enter(), true)
     const t0 = performance.now()
     // Queued 20 ms ago: the loop was held past its deadline (5 ms) by more than another deadline.
-    a.wait(waiter(log, 'late'), false, t0 - 20)
+    assert.equal(a.wait(waiter(log, 'late'), false, t0 - 20), undefined)
     assert.equal(a.wait(waiter(log, 'next'), false, t0), 'full')
     assert.deepEqual(log, ['late shed: timeout'])
+    assert.equal(a.wait(waiter(log, 'soon after'), false, t0 + 900), 'full')
     assert.equal(a.waiting, 0)
     // A second on, the queue takes waiters again.
     assert.equal(a.wait(waiter(log, 'later'), false, t0 + 1100), undefined)
     assert.equal(a.waiting, 1)
+  })
+
+  it('nothing queues while the limit\'s last step found the loop more than half busy', () => {
+    const a = new Admission({ limit: Object.assign(new StaticLimit(1), { utilization: 0.6 }), hardCap: 100, queueMax: 10, queueTimeoutMs: 5, medianAge: () => 0 })
+    const log: string[] = []
+    assert.equal(a.enter(), true)
+    assert.equal(a.wait(waiter(log, 'busy'), false, performance.now()), 'full')
+    assert.equal(a.waiting, 0)
   })
 })
