@@ -197,10 +197,12 @@ export class GradientLimit implements ConcurrencyLimit {
   readonly #pressureMeter: LoopMeter | undefined
   /** The last step found the loop saturated. An unmeasured worker is not. */
   #saturated = false
-  /** How far stretch() may take the limit before the next step: twice the limit of the last one. */
+  /**
+   * How far stretch() may take the limit before the next step: with the loop unsaturated, twice the
+   * limit of the last one or the sustainable concurrency, whichever is more; saturated, the
+   * sustainable concurrency while only the loop is full, else 0.
+   */
   #stretchCap: number
-  /** How far it may stretch while the loop is full: the sustainable concurrency (0: not now). */
-  #fullLoopCap = 0
   /** Completions per second at a full loop, learnt (0 before any step could tell). */
   #capacity = 0
   /** Completions, and the loop's busy time in ms, since the capacity was last learnt. */
@@ -246,7 +248,7 @@ export class GradientLimit implements ConcurrencyLimit {
   get capacity(): number { return this.#capacity > 0 ? this.#capacity : NaN }
 
   stretch(running: number): boolean {
-    if (running >= (this.#saturated ? this.#fullLoopCap : this.#stretchCap)) return false
+    if (running >= this.#stretchCap) return false
     this.#limit = running + 1
     return true
   }
@@ -293,8 +295,8 @@ export class GradientLimit implements ConcurrencyLimit {
     const o = this.#o
     const tolerated = o.tolerance * this.#baseline
     const sustainable = this.#sample <= tolerated ? Math.min(o.max, Math.floor((tolerated / 1000) * this.#capacity)) : 0
-    this.#stretchCap = Math.min(o.max, Math.max(o.min, this.#limit * 2, sustainable))
-    this.#fullLoopCap = this.#loopFull && !(this.#pressure > o.downstream!) ? sustainable : 0
+    this.#stretchCap = !this.#saturated ? Math.min(o.max, Math.max(o.min, this.#limit * 2, sustainable))
+      : this.#loopFull && !(this.#pressure > o.downstream!) ? sustainable : 0
   }
 
   /**

@@ -16,6 +16,7 @@
 import { WINDOW_MS, type ConcurrencyLimit } from '../concurrency/limit.js'
 
 export type ShedReason = 'full' | 'timeout' | 'gone'
+export const SHED_REASONS: readonly ShedReason[] = ['full', 'timeout', 'gone']
 
 /**
  * Requests queue only while the limit's last step found the loop at most CALM busy: a busy loop runs
@@ -24,7 +25,6 @@ export type ShedReason = 'full' | 'timeout' | 'gone'
  */
 const LATE_HOLD_MS = 1000
 const CALM = 0.5
-export const SHED_REASONS: readonly ShedReason[] = ['full', 'timeout', 'gone']
 
 /** A request waiting for a slot. */
 export interface Waiter {
@@ -81,6 +81,8 @@ export class Admission {
   readonly #o: AdmissionOptions
   readonly #queue = new Fifo()
   readonly #first = new Fifo()
+  /** Both queues, priority first: the order every sweep takes them in. */
+  readonly #fifos = [this.#first, this.#queue] as const
   #timer: NodeJS.Timeout | undefined
   #ticker: NodeJS.Timeout | undefined
   /** Completions per second, smoothed: how fast slots free up, to predict a newcomer's wait. */
@@ -274,13 +276,12 @@ export class Admission {
       w.settled = true
       this.waiting--
       if (w.gone()) { this.#count('gone'); continue }
-      if (deadline > 0 && now - w.queuedAt > deadline) { this.#expire(w); continue }
+      if (deadline > 0 && now - w.queuedAt > deadline) { this.#expire(w, now); continue }
       return w
     }
   }
 
-  #expire(w: Waiter): void {
-    const now = performance.now()
+  #expire(w: Waiter, now: number): void {
     const waited = now - w.queuedAt
     if (waited > 2 * this.#o.queueTimeoutMs) this.#lateUntil = now + LATE_HOLD_MS
     this.#o.onQueued?.(waited)
@@ -297,7 +298,7 @@ export class Admission {
   }
 
   #oldest(): Waiter | undefined {
-    for (const fifo of [this.#first, this.#queue]) {
+    for (const fifo of this.#fifos) {
       while (fifo.length > 0 && fifo.peek()!.settled) fifo.shift()
     }
     const a = this.#first.peek()
@@ -315,7 +316,7 @@ export class Admission {
   /** Every waiter whose deadline has passed leaves the queue: started if the limit can stretch, else shed. */
   #expireDue(now: number): void {
     const deadline = this.#o.queueTimeoutMs
-    for (const fifo of [this.#first, this.#queue]) {
+    for (const fifo of this.#fifos) {
       for (let w = fifo.peek(); w && (w.settled || now - w.queuedAt >= deadline); w = fifo.peek()) {
         fifo.shift()
         if (w.settled) continue
@@ -323,7 +324,7 @@ export class Admission {
         this.waiting--
         if (w.gone()) this.#count('gone')
         else if (this.#stretch()) this.#run(w, now)
-        else this.#expire(w)
+        else this.#expire(w, now)
       }
     }
   }
