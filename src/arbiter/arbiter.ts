@@ -110,7 +110,7 @@ export class Arbiter extends EventEmitter {
       s.maxRequests > 0 ? s.maxRequests + jitter(s.maxRequestsJitter) : 0,
       s.maxWorkerLifetime > 0 ? s.maxWorkerLifetime + jitter(s.maxWorkerLifetimeJitter) : 0)
     this.#workers.set(id, w)
-    child.on('message', (m: unknown) => { if (isWorkerMessage(m)) this.#onMessage(w, m) })
+    child.on('message', (m: unknown, handle?: unknown) => { if (isWorkerMessage(m)) this.#onMessage(w, m, handle) })
     child.on('exit', (code, signal) => this.reap(w, code, signal))
     child.on('error', (err) => this.log.debug({ err, worker: id }, 'worker channel error'))
     this.log.info({ worker: id, generation: w.generation }, `Booting worker ${id} with pid: ${w.pid}`)
@@ -151,7 +151,7 @@ export class Arbiter extends EventEmitter {
     })
   }
 
-  #onMessage(w: WorkerRecord, m: WorkerMessage): void {
+  #onMessage(w: WorkerRecord, m: WorkerMessage, handle?: unknown): void {
     switch (m.type) {
       case 'ready':
         w.readyAt = Date.now()
@@ -185,6 +185,9 @@ export class Arbiter extends EventEmitter {
       case 'accepted':
       case 'refused':
         this.emit(m.type, w)
+        break
+      case 'burst-copy':
+        if (handle) this.emit('burst-copy', w, m.listener, handle)
         break
       case 'cache-publish':
         void relayCacheOp(w, m, this.workers())

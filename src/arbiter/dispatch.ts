@@ -21,7 +21,8 @@
 import type { SendHandle } from 'node:child_process'
 import type { Logger } from '../logging/logger.js'
 import type { Arbiter } from './arbiter.js'
-import { takeAccepted, type Accepted, type Listener } from './listeners.js'
+import { resumeListener, takeAccepted, type Accepted, type Listener } from './listeners.js'
+import { Burst } from './burst.js'
 import type { WorkerRecord } from './worker-record.js'
 import { openFilesLimit } from './open-files.js'
 
@@ -46,13 +47,33 @@ export class Dispatch {
   readonly #handed = new Map<WorkerRecord, Waiting>()
   #onEmpty: (() => void) | undefined
   handed = 0
+  /** --burst-intake: the workers accept for themselves while the line is long (burst.ts). */
+  readonly burst: Burst | undefined
 
-  constructor(arbiter: Arbiter, listeners: readonly Listener[], backlog: number, log: Logger) {
+  constructor(arbiter: Arbiter, listeners: readonly Listener[], backlog: number, log: Logger, burstIntake = false) {
     this.#arbiter = arbiter
     this.#log = log
     this.#maxWaiting = waitingCap(backlog)
     listeners.forEach((l, i) => takeAccepted(l.server, (c) => this.#arrive(c, i)))
-    arbiter.on('ready', (w: WorkerRecord) => this.#free.add(w) && this.#handOff())
+    this.burst = burstIntake ? new Burst({
+      listeners, log,
+      ready: () => arbiter.ready(),
+      line: () => this.#waiting.length + this.#handed.size,
+      resume: (i, handle) => {
+        resumeListener(listeners[i]!, handle, backlog)
+        takeAccepted(listeners[i]!.server, (c) => this.#arrive(c, i))
+      },
+    }) : undefined
+    arbiter.on('burst-copy', (_w: WorkerRecord, listener: number, handle: { close(): void }) => {
+      if (this.burst) this.burst.copied(listener, handle)
+      else handle.close()
+    })
+    // A stopping master, or one handing its sockets to a new master, accepts on them itself again.
+    arbiter.on('stopping', () => this.burst?.pause())
+    arbiter.on('ready', (w: WorkerRecord) => {
+      this.burst?.joined(w)
+      if (this.#free.add(w)) this.#handOff()
+    })
     arbiter.on('accepted', (w: WorkerRecord) => {
       this.#handed.get(w)?.connection.close() // the master's copy: the worker holds the connection now
       this.#handed.delete(w)
@@ -65,6 +86,7 @@ export class Dispatch {
       // Handed to a worker that died before it answered: whether it read from it is unknown, so it is closed.
       this.#handed.get(w)?.connection.close()
       this.#handed.delete(w)
+      this.burst?.left()
     })
   }
 
@@ -78,6 +100,7 @@ export class Dispatch {
     }
     this.#waiting.push({ connection, listener })
     this.#handOff()
+    this.burst?.check(this.#waiting.length)
   }
 
   #handOff(): void {

@@ -153,6 +153,18 @@ export async function adoptListener(fd: number, backlog: number, from: string): 
   return describe(server, origin)
 }
 
+/**
+ * Accept on listener l again through `handle`, the master's unwatched copy of its socket (burst.ts):
+ * l.server becomes a fresh net.Server listening on that copy, its connections delivered as before
+ * once takeAccepted() is called on it. The copy starts being watched here, synchronously: libuv
+ * accepts only in the loop's poll phase, after the next tick that installs the hook (acceptor()).
+ */
+export function resumeListener(l: Listener, handle: unknown, backlog: number): void {
+  const server = acceptor()
+  server.listen(handle as Parameters<Server['listen']>[0], backlog)
+  ;(l as { server: Server }).server = server
+}
+
 /** The descriptor number, for handing the socket to a new master through spawn's stdio. */
 export function descriptorOf(server: Server): number {
   // Node documents no accessor; the handle's fd is what cluster and child_process use themselves.

@@ -94,7 +94,7 @@ export async function serve(argv: string[]): Promise<number> {
   const database = await prepareDatabase(s, config.sources.migrations === 'default', workers.count + 1, log)
   const listenerEnv: Record<string, string> = listeners.length > 0 ? { [WorkerEnv.listeners]: JSON.stringify(listeners.map((l) => l.label)) } : {}
   const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance, env: { ...database?.env, ...listenerEnv } })
-  const dispatch = listeners.length > 0 ? new Dispatch(arbiter, listeners, s.backlog, log) : undefined
+  const dispatch = listeners.length > 0 ? new Dispatch(arbiter, listeners, s.backlog, log, s.burstIntake) : undefined
   if (listeners.length > 0) arbiter.listenPorts = listeners.flatMap((l) => (l.port !== undefined ? [l.port] : []))
   // On a stop, after the listen queue is taken: stop accepting and give every connection the
   // master holds to a worker, before the workers are retired.
@@ -157,13 +157,18 @@ export async function serve(argv: string[]): Promise<number> {
         : database?.embedded ? `the embedded database (${database.describe}) cannot be opened by two masters at once; set DATABASE_URL, or restart` : undefined
     if (refuse) return log.warn(`SIGUSR2 ignored: ${refuse}`)
     upgrading = true
+    // The sockets handed over are the ones the master accepts on: a burst ends first (burst.ts).
+    dispatch?.burst?.pause()
     log.info('Upgrade (SIGUSR2): starting a new master on the same listening sockets')
     const sockets: Handover[] = listeners.map((l) => ({ server: l.server, name: 'http' }))
     if (admin) sockets.push({ server: admin.server, name: 'admin' })
     if (control) sockets.push({ server: control.server, name: 'control' })
     const result = await startNewMaster(sockets, startEnv, s.bootTimeout + 30_000, log)
     upgrading = false
-    if (!result.ok) return log.error(`Upgrade failed: the new master ${result.why}; this master serves on`)
+    if (!result.ok) {
+      dispatch?.burst?.resume()
+      return log.error(`Upgrade failed: the new master ${result.why}; this master serves on`)
+    }
     if (stopping) return
     log.info({ newMaster: result.pid }, `Upgrade: the new master (pid ${result.pid}) is ready; this master stops accepting and drains`)
     handedOver = true

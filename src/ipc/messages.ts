@@ -69,6 +69,12 @@ export type WorkerMessage =
    */
   | { type: 'refused' }
   /**
+   * The copy of the master's listening socket number `listener` that a `burst` message asked for,
+   * sent back with the socket as the message's handle: the master holds it, unwatched, while the
+   * workers accept (arbiter/burst.ts).
+   */
+  | { type: 'burst-copy'; listener: number }
+  /**
    * Its event loop stalled past --stall-threshold (worker/stalls.ts): the counts since it was
    * spawned, stalls of its code and starved ones (it waited for a CPU), and the last stall of its
    * code. role: running (the first route's handler ran it), in_flight (the routes were in flight),
@@ -101,6 +107,12 @@ export type ArbiterMessage =
    * message's handle (Node's IPC passes the descriptor). The worker answers `accepted`.
    */
   | { type: 'connection'; listener: number }
+  /**
+   * A burst of connections (arbiter/burst.ts): with `on`, accept from the master's listening socket
+   * number `listener` (the message's handle) until told otherwise, and with `copy` first send that
+   * socket straight back (`burst-copy`); without `on`, stop accepting from it.
+   */
+  | { type: 'burst'; listener: number; on: boolean; copy?: true }
   /** Another worker's cache write, to apply here; answered with `cache-applied`. */
   | { type: 'cache-apply'; seq: number; op: CacheOp }
   /** Answer to cache-publish: the other workers have applied it. */
@@ -108,8 +120,8 @@ export type ArbiterMessage =
 
 export type Message = WorkerMessage | ArbiterMessage
 
-const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused', 'stall', 'cache-publish', 'cache-applied', 'modules'])
-const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs', 'connection', 'cache-apply', 'cache-published'])
+const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused', 'burst-copy', 'stall', 'cache-publish', 'cache-applied', 'modules'])
+const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs', 'connection', 'burst', 'cache-apply', 'cache-published'])
 
 export const isWorkerMessage = (m: unknown): m is WorkerMessage =>
   typeof m === 'object' && m !== null && workerTypes.has((m as { type: WorkerMessage['type'] }).type)

@@ -8,7 +8,8 @@
  * node:http counts only those its own listening socket accepted.
  */
 import type { Server as HttpServer } from 'node:http'
-import { Socket, type Server as NetServer } from 'node:net'
+import type { SendHandle } from 'node:child_process'
+import { createServer as createNetServer, Socket, type Server as NetServer } from 'node:net'
 import type { Logger } from '../logging/logger.js'
 import { send } from '../ipc/channel.js'
 import { isArbiterMessage } from '../ipc/messages.js'
@@ -27,6 +28,8 @@ export interface IntakeOptions {
     adopt: (socket: Socket, peer: ProxiedPeer) => void
   }
   log: Logger
+  /** --backlog: a socket listened on again keeps the master's queue length (listen() sets it anew). */
+  backlog: number
 }
 
 const BAD_PROXY = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n\r\nbad PROXY protocol.\r\n'
@@ -36,6 +39,8 @@ export class Intake {
   #open = 0
   #onIdle: (() => void) | undefined
   #closing = false
+  /** Per master listener, the copy of its socket this worker accepts from during a burst (arbiter/burst.ts). */
+  readonly #bursting = new Map<number, NetServer>()
 
   constructor(options: IntakeOptions) {
     this.#o = options
@@ -71,6 +76,7 @@ export class Intake {
    */
   fromMaster(servers: readonly HttpServer[]): void {
     process.on('message', (m: unknown, handle?: { close(): void }) => {
+      if (isArbiterMessage(m) && m.type === 'burst') return this.#burst(m, handle, servers)
       if (!isArbiterMessage(m) || m.type !== 'connection' || !handle) return
       if (this.#closing) {
         // Nothing has been read from it: closing this copy of the descriptor leaves the connection
@@ -87,6 +93,34 @@ export class Intake {
   /** From now on, connections the master hands over are given back: this worker is about to exit. */
   close(): void {
     this.#closing = true
+    this.stopBursts()
+  }
+
+  /**
+   * Stop accepting on the master's sockets (a draining worker). Only this worker's copy closes: the
+   * socket and the connections in its queue stay with the master and the other workers.
+   */
+  stopBursts(): void {
+    for (const own of this.#bursting.values()) own.close()
+    this.#bursting.clear()
+  }
+
+  #burst(m: { listener: number; on: boolean; copy?: true }, handle: { close(): void } | undefined, servers: readonly HttpServer[]): void {
+    const listen = m.on && !this.#closing && !this.#bursting.has(m.listener) && servers[m.listener] !== undefined
+    if (!m.on) {
+      this.#bursting.get(m.listener)?.close()
+      this.#bursting.delete(m.listener)
+    }
+    if (!handle) return
+    // Sent back before this worker watches it: the master holds a copy that nobody accepts on.
+    if (m.copy) process.send?.({ type: 'burst-copy', listener: m.listener }, handle as unknown as SendHandle, {}, () => { if (!listen) handle.close() })
+    else if (!listen) handle.close()
+    if (!listen) return
+    const own = createNetServer()
+    own.on('error', (err) => this.#o.log.warn({ err: err.message }, 'accepting during a burst failed; the master hands connections over as before'))
+    own.listen(handle as Parameters<NetServer['listen']>[0], this.#o.backlog)
+    this.#bursting.set(m.listener, own)
+    this.from(own, servers[m.listener]!)
   }
 
   /** Feed `server` from a listening socket of this worker's own. */

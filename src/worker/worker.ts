@@ -122,6 +122,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const intake = new Intake({
     proxy: proxy && { trusted: proxy.proxyTrust(s.proxyAllowFrom), timeoutMs: s.headerTimeout, read: proxy.readProxyHeader, adopt: proxy.adoptPeer },
     log,
+    backlog: s.backlog,
   })
   let requests: Requests
   let overload: OverloadControl | undefined
@@ -248,6 +249,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     // accepting: an idle connection either brings one more request, answered with Connection:
     // close, or reaches --keepalive, which clients know from the Keep-Alive header and avoid.
     const closed = own.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve())))
+    intake.stopBursts()
     // HTTP/2 clients are told to open no more streams (GOAWAY); WebSockets get a close frame (1001).
     protocols?.sessions.goAway()
     await Promise.all([requests.drain(Math.max(0, endStreamsAt - Date.now())), upgrades?.drain()])

@@ -52,4 +52,13 @@ export const server = section('Server socket', {
           to the next worker. shared: workers accept from one shared socket. auto is round-robin: the master keeps the
           listening sockets for its whole life, so a reload or an upgrade (SIGUSR2) drops nothing (see docs/balance.md).`,
   },
+  burstIntake: {
+    parse: bool, default: true,
+    doc: `With --balance round-robin: once 16 new connections wait in the master for a worker, the master stops
+          accepting and the workers accept from its listening sockets themselves; the master accepts again once its line
+          is empty (2 s at the soonest). It hands a worker one connection per turn of the worker's event loop, so a burst
+          of thousands of new connections (a reconnect storm, a load test) otherwise waits for seconds in its line
+          (docs/balance.md, "Bursts of new connections"). TCP sockets only. Off: the master hands over every
+          connection, as node:cluster does.`,
+  },
 })

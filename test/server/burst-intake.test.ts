@@ -1,0 +1,79 @@
+/**
+ * --burst-intake (src/arbiter/burst.ts): while connections pile up in the master's line, the workers
+ * accept from the listening socket themselves, the master stops accepting, and it takes the socket
+ * back once its line is empty. Nothing is lost on the way: every connection of the burst is answered,
+ * through a reload as well, and the master accepts again afterwards.
+ *
+ * The line is made long without a sleep: the single worker is first given a request that blocks its
+ * event loop (/spin), on a connection opened before the burst, so the master hands it over first;
+ * the worker takes at most a connection or two more before it spins, and the rest wait.
+ */
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect, type Socket } from 'node:net'
+import { fixture, startCorral, type Running } from '../support/corral.js'
+
+const CONNECTIONS = 300
+const WAVE = 100
+
+/** One connection, one request: the status line it got, or the error that ended it. */
+function ask(port: number, path = '/pid'): { socket: Socket; answer: Promise<string> } {
+  const socket = connect(port, '127.0.0.1')
+  const answer = new Promise<string>((resolve) => {
+    let got = ''
+    socket.setTimeout(60_000, () => socket.destroy(new Error('no answer in 60 s')))
+    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: burst\r\nConnection: close\r\n\r\n`))
+    socket.on('data', (d) => { got += d })
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(`error ${err.code ?? err.message}`))
+    socket.on('close', () => resolve(got.split('\r\n', 1)[0] || 'closed without an answer'))
+  })
+  return { socket, answer }
+}
+
+/** Block the worker's loop for `ms`, then open CONNECTIONS connections in waves; their answers, counted. */
+async function burst(server: Running, ms: number, during?: () => Promise<void>): Promise<[string, number][]> {
+  const spin = ask(server.port, `/spin?ms=${ms}`)
+  await new Promise((resolve) => spin.socket.once('connect', resolve))
+  const pending: Promise<string>[] = []
+  for (let i = 0; i < CONNECTIONS; i += WAVE) {
+    for (let j = 0; j < WAVE; j++) pending.push(ask(server.port).answer)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  await during?.()
+  const counts = new Map<string, number>()
+  for (const a of await Promise.all([spin.answer, ...pending])) counts.set(a, (counts.get(a) ?? 0) + 1)
+  return [...counts]
+}
+
+describe('a burst of new connections (--burst-intake)', () => {
+  it('is taken by the worker itself while the master stops accepting, and the master takes the socket back after', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const counts = await burst(server, 1500, async () => {
+      const line = await server.waitFor(/Burst: (\d+) connections wait for a worker/)
+      assert.ok(Number(/(\d+)/.exec(line)![1]) >= 16, line)
+    })
+    assert.deepEqual(counts, [['HTTP/1.1 200 OK', CONNECTIONS + 1]], `answers: ${JSON.stringify(counts)}`)
+    await server.waitFor(/Burst over after \d+ ms: the master accepts and hands connections round-robin again/)
+    // Accepted by the master again, and handed over.
+    assert.equal(await ask(server.port).answer, 'HTTP/1.1 200 OK')
+    assert.doesNotMatch(server.output(), /ERROR|accepting during a burst failed/)
+  })
+
+  it('loses no connection when the workers are replaced during the burst (SIGHUP)', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const counts = await burst(server, 1500, async () => {
+      await server.waitFor(/Burst: \d+ connections wait for a worker/)
+      server.child.kill('SIGHUP')
+      await server.waitFor(/Reload done: generation 2 serving/, 60_000)
+    })
+    assert.deepEqual(counts, [['HTTP/1.1 200 OK', CONNECTIONS + 1]], `answers: ${JSON.stringify(counts)}`)
+    assert.equal(await ask(server.port).answer, 'HTTP/1.1 200 OK')
+  })
+
+  it('--no-burst-intake: the master hands over every connection, and every one is answered', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--no-burst-intake'] })
+    const counts = await burst(server, 500)
+    assert.deepEqual(counts, [['HTTP/1.1 200 OK', CONNECTIONS + 1]], `answers: ${JSON.stringify(counts)}`)
+    assert.doesNotMatch(server.output(), /Burst/)
+  })
+})
