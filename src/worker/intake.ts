@@ -41,6 +41,8 @@ export class Intake {
   #closing = false
   /** Per master listener, the copy of its socket this worker accepts from during a burst (arbiter/burst.ts). */
   readonly #bursting = new Map<number, NetServer>()
+  /** Cleared when the worker starts draining: a burst message the master sent before it knew is then refused. */
+  #burstsAllowed = true
 
   constructor(options: IntakeOptions) {
     this.#o = options
@@ -101,12 +103,13 @@ export class Intake {
    * socket and the connections in its queue stay with the master and the other workers.
    */
   stopBursts(): void {
+    this.#burstsAllowed = false
     for (const own of this.#bursting.values()) own.close()
     this.#bursting.clear()
   }
 
   #burst(m: { listener: number; on: boolean; copy?: true }, handle: { close(): void } | undefined, servers: readonly HttpServer[]): void {
-    const listen = m.on && !this.#closing && !this.#bursting.has(m.listener) && servers[m.listener] !== undefined
+    const listen = m.on && this.#burstsAllowed && !this.#bursting.has(m.listener) && servers[m.listener] !== undefined
     if (!m.on) {
       this.#bursting.get(m.listener)?.close()
       this.#bursting.delete(m.listener)

@@ -47,7 +47,7 @@ async function burst(server: Running, ms: number, during?: () => Promise<void>):
 
 describe('a burst of new connections (--burst-intake)', () => {
   it('is taken by the worker itself while the master stops accepting, and the master takes the socket back after', async (t) => {
-    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--burst-intake'] })
     const counts = await burst(server, 1500, async () => {
       const line = await server.waitFor(/Burst: (\d+) connections wait for a worker/)
       assert.ok(Number(/(\d+)/.exec(line)![1]) >= 16, line)
@@ -60,7 +60,7 @@ describe('a burst of new connections (--burst-intake)', () => {
   })
 
   it('loses no connection when the workers are replaced during the burst (SIGHUP)', async (t) => {
-    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--burst-intake'] })
     const counts = await burst(server, 1500, async () => {
       await server.waitFor(/Burst: \d+ connections wait for a worker/)
       server.child.kill('SIGHUP')
@@ -70,8 +70,8 @@ describe('a burst of new connections (--burst-intake)', () => {
     assert.equal(await ask(server.port).answer, 'HTTP/1.1 200 OK')
   })
 
-  it('--no-burst-intake: the master hands over every connection, and every one is answered', async (t) => {
-    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--no-burst-intake'] })
+  it('without --burst-intake (the default) the master hands over every connection, and every one is answered', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
     const counts = await burst(server, 500)
     assert.deepEqual(counts, [['HTTP/1.1 200 OK', CONNECTIONS + 1]], `answers: ${JSON.stringify(counts)}`)
     assert.doesNotMatch(server.output(), /Burst/)
