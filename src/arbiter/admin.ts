@@ -22,7 +22,8 @@ const SCRAPE_TIMEOUT_MS = 2000
 
 export function status(a: Arbiter) {
   const now = Date.now()
-  return { pid: process.pid, state: a.state, generation: a.generation, target: a.target, workers: a.workers().map((w) => w.view(now)) }
+  const intake = a.intake && { waiting: a.intake.waiting(), bursts: a.intake.bursts() ?? null }
+  return { pid: process.pid, state: a.state, generation: a.generation, target: a.target, ...(intake ? { intake } : {}), workers: a.workers().map((w) => w.view(now)) }
 }
 
 /** Each booted worker's registry (prom-client's getMetricsAsJSON); a worker that does not answer in time is left out. */

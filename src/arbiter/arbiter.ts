@@ -53,6 +53,11 @@ export class Arbiter extends EventEmitter {
   beforeRetire: ((mode: 'graceful' | 'now') => Promise<void>) | undefined
   /** The ports of the master's own listening sockets, when they are not the settings' (socket activation, an upgrade). */
   listenPorts: number[] | undefined
+  /**
+   * With round-robin (dispatch.ts): connections accepted by the master and not yet taken by a
+   * worker, and the bursts taken by the workers themselves so far (undefined without --burst-intake).
+   */
+  intake: { waiting(): number; bursts(): number | undefined } | undefined
   /** A new master took the listening sockets (SIGUSR2): what waits in their queue is its to take. */
   handedOver = false
   readonly #workers = new Map<number, WorkerRecord>()

@@ -58,7 +58,7 @@ export class Dispatch {
     this.burst = burstIntake ? new Burst({
       listeners, log,
       ready: () => arbiter.ready(),
-      line: () => this.#waiting.length + this.#handed.size,
+      line: () => this.line,
       resume: (i, handle) => {
         resumeListener(listeners[i]!, handle, backlog)
         takeAccepted(listeners[i]!.server, (c) => this.#arrive(c, i))
@@ -91,6 +91,8 @@ export class Dispatch {
   }
 
   get waiting(): number { return this.#waiting.length }
+  /** Waiting, and handed over but not yet taken. */
+  get line(): number { return this.#waiting.length + this.#handed.size }
 
   #arrive(connection: Accepted, listener: number): void {
     if (this.#waiting.length >= this.#maxWaiting) {

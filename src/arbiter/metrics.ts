@@ -20,6 +20,7 @@ export function arbiterMetrics(a: Arbiter): void {
     for (const [state, n] of Object.entries(counts)) g.labels(state).set(n)
   })
   gauge(`${PREFIX}workers_target`, 'The worker count the arbiter keeps.', [], (g) => g.labels().set(a.target))
+  gauge(`${PREFIX}connections_waiting_for_worker`, 'Connections the master accepted that no worker has taken yet (round-robin hands a worker one per turn of its event loop; docs/balance.md). 0 with reuseport and shared.', [], (g) => g.labels().set(a.intake?.waiting() ?? 0))
   const perWorker = (name: string, help: string, pick: (w: WorkerRecord) => number) => gauge(`${PREFIX}${name}`, help, ['worker'], (g: GaugeFamily) => {
     g.clear()
     for (const w of a.workers()) if (w.beat) g.labels(String(w.id)).set(pick(w))

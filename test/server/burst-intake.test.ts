@@ -56,6 +56,9 @@ describe('a burst of new connections (--burst-intake)', () => {
     await server.waitFor(/Burst over after \d+ ms: the master accepts and hands connections round-robin again/)
     // Accepted by the master again, and handed over.
     assert.equal(await ask(server.port).answer, 'HTTP/1.1 200 OK')
+    const status = await (await fetch(`${server.admin}/status`)).json() as { intake: { waiting: number; bursts: number | null } }
+    assert.equal(status.intake.waiting, 0)
+    assert.ok((status.intake.bursts ?? 0) >= 1, JSON.stringify(status.intake))
     assert.doesNotMatch(server.output(), /ERROR|accepting during a burst failed/)
   })
 
@@ -75,5 +78,7 @@ describe('a burst of new connections (--burst-intake)', () => {
     const counts = await burst(server, 500)
     assert.deepEqual(counts, [['HTTP/1.1 200 OK', CONNECTIONS + 1]], `answers: ${JSON.stringify(counts)}`)
     assert.doesNotMatch(server.output(), /Burst/)
+    const status = await (await fetch(`${server.admin}/status`)).json() as { intake: { waiting: number; bursts: number | null } }
+    assert.deepEqual(status.intake, { waiting: 0, bursts: null })
   })
 })
