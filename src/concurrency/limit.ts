@@ -23,10 +23,12 @@
  *              the service time when requests did not wait for each other. A sustained change (a
  *              slower database) becomes the new baseline within 30 s; a burst never does
  *   gradient = clamp(tolerance × baseline / sample, 0.5, 1)
- *   limit    = limit × (1 + gradient) / 2          when latency rose and the loop is saturated
+ *   limit    = min(limit, ran) × (1 + gradient) / 2
+ *                                                 when latency rose and the loop is saturated
  *                                                 (gradient < 1; smoothed as Gradient2 does, so one
- *                                                 noisy window on a busy host costs a quarter of
- *                                                 the limit at most)
+ *                                                 noisy window on a busy host costs a quarter at
+ *                                                 most; `ran`, the most requests that ran at once
+ *                                                 in the step, when a limit above it bound nothing)
  *            = limit + max(√limit, limit / 4)     when it did not and the window used at least half
  *                                                 the limit (demand is there: probe for more)
  *            = limit                              otherwise (nothing learnt about more concurrency)
@@ -276,14 +278,15 @@ export class GradientLimit implements ConcurrencyLimit {
     this.#loopFull = utilization >= o.saturated
     this.#saturated = this.#loopFull || pressure > o.downstream!
     const limit = this.#limit
-    const demand = waiting > 0 || this.#peak * 2 >= limit
+    const ran = this.#peak
+    const demand = waiting > 0 || ran * 2 >= limit
     this.#peak = running
-    if (this.#count >= MIN_SAMPLES) this.#update(median(this.#samples, this.#count), now, demand, running + waiting)
-    else if (this.#saturated && running > limit / 2 && now - this.#movedAt > this.#baseline * o.tolerance && medianAge() > this.#baseline * o.tolerance) this.#update(Math.max(medianAge(), this.#count ? median(this.#samples, this.#count) : 0), now, demand, 0)
+    if (this.#count >= MIN_SAMPLES) this.#update(median(this.#samples, this.#count), now, demand, running + waiting, ran)
+    else if (this.#saturated && running > limit / 2 && now - this.#movedAt > this.#baseline * o.tolerance && medianAge() > this.#baseline * o.tolerance) this.#update(Math.max(medianAge(), this.#count ? median(this.#samples, this.#count) : 0), now, demand, 0, ran)
     // The requests that fill the limit are waiting on I/O (the loop has room): more may run. The
     // samples so far stay for the window a later step closes.
     else if (!this.#saturated && demand) this.#grow(running + waiting)
-    else if (now - this.#windowStart >= WINDOW_MS * LONG_WINDOWS && this.#count > 0) this.#update(median(this.#samples, this.#count), now, demand, running + waiting)
+    else if (now - this.#windowStart >= WINDOW_MS * LONG_WINDOWS && this.#count > 0) this.#update(median(this.#samples, this.#count), now, demand, running + waiting, ran)
     else return this.#endStep()
     this.#count = 0
     this.#windowStart = now
@@ -317,7 +320,8 @@ export class GradientLimit implements ConcurrencyLimit {
     this.#capacity = this.#capacity > 0 ? this.#capacity * 0.75 + capacity * 0.25 : capacity
   }
 
-  #update(sampleMs: number, now: number, demand: boolean, wanted: number): void {
+  /** `ran`: the most requests that ran at once in the step that closes the window. */
+  #update(sampleMs: number, now: number, demand: boolean, wanted: number, ran: number): void {
     const o = this.#o
     const limit = this.#limit
     this.#sample = sampleMs
@@ -328,7 +332,11 @@ export class GradientLimit implements ConcurrencyLimit {
     const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#baseline) / sampleMs, 1 - (this.#missed || 0)))
     // Latency above the baseline means overload only when this worker's loop is full; otherwise
     // the requests are slower because what they wait on is, and fewer at once would not help them.
-    if (gradient < 1 && this.#saturated) this.#limit = Math.max(o.min, (limit * (1 + gradient)) / 2)
+    // The cut is from what ran, when that was less than the limit: latency rose at that concurrency,
+    // and a limit above it binds nothing (the shop at 1,000 connections with --burst-intake, 2 CPUs:
+    // limits of 600-1,000 per worker with 300-450 running, the loop full and up to 45% of the calls
+    // past their budgets, for seconds).
+    if (gradient < 1 && this.#saturated) this.#limit = Math.max(o.min, (Math.min(limit, Math.max(ran, 1)) * (1 + gradient)) / 2)
     else if (demand) this.#grow(this.#saturated ? 0 : wanted)
     if (this.#limit !== limit) {
       this.#movedAt = now

@@ -50,6 +50,17 @@ describe('the adaptive limit', () => {
     assert.ok(limit.current > low, `limit ${low} -> ${limit.current}`)
   })
 
+  it('is cut from what ran when less ran than the limit allowed (a limit nobody reached binds nothing)', () => {
+    const { limit, now: start } = baselined()
+    const before = limit.current
+    assert.ok(before >= 100, `baseline limit ${before}`)
+    let now = start
+    // 40 requests run, at twice the baseline (past the tolerance), the loop full: two windows, the
+    // first still closing a step at which the limit's worth ran.
+    for (let w = 0; w < 2; w++) { now += 500; windowOf(limit, now, 400, 20, 40) }
+    assert.ok(limit.current <= 40, `limit ${before} -> ${limit.current} with 40 running`)
+  })
+
   it('without budgets the same latency grows the limit (the rule above is what brings it down)', () => {
     const { limit, now: start } = baselined()
     let now = start
