@@ -14,10 +14,9 @@
  * The kernel hands a worker every waiting connection in one turn.
  *
  * Off by default for now: the slow hand-off also spreads a stampede's first requests over seconds,
- * and with them all arriving at once the shop at 1,000 connections kept less of its goodput (2 CPUs,
- * Node 20: 744-1,145 full pages a second in three runs with bursts, 813-2,819 in six without; its
- * peak below 1,000 is about 1,800), while the fan-out's p99 fell by a quarter to a half.
- * docs/balance.md has the figures.
+ * and with them all arriving at once the shop at 1,000 connections kept less of its goodput until
+ * the adaptive limit was cut from what ran (concurrency/limit.ts); since, four runs were level with
+ * round-robin's, while the fan-out's p99 fell by a quarter to a half. docs/balance.md has the figures.
  *
  * What round-robin keeps: the listening sockets stay the master's. The master holds a spare copy
  * of each socket that it does not watch (a listening net.Server cannot stop accepting without
