@@ -7,7 +7,7 @@
  * began the line was first empty again, and wrk's p99 and answers per second.
  *
  *   npm run build && node --import tsx bench/handoff.ts [--connections 20,1000,10000] [--seconds 10]
- *     [--sample-ms 250] [--server-args '--burst-intake']
+ *     [--sample-ms 250] [--server-args '--no-burst-intake']
  *
  * Loopback only; every start and every wrk is bounded (bench/overload/levels.ts).
  */

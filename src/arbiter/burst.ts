@@ -1,5 +1,5 @@
 /**
- * Bursts of new connections (--burst-intake, off by default; round-robin only): while more connections wait in the
+ * Bursts of new connections (--burst-intake; round-robin only): while more connections wait in the
  * master's line than BURST_LINE, the workers accept from the listening sockets themselves and the
  * master stops accepting, until its line is empty again.
  *
@@ -13,10 +13,9 @@
  * shared, same run), and at 10,000 connections 6,057 were still in the master's line after 9 s.
  * The kernel hands a worker every waiting connection in one turn.
  *
- * Off by default for now: the slow hand-off also spreads a stampede's first requests over seconds,
- * and with them all arriving at once the shop at 1,000 connections kept less of its goodput until
- * the adaptive limit was cut from what ran (concurrency/limit.ts); since, four runs were level with
- * round-robin's, while the fan-out's p99 fell by a quarter to a half. docs/balance.md has the figures.
+ * Unless set, on for the async worker class with the overload control on (cli/serve.ts): a
+ * stampede handed straight to workers that cannot refuse what they cannot serve collapsed where the
+ * slow hand-off had spread it out. docs/balance.md has the figures.
  *
  * What round-robin keeps: the listening sockets stay the master's. The master holds a spare copy
  * of each socket that it does not watch (a listening net.Server cannot stop accepting without
