@@ -13,9 +13,9 @@
  * shared, same run), and at 10,000 connections 6,057 were still in the master's line after 9 s.
  * The kernel hands a worker every waiting connection in one turn.
  *
- * Unless set, on for the async worker class with the overload control on (cli/serve.ts): a
- * stampede handed straight to workers that cannot refuse what they cannot serve collapsed where the
- * slow hand-off had spread it out. docs/balance.md has the figures.
+ * Off by default, and only for the async worker class with the overload control on (cli/serve.ts):
+ * a stampede handed straight to workers that cannot refuse what they cannot serve collapsed where
+ * the slow hand-off had spread it out. docs/balance.md has the figures.
  *
  * What round-robin keeps: the listening sockets stay the master's. The master holds a spare copy
  * of each socket that it does not watch (a listening net.Server cannot stop accepting without

@@ -92,9 +92,9 @@ export async function serve(argv: string[]): Promise<number> {
   if (protocols) log.info(`Protocols: ${protocols}`)
   // A roll runs one worker above the target, so pools are sized for target + 1.
   const database = await prepareDatabase(s, config.sources.migrations === 'default', workers.count + 1, log)
-  // Bursts hand a stampede straight to the workers: by default only where they refuse what they
-  // cannot serve (the async class's overload control; docs/balance.md).
-  const burstIntake = config.sources.burstIntake === 'default' ? s.overloadControl && s.workerClass === 'async' : s.burstIntake
+  // Bursts hand a stampede straight to the workers: only where they refuse what they cannot serve
+  // (the async class's overload control; docs/balance.md), and for now only when set.
+  const burstIntake = s.burstIntake && s.overloadControl && s.workerClass === 'async'
   const listenerEnv: Record<string, string> = listeners.length > 0 ? { [WorkerEnv.listeners]: JSON.stringify(listeners.map((l) => l.label)) } : {}
   const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance, env: { ...database?.env, ...listenerEnv } })
   const dispatch = listeners.length > 0 ? new Dispatch(arbiter, listeners, s.backlog, log, burstIntake) : undefined

@@ -110,6 +110,10 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     // The arbiter is gone (killed with SIGKILL): nobody supervises this worker any more.
     log.warn('the arbiter went away; draining and exiting')
     void drain('arbiter gone')
+    // Nobody is left to kill it: a drain that does not end (a connection that never closes) must
+    // not keep an orphan, and the pipes it shares with the master's parent, alive (seen once in a
+    // test run with --burst-intake: a worker lingered after its master was killed).
+    setTimeout(() => { flushAll(); process.exit(WorkerExit.ok) }, s.gracefulTimeout + 1000).unref()
   })
 
   const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
