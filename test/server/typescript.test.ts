@@ -150,7 +150,9 @@ describe('TypeScript compiled ahead by the master', { skip: (process.features as
     writeFileSync(join(dir, 'lib', 'greet.ts'), readFileSync(join(dir, 'lib', 'greet.ts'), 'utf8').replace(`readFileSync(new URL('./words.txt', import.meta.url), 'utf8')`, `'changed on disk'`))
     const [worker] = (await (await fetch(server.admin + '/status')).json() as { workers: { pid: number }[] }).workers
     process.kill(worker.pid, 'SIGKILL')
-    await server.waitFor(/imported the app through tsx: nothing compiled ahead matches its sources[\s\S]*worker ready/, 60_000)
+    // Two processes' lines, each written asynchronously: the master's "worker ready" can come first.
+    await server.waitFor(/imported the app through tsx: nothing compiled ahead matches its sources/, 60_000)
+    await server.waitFor(/worker ready \{"worker":2/, 60_000)
     assert.equal((await (await fetch(server.url + '/')).json() as { words: string }).words, 'changed on disk')
     assert.equal((await server.stop()).code, 0)
   })
