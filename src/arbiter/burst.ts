@@ -92,8 +92,6 @@ export class Burst {
     this.#o = o
   }
 
-  get active(): boolean { return this.#on }
-
   /** A worker is ready: it accepts too during a burst; and it can fetch the spares. */
   joined(w: WorkerRecord): void {
     if (this.#on) this.#tell(w, true)
@@ -175,19 +173,19 @@ export class Burst {
     const missing = this.#tcp.filter((i) => !this.#spares[i])
     if (missing.length === 0) return
     this.#asked = true
-    for (const i of missing) this.#send(w, i, { type: 'burst', listener: i, on: false, copy: true }, this.#handleOf(i))
+    for (const i of missing) this.#send(w, { type: 'burst', listener: i, on: false, copy: true }, this.#handleOf(i))
   }
 
   /** Send w listener i's socket to accept on (the spare, which the master does not watch during a burst), and with `copy` to send back. */
   #tell(w: WorkerRecord, on: boolean, copy = false): void {
-    for (const i of this.#tcp) this.#send(w, i, { type: 'burst', listener: i, on, ...(copy ? { copy: true as const } : {}) }, this.#spares[i])
+    for (const i of this.#tcp) this.#send(w, { type: 'burst', listener: i, on, ...(copy ? { copy: true as const } : {}) }, this.#spares[i])
   }
 
   #handleOf(i: number): SocketHandle | undefined {
     return (this.#o.listeners[i]!.server as Server & { _handle?: SocketHandle })._handle ?? undefined
   }
 
-  #send(w: WorkerRecord, _i: number, message: { type: 'burst'; listener: number; on: boolean; copy?: true }, handle: SocketHandle | undefined): void {
+  #send(w: WorkerRecord, message: { type: 'burst'; listener: number; on: boolean; copy?: true }, handle: SocketHandle | undefined): void {
     if (!handle) return
     try {
       w.process.send(message, handle as unknown as SendHandle, {}, () => {})
