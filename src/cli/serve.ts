@@ -16,18 +16,14 @@ import { describeBind } from '../config/parse.js'
 import { send } from '../ipc/channel.js'
 import { flushAll, reopenAll } from '../logging/destination.js'
 import { createLogger, releaseLogger } from '../logging/logger.js'
-import { startAdmin } from '../arbiter/admin.js'
-import { createDashboard } from '../admin/dashboard.js'
-import { controlHandlers } from '../arbiter/control.js'
-import { startControl, type Control } from '../control/server.js'
+import type { Control } from '../control/server.js'
 import { prepareDatabase } from '../arbiter/database.js'
 import { checkProtocols, describeProtocols } from '../protocols/check.js'
 import { watchWorkers } from '../arbiter/watch.js'
-import { startDevReload } from './dev-reload.js'
 import type { WorkerRecord } from '../arbiter/worker-record.js'
 import { Dispatch } from '../arbiter/dispatch.js'
 import { closeListener, deferredAdoption, deferredListener, openListeners, type Listener } from '../arbiter/listeners.js'
-import { announceUpgraded, startNewMaster, type Handover } from '../arbiter/upgrade.js'
+import type { Handover } from '../arbiter/upgrade.js'
 import { WorkerEnv } from '../ipc/messages.js'
 import { appSockets, inheritedSockets, namedSocket } from '../systemd/activation.js'
 import { monotonicUsec, notifier } from '../systemd/notify.js'
@@ -167,6 +163,7 @@ export async function serve(argv: string[]): Promise<number> {
     const sockets: Handover[] = listeners.map((l) => ({ server: l.server, name: 'http' }))
     if (admin) sockets.push({ server: admin.server, name: 'admin' })
     if (control) sockets.push({ server: control.server, name: 'control' })
+    const { startNewMaster } = await import('../arbiter/upgrade.js')
     const result = await startNewMaster(sockets, startEnv, s.bootTimeout + 30_000, log)
     upgrading = false
     if (!result.ok) {
@@ -202,14 +199,17 @@ export async function serve(argv: string[]): Promise<number> {
     void roll(arbiter, [w], 'sigterm')
   })
 
+  // What the admin port, the dashboard, --reload and the control socket need is imported only where
+  // they are on: a master loads them before its workers fork, and each module is boot time on Node 20.
   const adminFd = namedSocket(inherited, 'admin')?.fd
-  const dashboard = (s.adminBind || adminFd !== undefined) && s.dashboard
-    ? createDashboard(arbiter, { version, metrics: s.metrics, actions: s.dashboardActions, reload: () => reloadNow() })
+  const adminOn = Boolean(s.adminBind) || adminFd !== undefined
+  const dashboard = adminOn && s.dashboard
+    ? (await import('../admin/dashboard.js')).createDashboard(arbiter, { version, metrics: s.metrics, actions: s.dashboardActions, reload: () => reloadNow() })
     : undefined
   if (dashboard) cleanups.push(() => dashboard.close())
-  const admin = s.adminBind || adminFd !== undefined ? await startAdmin(arbiter, s.adminBind ?? { kind: 'tcp', host: '127.0.0.1', port: 0 }, log, dashboard?.routes, adminFd) : undefined
+  const admin = adminOn ? await (await import('../arbiter/admin.js')).startAdmin(arbiter, s.adminBind ?? { kind: 'tcp', host: '127.0.0.1', port: 0 }, log, dashboard?.routes, adminFd) : undefined
   if (admin) cleanups.push(() => admin.close())
-  const devReload = s.reload ? startDevReload(arbiter, log, [...(s.config ? [s.config] : []), ...s.reloadExtraFiles], reloadNow) : undefined
+  const devReload = s.reload ? (await import('./dev-reload.js')).startDevReload(arbiter, log, [...(s.config ? [s.config] : []), ...s.reloadExtraFiles], reloadNow) : undefined
   if (devReload) cleanups.push(devReload.stop)
   try {
     const starting = arbiter.start()
@@ -242,11 +242,15 @@ export async function serve(argv: string[]): Promise<number> {
   if (admin) log.info(`Admin at: ${admin.address} (${dashboard ? 'dashboard at /, ' : ''}/healthz /readyz /metrics /status)`)
   await callHook(config.hooks, 'whenReady', log, false, arbiter.view())
 
-  control = s.controlSocket ? await startControl(s.controlSocket, controlHandlers(arbiter, reloadNow), controlFd) : undefined
+  if (s.controlSocket) {
+    const [{ startControl }, { controlHandlers }] = await Promise.all([import('../control/server.js'), import('../arbiter/control.js')])
+    control = await startControl(s.controlSocket, controlHandlers(arbiter, reloadNow), controlFd)
+  }
   if (control) cleanups.push(() => control!.close({ keepPath: !ownsSocketFiles }))
   void systemd?.notify({ READY: 1, STATUS: status() })
   if (inherited?.from.startsWith('the master before') && inherited.sockets.length > 0) {
     ownsSocketFiles = true
+    const { announceUpgraded } = await import('../arbiter/upgrade.js')
     announceUpgraded()
   }
   return stopped
