@@ -2,6 +2,7 @@
  * A worker's life: boot (hooks, app, listeners, readiness) → serve → drain → exit. The worker
  * reports to the arbiter only through ipc/; its exit status is the contract in ipc/messages.ts.
  */
+import cluster from 'node:cluster'
 import type { Server } from 'node:http'
 import { createServer as createNetServer, Server as NetServer } from 'node:net'
 import { loadApp } from '../app/load.js'
@@ -106,13 +107,17 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
         break
     }
   })
+  // Node's cluster worker exits at once (code 0) when its channel to the primary closes without a
+  // disconnect the primary asked for, cutting every request in flight. Marked as expected, the loss
+  // is left to the handler below, which drains first, as a Gunicorn worker does when its arbiter dies.
+  if (cluster.worker) cluster.worker.exitedAfterDisconnect = true
   process.on('disconnect', () => {
-    // The arbiter is gone (killed with SIGKILL): nobody supervises this worker any more.
-    log.warn('the arbiter went away; draining and exiting')
+    // The arbiter is gone (killed with SIGKILL, or crashed): nobody supervises this worker any more,
+    // and the listening sockets it handed connections from are gone with it.
+    log.warn('the arbiter went away; finishing the requests in flight, then exiting')
     void drain('arbiter gone')
-    // Nobody is left to kill it: a drain that does not end (a connection that never closes) must
-    // not keep an orphan, and the pipes it shares with the master's parent, alive (seen once in a
-    // test run with --burst-intake: a worker lingered after its master was killed).
+    // Nobody is left to kill it: a drain that does not end (a request that runs on, a connection
+    // that never closes) must not keep an orphan, and the pipes it shares with the master's parent, alive.
     setTimeout(() => { flushAll(); process.exit(WorkerExit.ok) }, s.gracefulTimeout + 1000).unref()
   })
 

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { once } from 'node:events'
 import { freePort } from '../../src/net/free-port.js'
+import { childPids } from '../../bench/process-cpu.js'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
 
@@ -132,7 +133,11 @@ export async function startCorral(t: TestContext | undefined, app: string, opts:
     },
   }
   t?.after(async () => {
+    // A worker whose master is killed finishes what it holds before it exits (worker.ts): at the
+    // end of a test nothing is left to finish, so the workers go with their master.
+    const workers = childPids(child.pid!)
     if (child.exitCode === null && child.signalCode === null) { signal('SIGKILL'); await exited }
+    for (const pid of workers) try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
     // Whatever corral started in its group (an embedded database, a simulator) goes with it.
     if (opts.processGroup) signal('SIGKILL')
   })
