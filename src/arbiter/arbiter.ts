@@ -16,6 +16,7 @@ import type { Balance } from './balance.js'
 import { untilNoneWaiting } from '../net/listen-queue.js'
 import { relayCacheOp } from './cache-relay.js'
 import { WorkerRecord, type ExitReason } from './worker-record.js'
+import { workerFlags } from './worker-flags.js'
 
 export interface ArbiterOptions {
   settings: Settings
@@ -104,6 +105,8 @@ export class Arbiter extends EventEmitter {
     const id = this.#nextId++
     const s = this.settings
     void callHook(this.hooks, 'preFork', this.log, false, this.view(), { id, pid: 0, generation: this.generation })
+    // Set before each fork: a reload may have changed --worker-semi-space.
+    cluster.setupPrimary({ execArgv: workerFlags(s.workerSemiSpace) })
     const child: ClusterWorker = cluster.fork({
       ...this.env,
       [WorkerEnv.id]: String(id),
