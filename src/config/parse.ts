@@ -89,12 +89,14 @@ export const bytes = parser('bytes (e.g. 1048576) or a size with a unit (512kb, 
   return m ? Math.round(Number(m[1]) * UNIT_BYTES[(m[2] ?? 'b').toLowerCase()]) : fail()
 }, 'value', showBytes)
 
-/** Whole megabytes (32) or a size in mb or gb (32mb, 1gb); 0 leaves the value to Node. Stored in MB. */
-export const megabytes = parser('whole megabytes (e.g. 32) or a size in mb or gb (32mb, 1gb); 0 leaves Node\'s own', (raw) => {
+/** "auto", whole megabytes (32) or a size in mb or gb (32mb, 1gb); 0 leaves the value to Node. Stored in MB. */
+export const megabytesOrAuto = parser<number | 'auto'>('"auto", whole megabytes (e.g. 32) or a size in mb or gb (32mb, 1gb); 0 leaves Node\'s own', (raw) => {
   if (typeof raw === 'number') return integer(raw, 0)
-  const m = /^(\d+)\s*(mb|gb)?$/i.exec(asText(raw))
-  return m ? Number(m[1]) * ((m[2] ?? 'mb').toLowerCase() === 'gb' ? 1024 : 1) : fail()
-}, 'value', (mb) => (mb === 0 ? "0 (Node's own)" : `${mb}mb`))
+  const t = asText(raw).toLowerCase()
+  if (t === 'auto') return 'auto'
+  const m = /^(\d+)\s*(mb|gb)?$/.exec(t)
+  return m ? Number(m[1]) * (m[2] === 'gb' ? 1024 : 1) : fail()
+}, 'value', (v) => (v === 'auto' ? 'auto' : v === 0 ? "0 (Node's own)" : `${v}mb`))
 
 export type WorkerCount = number | 'auto'
 export const workerCount = parser<WorkerCount>('a positive integer or "auto"', (raw) =>

@@ -1,5 +1,5 @@
 import { section } from '../setting.js'
-import { megabytes, oneOf, positiveInt, threadCount, workerCount } from '../parse.js'
+import { megabytesOrAuto, oneOf, positiveInt, threadCount, workerCount } from '../parse.js'
 
 export const workers = section('Worker processes', {
   workers: {
@@ -22,13 +22,14 @@ export const workers = section('Worker processes', {
           Open WebSockets count against it.`,
   },
   workerSemiSpace: {
-    parse: megabytes, default: 32,
+    parse: megabytesOrAuto, default: 'auto' as number | 'auto',
     doc: `How far each worker's young generation may grow, per semi-space (Node's --max-semi-space-size), in MB. A
-          request's short-lived objects (its JSON, promises, the upstream client's buffers) are collected there; Node 20
-          stops it at 16 MB, and an I/O-bound worker then spends a tenth of its CPU collecting: at 32 the fan-out at
-          1,000 connections cost 9% less CPU per request on Node 20 (bench/README.md). Node 26 sizes it from the
-          heap, and 32 changes nothing measurable there. 0 leaves Node's own; a --max-semi-space-size in NODE_OPTIONS
-          or among the master's Node flags wins.`,
+          request's short-lived objects (its JSON, promises, the upstream client's buffers) are collected there. "auto"
+          is 32 on Node 20 and 22, whose V8 stops it at 16, and Node's own on Node 24 and later, which size it from the
+          memory available: at 32 the fan-out at 1,000 connections cost 13-17% less CPU per request on Node 20, and each
+          worker boots about 25 ms later there (any V8 flag makes Node 20 and 22 compile their own modules afresh;
+          bench/README.md). 0 leaves Node's own; a --max-semi-space-size in NODE_OPTIONS or among the master's Node
+          flags wins.`,
   },
   threads: {
     parse: threadCount, default: 'auto' as number | 'auto',
