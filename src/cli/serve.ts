@@ -90,7 +90,12 @@ export async function serve(argv: string[]): Promise<number> {
   const database = await prepareDatabase(s, config.sources.migrations === 'default', workers.count + 1, log)
   // Bursts hand a stampede straight to the workers: only where they refuse what they cannot serve
   // (the async class's overload control; docs/balance.md), and for now only when set.
-  const burstIntake = s.burstIntake && s.overloadControl && s.workerClass === 'async'
+  const burstIntake = s.burstIntake && s.overloadControl && s.workerClass === 'async' && listeners.length > 0
+  if (s.burstIntake && !burstIntake) {
+    const why = listeners.length === 0 ? `--balance ${balance} has each worker accept for itself already`
+      : !s.overloadControl ? '--no-overload-control is set' : `the ${s.workerClass} worker class has no overload control`
+    log.warn(`--burst-intake is off: bursts need --balance round-robin and the async worker class with the overload control on, and ${why} (docs/balance.md)`)
+  }
   const listenerEnv: Record<string, string> = listeners.length > 0 ? { [WorkerEnv.listeners]: JSON.stringify(listeners.map((l) => l.label)) } : {}
   const arbiter = new Arbiter({ settings: s, hooks: config.hooks, log, workers: workers.count, threads, balance, env: { ...database?.env, ...listenerEnv } })
   const dispatch = listeners.length > 0 ? new Dispatch(arbiter, listeners, s.backlog, log, burstIntake) : undefined

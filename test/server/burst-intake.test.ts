@@ -79,6 +79,7 @@ describe('a burst of new connections (--burst-intake)', () => {
       const counts = await burst(server, 500)
       assert.deepEqual(counts, [['HTTP/1.1 200 OK', CONNECTIONS + 1]], `${off}: answers: ${JSON.stringify(counts)}`)
       assert.doesNotMatch(server.output(), /Burst/, off)
+      if (off.includes('--no-overload-control')) assert.match(server.output(), /--burst-intake is off: .* --no-overload-control is set/, off)
       const status = await (await fetch(`${server.admin}/status`)).json() as { intake: { waiting: number; bursts: number | null } }
       assert.deepEqual(status.intake, { waiting: 0, bursts: null }, off)
       await server.stop()

@@ -60,7 +60,7 @@ export const server = section('Server socket', {
           of thousands of new connections (a reconnect storm, a load test) otherwise waits for seconds in its line
           (docs/balance.md, "Bursts of new connections"). TCP sockets only, and only for the async worker class with the
           overload control on: a stampede handed straight to workers that cannot refuse what they cannot serve
-          (--no-overload-control) collapsed where the slow hand-off had spread it out. Off by default until a worker
-          once seen lingering after its master died in a burst test is understood.`,
+          (--no-overload-control) collapsed where the slow hand-off had spread it out; elsewhere the master logs why it is
+          off. Off by default until a worker once seen lingering after its master died in a burst test is understood.`,
   },
 })
