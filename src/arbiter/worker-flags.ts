@@ -6,7 +6,7 @@
  * Why: on Node 20 and 22 the young generation stops at 16 MB per semi-space, and a worker of an
  * I/O-bound service (JSON in and out, a few upstream calls a request, hundreds in flight) fills it
  * hundreds of times a second; each scavenge copies what is still alive, and the requests in flight
- * are. At 32 MB the fan-out at 1,000 connections spent 13-17% less CPU per request (bench/README.md).
+ * are. At 32 MB the fan-out at 1,000 connections spent 13% less CPU per request (bench/README.md).
  * The price is boot time on those Nodes: any V8 flag on the command line makes them compile their
  * own built-in modules afresh instead of taking the code cache built into the binary, about 25 ms
  * per worker. Node 24 and later size the young generation from the memory available (32-64 MB per

@@ -26,7 +26,7 @@ export const workers = section('Worker processes', {
     doc: `How far each worker's young generation may grow, per semi-space (Node's --max-semi-space-size), in MB. A
           request's short-lived objects (its JSON, promises, the upstream client's buffers) are collected there. "auto"
           is 32 on Node 20 and 22, whose V8 stops it at 16, and Node's own on Node 24 and later, which size it from the
-          memory available: at 32 the fan-out at 1,000 connections cost 13-17% less CPU per request on Node 20, and each
+          memory available: at 32 the fan-out at 1,000 connections cost 13% less CPU per request on Node 20, and each
           worker boots about 25 ms later there (any V8 flag makes Node 20 and 22 compile their own modules afresh;
           bench/README.md). 0 leaves Node's own; a --max-semi-space-size in NODE_OPTIONS or among the master's Node
           flags wins.`,
