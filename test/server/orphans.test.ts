@@ -11,9 +11,9 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral, type Running } from '../support/corral.js'
+import { connectedRequest, type Answer } from '../support/connected-request.js'
 
 const alive = (pid: number) => {
   try { process.kill(pid, 0); return true } catch { return false }
@@ -21,30 +21,6 @@ const alive = (pid: number) => {
 
 const workerPids = async (admin: string) =>
   ((await (await fetch(`${admin}/status`)).json()) as { workers: { pid: number }[] }).workers.map((w) => w.pid)
-
-/** A request sent on a connection of its own; resolves with what came back once the connection closes. */
-function held(port: number, path: string): { sent: Promise<void>; closed: Promise<string> } {
-  const socket = connect(port, '127.0.0.1')
-  let got = ''
-  const sent = new Promise<void>((resolve) => socket.on('connect', () => { socket.write(`GET ${path} HTTP/1.1\r\nHost: orphan\r\n\r\n`); resolve() }))
-  socket.on('data', (d) => { got += d })
-  const closed = new Promise<string>((resolve) => {
-    socket.on('error', () => {})
-    socket.on('close', () => resolve(got.split('\r\n', 1)[0] || 'closed without an answer'))
-  })
-  return { sent, closed }
-}
-
-/** GET on a connection of its own (the master hands each connection to the next worker): the body. */
-function getOnce(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: orphan\r\nConnection: close\r\n\r\n`))
-    let got = ''
-    socket.on('data', (d) => { got += d })
-    socket.on('error', reject)
-    socket.on('close', () => resolve(got.slice(got.indexOf('\r\n\r\n') + 4)))
-  })
-}
 
 /** Kill the master and wait (polling the pids, within `boundMs`) until none of `pids` lives. */
 async function killMasterAndWait(server: Running, pids: number[], boundMs: number): Promise<number[]> {
@@ -61,20 +37,20 @@ describe('a master killed with SIGKILL', () => {
     const pids = await workerPids(server.admin)
     assert.equal(pids.length, 1)
     t.after(() => { for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL') })
-    const short = held(server.port, '/slow?ms=1500')
-    const long = held(server.port, '/slow?ms=60000')
-    await Promise.all([short.sent, long.sent])
+    const short = connectedRequest(`${server.url}/slow?ms=1500`)
+    const long = connectedRequest(`${server.url}/slow?ms=60000`)
+    await Promise.all([short.connected, long.connected])
     // Evidence both run: the worker has had two requests in flight at once.
     let running = false
     for (let i = 0; i < 100 && !running; i++) {
-      running = (JSON.parse(await getOnce(server.port, '/stats')) as { maxInFlight: number }).maxInFlight >= 2
+      running = (JSON.parse(((await connectedRequest(`${server.url}/stats`).answer) as Answer).body) as { maxInFlight: number }).maxInFlight >= 2
       if (!running) await sleep(50)
     }
     assert.ok(running, 'the two slow requests never ran together')
     const left = await killMasterAndWait(server, pids, 15_000)
     assert.deepEqual(left, [], `a worker still alive 15 s after its master was killed: ${left.join(', ')}`)
-    assert.equal(await short.closed, 'HTTP/1.1 200 OK', 'the request that ends within --graceful-timeout is answered')
-    assert.equal(await long.closed, 'closed without an answer', 'the minute-long request is cut when the worker gives up')
+    assert.equal(((await short.answer) as Answer).status, 200, 'the request that ends within --graceful-timeout is answered')
+    assert.ok((await long.answer) instanceof Error, 'the minute-long request is cut when the worker gives up')
     assert.match(server.output(), /the arbiter went away; finishing the requests in flight, then exiting/)
   })
 
@@ -83,13 +59,13 @@ describe('a master killed with SIGKILL', () => {
     const pids = await workerPids(server.admin)
     t.after(() => { for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL') })
     // The worker's loop is blocked, so the connections after it wait in the master's line and a burst begins.
-    const spin = held(server.port, '/spin?ms=1500')
-    await spin.sent
-    const waiting = Array.from({ length: 300 }, () => held(server.port, '/pid'))
+    const spin = connectedRequest(`${server.url}/spin?ms=1500`)
+    await spin.connected
+    const waiting = Array.from({ length: 300 }, () => connectedRequest(`${server.url}/pid`))
     await server.waitFor(/Burst: \d+ connections wait for a worker/)
     const left = await killMasterAndWait(server, pids, 15_000)
     assert.deepEqual(left, [], `the worker still alive 15 s after its master was killed mid-burst: ${left.join(', ')}`)
     // Every connection ends: answered, or closed with the worker that held it.
-    await Promise.all([spin.closed, ...waiting.map((w) => w.closed)])
+    await Promise.all([spin.answer, ...waiting.map((w) => w.answer)])
   })
 })
