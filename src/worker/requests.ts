@@ -175,9 +175,11 @@ export class Requests {
 
   #shed(ex: Exchange, reason: ShedReason): void {
     if (reason !== 'gone' && !ex.res.destroyed) {
-      ex.res.shouldKeepAlive = !this.#draining
+      // A client that asked to close (Connection: close, HTTP/1.0 without keep-alive) is answered
+      // with close, as RFC 9112 §9.6 requires of every answer; its connection ends, so nothing is paused.
+      if (this.#draining) ex.res.shouldKeepAlive = false
       shedResponse(ex.res, this.#o.admission.refusing)
-      pauseReading(ex.req, this.#o.admission.limiter.sampleMs, this.#o.keepaliveMs, performance.now())
+      if (ex.res.shouldKeepAlive) pauseReading(ex.req, this.#o.admission.limiter.sampleMs, this.#o.keepaliveMs, performance.now())
     }
     this.#finish(ex, false)
   }

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks'
 import { Agent, request } from 'undici'
 import { fixture, startCorral } from '../support/corral.js'
 import { overloadOf, until } from '../support/overload-status.js'
+import { connectedRequest } from '../support/connected-request.js'
 
 /** What admitted requests take here; the pause follows it. */
 const SERVICE_MS = 600
@@ -59,5 +60,21 @@ describe('overload control: shed connections are paced', () => {
     assert.equal((await holding).status, 200, 'the admitted request finished')
     const after = (await overloadOf(server))!
     assert.ok(after.shed.full + after.shed.timeout >= 4, `four sheds counted: ${JSON.stringify(after.shed)}`)
+  })
+
+  it('closes a shed connection whose client asked to close (RFC 9112 §9.6), as it would an admitted one', async (t) => {
+    const server = await startCorral(t, fixture('overload-app.ts'), { args: ['--workers', '1', '--worker-connections', '1'] })
+    const busy = new Agent({ connections: 1 })
+    t.after(() => busy.close())
+    const holding = get(`${server.url}/io?ms=${SERVICE_MS * 10}`, busy)
+    await until(server, (o) => o.running === 1, 5_000, 'the long request runs')
+
+    // The answer ends only when the server closes the connection: node:http's client reads a
+    // close-delimited connection to its end, so a kept-alive one would leave this waiting.
+    const closing = await connectedRequest(`${server.url}/`, { headers: { connection: 'close' } }).answer
+    assert.ok(!(closing instanceof Error), `the shed request's client saw ${String(closing)}`)
+    assert.equal(closing.status, 503, 'the slot is taken: shed')
+    assert.equal(closing.connection, 'close', 'a client that asked to close is told the connection closes')
+    assert.equal((await holding).status, 200, 'the admitted request finished')
   })
 })
