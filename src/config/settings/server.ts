@@ -53,14 +53,14 @@ export const server = section('Server socket', {
           listening sockets for its whole life, so a reload or an upgrade (SIGUSR2) drops nothing (see docs/balance.md).`,
   },
   burstIntake: {
-    parse: bool, default: false,
+    parse: bool, default: true,
     doc: `With --balance round-robin: once 16 new connections wait in the master for a worker, the master stops
           accepting and the workers accept from its listening sockets themselves; the master accepts again once its line
           is empty (2 s at the soonest). It hands a worker one connection per turn of the worker's event loop, so a burst
           of thousands of new connections (a reconnect storm, a load test) otherwise waits for seconds in its line
           (docs/balance.md, "Bursts of new connections"). TCP sockets only, and only for the async worker class with the
           overload control on: a stampede handed straight to workers that cannot refuse what they cannot serve
-          (--no-overload-control) collapsed where the slow hand-off had spread it out; elsewhere the master logs why it is
-          off. Off by default until a worker once seen lingering after its master died in a burst test is understood.`,
+          (--no-overload-control) collapsed where the slow hand-off had spread it out; there bursts are off, and the master
+          says why when --burst-intake was set explicitly. --no-burst-intake: every connection is handed over.`,
   },
 })
