@@ -1,5 +1,5 @@
 /**
- * --burst-intake (src/arbiter/burst.ts; on by default): while connections pile up in the master's line, the workers
+ * --burst-intake (src/arbiter/burst.ts; off by default): while connections pile up in the master's line, the workers
  * accept from the listening socket themselves, the master stops accepting, and it takes the socket
  * back once its line is empty. Nothing is lost on the way: every connection of the burst is answered,
  * through a reload as well, and the master accepts again afterwards.
@@ -46,8 +46,8 @@ async function burst(server: Running, ms: number, during?: () => Promise<void>):
 }
 
 describe('a burst of new connections (--burst-intake)', () => {
-  it('is taken by the worker itself while the master stops accepting, and the master takes the socket back after (the default)', async (t) => {
-    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+  it('is taken by the worker itself while the master stops accepting, and the master takes the socket back after', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--burst-intake'] })
     const counts = await burst(server, 1500, async () => {
       const line = await server.waitFor(/Burst: (\d+) connections wait for a worker/)
       assert.ok(Number(/(\d+)/.exec(line)![1]) >= 16, line)
@@ -73,9 +73,9 @@ describe('a burst of new connections (--burst-intake)', () => {
     assert.equal(await ask(server.port).answer, 'HTTP/1.1 200 OK')
   })
 
-  it('with --no-burst-intake, or with --no-overload-control: the master hands over every connection, and every one is answered', async (t) => {
-    for (const off of ['--no-burst-intake', '--no-overload-control', '--burst-intake --no-overload-control']) {
-      const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', ...off.split(' ')] })
+  it('without --burst-intake (the default), or with it and --no-overload-control: the master hands over every connection, and every one is answered', async (t) => {
+    for (const off of ['', '--no-burst-intake', '--burst-intake --no-overload-control']) {
+      const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', ...off.split(' ').filter(Boolean)] })
       const counts = await burst(server, 500)
       assert.deepEqual(counts, [['HTTP/1.1 200 OK', CONNECTIONS + 1]], `${off}: answers: ${JSON.stringify(counts)}`)
       assert.doesNotMatch(server.output(), /Burst/, off)
