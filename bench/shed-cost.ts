@@ -108,12 +108,11 @@ async function measure(c: Case, dir: string): Promise<{ wrk: WrkResult; cpuS: nu
       // What the server burns with nothing asked (the limit's steps, heartbeats) over as long, taken off.
       const idleFrom = groupCpuSeconds(server.pid)!
       await sleep(Number(a.seconds) * 1000)
-      const idleS = groupCpuSeconds(server.pid)! - idleFrom
       const before = groupCpuSeconds(server.pid)!
+      const idleS = before - idleFrom
       const wrk = await runWrk({ url, connections: Number(a.connections), seconds: Number(a.seconds), threads: 1, script: SCRIPT })
       const cpuS = groupCpuSeconds(server.pid)! - before - idleS * (wrk.duration_us / 1e6) / Number(a.seconds)
       if (wrk[c.expect] < 0.99 * wrk.checked) throw new Error(`${c.name}: expected ${c.expect} answers, wrk counted good ${wrk.good}, shed ${wrk.shed}, other ${wrk.degraded}`)
-      if (process.env.XP_DEBUG) console.log(`  idle ${idleS.toFixed(2)} s, under wrk ${(cpuS).toFixed(2)} s net, ${wrk.requests} answers, timeouts ${wrk.timeouts}, errors ${wrk.connect_errors}/${wrk.read_errors}/${wrk.write_errors}`)
       return { wrk, cpuS }
     } finally { for (const h of holds) h.destroy() }
   } finally { await stopServer(server) }

@@ -92,7 +92,7 @@ export async function serve(argv: string[]): Promise<number> {
   // (the async class's overload control; docs/balance.md), and only when set. A --burst-intake
   // that cannot apply says why it is off.
   const burstIntake = s.burstIntake && s.overloadControl && s.workerClass === 'async' && listeners.length > 0
-  if (s.burstIntake && !burstIntake && config.sources.burstIntake !== 'default') {
+  if (s.burstIntake && !burstIntake) {
     const why = listeners.length === 0 ? `--balance ${balance} has each worker accept for itself already`
       : !s.overloadControl ? '--no-overload-control is set' : `the ${s.workerClass} worker class has no overload control`
     log.warn(`--burst-intake is off: bursts need --balance round-robin and the async worker class with the overload control on, and ${why} (docs/balance.md)`)

@@ -79,7 +79,7 @@ describe('a burst of new connections (--burst-intake)', () => {
       const counts = await burst(server, 500)
       assert.deepEqual(counts, [['HTTP/1.1 200 OK', CONNECTIONS + 1]], `${off}: answers: ${JSON.stringify(counts)}`)
       assert.doesNotMatch(server.output(), /Burst/, off)
-      // Said only where someone asked for bursts; the default stays quiet where it cannot apply.
+      // Said only where someone asked for bursts.
       if (off.startsWith('--burst-intake')) assert.match(server.output(), /--burst-intake is off: .* --no-overload-control is set/, off)
       else assert.doesNotMatch(server.output(), /--burst-intake is off/, off)
       const status = await (await fetch(`${server.admin}/status`)).json() as { intake: { waiting: number; bursts: number | null } }
