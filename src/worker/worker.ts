@@ -111,7 +111,10 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   // disconnect the primary asked for, cutting every request in flight. Marked as expected, the loss
   // is left to the handler below, which drains first, as a Gunicorn worker does when its arbiter dies.
   if (cluster.worker) cluster.worker.exitedAfterDisconnect = true
-  process.on('disconnect', () => {
+  let orphaned = false
+  const arbiterGone = () => {
+    if (orphaned) return
+    orphaned = true
     // The arbiter is gone (killed with SIGKILL, or crashed): nobody supervises this worker any more,
     // and the listening sockets it handed connections from are gone with it.
     log.warn('the arbiter went away; finishing the requests in flight, then exiting')
@@ -119,7 +122,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     // Nobody is left to kill it: a drain that does not end (a request that runs on, a connection
     // that never closes) must not keep an orphan, and the pipes it shares with the master's parent, alive.
     setTimeout(() => { flushAll(); process.exit(WorkerExit.ok) }, s.gracefulTimeout + 1000).unref()
-  })
+  }
+  process.on('disconnect', arbiterGone)
 
   const binds = s.bind.length > 0 ? s.bind : [{ kind: 'tcp' as const, host: s.host, port: s.port }]
   let hooks: Hooks = {}
@@ -228,7 +232,11 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     ? startWatchdog(stuckStacks ? s.workerTimeout / 2 : 0, stallClock && { shared: stallClock, thresholdMs: s.stallThreshold })
     : undefined
   if (stuckStacks) exposeInFlight(() => inFlightNow(requests))
-  const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, watchdog?.tick, overload)
+  // Node emits no 'disconnect' when the channel closes while a handle this worker sent waits for the
+  // master's acknowledgement (a burst's socket copy, intake.ts): the master killed in that moment left
+  // a worker serving on its own for good (Node 20 and 26 alike). Each beat looks at the channel itself.
+  const onBeat = () => { watchdog?.tick(); if (!process.connected) arbiterGone() }
+  const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, onBeat, overload)
   const stopBeats = () => { stopHeartbeat(); stalls?.stop(); return watchdog?.stop() }
 
   const finish = async (code: number) => {

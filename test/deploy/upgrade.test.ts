@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fixture, startCorral } from '../support/corral.js'
 import { load } from '../support/load.js'
+import { running as alive } from '../support/processes.js'
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }
 
 describe('master upgrade (SIGUSR2)', () => {
   it('hands the listening sockets to a new master under load, and the old one drains: no request fails and no connection is reset', async (t) => {

@@ -6,6 +6,7 @@ import { loaderFlags, startEmbeddedPostgres } from '../../../src/io/db/embedded.
 import { createDb } from '../../../src/io/db/pool.js'
 import { readServerLimits } from '../../../src/io/db/sizing.js'
 import { freshDataDir } from './embedded-fixture.js'
+import { running } from '../../support/processes.js'
 
 describe('the embedded PostgreSQL', () => {
   it('keeps its data across a restart on the same data folder', async () => {
@@ -72,7 +73,7 @@ describe('the embedded PostgreSQL', () => {
       let alive = true
       for (let i = 0; i < 50 && alive; i++) {
         await new Promise((r) => setTimeout(r, 100))
-        try { process.kill(pid, 0) } catch { alive = false }
+        alive = running(pid)
       }
       assert.equal(alive, false, 'the PGlite process outlived its parent')
     } finally {
