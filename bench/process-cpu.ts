@@ -16,7 +16,7 @@ const read = (path: string) => {
 }
 
 /** Fields after the command name (which may itself hold spaces and parentheses). */
-function statFields(pid: string): string[] | undefined {
+export function statFields(pid: number | string): string[] | undefined {
   const stat = read(`/proc/${pid}/stat`)
   if (stat === undefined) return undefined
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')

@@ -11,7 +11,6 @@ import { fixture, startCorral } from '../support/corral.js'
 import { load } from '../support/load.js'
 import { running as alive } from '../support/processes.js'
 
-
 describe('master upgrade (SIGUSR2)', () => {
   it('hands the listening sockets to a new master under load, and the old one drains: no request fails and no connection is reset', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2'], processGroup: true })

@@ -16,7 +16,6 @@ import { fixture, startCorral, type Running } from '../support/corral.js'
 import { connectedRequest, type Answer } from '../support/connected-request.js'
 import { describeProcess, running as alive } from '../support/processes.js'
 
-
 const workerPids = async (admin: string) =>
   ((await (await fetch(`${admin}/status`)).json()) as { workers: { pid: number }[] }).workers.map((w) => w.pid)
 

@@ -6,17 +6,10 @@
  * On Linux its state in /proc says which; elsewhere signal 0 is all there is.
  */
 import { readFileSync } from 'node:fs'
+import { statFields } from '../../bench/process-cpu.js'
 
 /** The state letter from /proc/PID/stat (R, S, D, Z, …), or undefined where there is none. */
-function state(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // The command name, in parentheses, may itself hold spaces or parentheses: read after the last.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]
-  } catch {
-    return undefined
-  }
-}
+const state = (pid: number): string | undefined => statFields(pid)?.[0]
 
 /** True while `pid` runs: it exists and has not exited (a zombie has). */
 export function running(pid: number): boolean {
