@@ -15,6 +15,15 @@ const port = Number(process.env.PORT ?? 9400)
 const processes = Number(process.env.BENCH_UPSTREAM_PROCESSES ?? 2)
 const MAX_DELAY_MS = 10_000
 
+// Every process accepts for itself (SCHED_NONE), not through the primary's round-robin, which hands
+// a process one connection per turn of its event loop: when the server under test jumps from 20 to
+// 1,000 connections its pools open some 3,000 connections here at once, and waiting on that hand-off
+// was the simulator limiting the benchmark. bench/fanout-overload.ts --connections 20,1000 --modes on,
+// Node 20, 2 CPUs, three alternating runs each: goodput 2,141 / 1,804 / 2,371 a second with
+// round-robin, 2,535 / 2,405 / 2,419 with SCHED_NONE; p99 3.5-3.8 s against 2.9 s. The connections
+// spread evenly (2,116 and 1,904 per process, counted with ss). The shop's simulator does the same
+// for the same reason (examples/shop/services/spawn.ts, --balance shared).
+cluster.schedulingPolicy = cluster.SCHED_NONE
 if (cluster.isPrimary) {
   let listening = 0
   for (let i = 0; i < processes; i++) {
