@@ -5,7 +5,8 @@
  * and off side by side (off: --no-overload-control and BENCH_UPSTREAM_LIMIT=off, the static cap and
  * every upstream call sent, as before). For each level: goodput (200s: every call answered, per
  * second), the p99 of all answers, the shed 503s (how many, and how long the server took over
- * them, from its access log) and the rest; then the issue's ratios at 1,000 and 10,000 connections.
+ * them, from its access log) and the rest; then the issue's ratios at 1,000 and 10,000 connections,
+ * and per level the share of its time the workers' main threads spent on a CPU and waiting for one.
  *
  *   npm run build && node --import tsx bench/fanout-overload.ts \
  *     [--connections 20,50,100,200,400,1000,10000] [--seconds 20] [--warmup 5] [--workers 2] [--modes on,off] [--delay-ms 300]
@@ -21,6 +22,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { freePort } from '../src/net/free-port.js'
+import { childPids } from './process-cpu.js'
 import { startServer, stopServer } from './server-process.js'
 import { startUpstream } from './upstream/upstream.js'
 import { ACCESS_FORMAT, raiseFdLimit, report, runLevels, runWrk, type ModeRun } from './overload/levels.js'
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
         console.log(`${mode}: warming up (${a.warmup} s at ${levels[0]} connections)`)
         await runWrk({ url, connections: levels[0]!, seconds: Number(a.warmup), threads: Number(a.threads), script: SCRIPT })
         const healthy = async () => (await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) }).then(async (r) => { await r.arrayBuffer(); return r.status })) === 200
-        runs.push(await runLevels({ mode, url, accessLog, levels, seconds: Number(a.seconds), threads: Number(a.threads), script: SCRIPT, healthy, log: console.log }))
+        runs.push(await runLevels({ mode, url, accessLog, levels, seconds: Number(a.seconds), threads: Number(a.threads), script: SCRIPT, healthy, log: console.log, workers: () => childPids(server.pid) }))
       } finally { await stopServer(server) }
     }
     console.log(`\nGET / of fanout-io (3 calls of ${a['delay-ms']} ms), ${a.seconds} s per level, wrk -t${a.threads}; corral ${a.workers} workers${a['server-args'] ? ` ${a['server-args']}` : ''}, ` +

@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { loadavg } from 'node:os'
+import { processCpu, type CpuReading } from '../../src/doctor/cpu-time.js'
 
 const WRK_GRACE_S = 30
 
@@ -77,6 +78,31 @@ export interface Level {
   seconds: number
   wrk: WrkResult
   shed: ShedTimes
+  /** The workers' main threads over the level (when the bench named its workers). */
+  loops?: LoopShare
+}
+
+/**
+ * The share of a level's wall time the workers' main threads (their event loops) spent on a CPU and
+ * runnable waiting for one, the mean over the workers, from schedstat. Waiting as long as running
+ * says the host, not the worker, is full: wrk and the upstream share its CPUs, and the worker's loop
+ * utilisation can read under the overload control's 0.9 meanwhile (docs/overload.md).
+ */
+export interface LoopShare { runPct: number; waitPct: number }
+
+function loopShare(before: Map<number, CpuReading>, wallMs: number): LoopShare | undefined {
+  let run = 0
+  let wait = 0
+  let n = 0
+  for (const [pid, b] of before) {
+    let a: CpuReading
+    try { a = processCpu(pid) } catch { continue } // a worker that was replaced during the level
+    if (!Number.isFinite(a.mainCpuMs) || !Number.isFinite(b.mainCpuMs)) continue
+    run += a.mainCpuMs - b.mainCpuMs
+    wait += a.mainWaitMs - b.mainWaitMs
+    n++
+  }
+  return n && wallMs > 0 ? { runPct: (100 * run) / n / wallMs, waitPct: (100 * wait) / n / wallMs } : undefined
 }
 
 export interface ModeRun { mode: string; levels: Level[]; loadBefore: number[]; loadAfter: number[] }
@@ -87,16 +113,22 @@ export async function runLevels(o: {
   /** One request that says the server is back to normal (e.g. a full product page): a level begins after a few in a row. */
   healthy: () => Promise<boolean>
   log: (line: string) => void
+  /** The server's worker pids, read before each level: their main threads' CPU is reported (LoopShare). */
+  workers?: () => number[]
 }): Promise<ModeRun> {
   const run: ModeRun = { mode: o.mode, levels: [], loadBefore: loadavg(), loadAfter: [] }
   for (const connections of o.levels) {
     const settled = await settle(o.healthy)
     if (!settled) o.log(`  ${o.mode}: the server did not settle within ${SETTLE_MS / 1000} s before ${connections} connections`)
     const from = statSync(o.accessLog).size
+    const before = new Map<number, CpuReading>()
+    for (const pid of o.workers?.() ?? []) try { before.set(pid, processCpu(pid)) } catch { /* gone */ }
+    const startedAt = performance.now()
     const wrk = await runWrk({ url: o.url, connections, seconds: o.seconds, threads: o.threads, script: o.script })
+    const loops = before.size ? loopShare(before, performance.now() - startedAt) : undefined
     const { shed } = shedSince(o.accessLog, from)
-    run.levels.push({ connections, settled, seconds: wrk.duration_us / 1e6, wrk, shed })
-    o.log(`  ${o.mode}: ${connections} connections: ${row(run.levels.at(-1)!).join(' | ')}`)
+    run.levels.push({ connections, settled, seconds: wrk.duration_us / 1e6, wrk, shed, loops })
+    o.log(`  ${o.mode}: ${connections} connections: ${row(run.levels.at(-1)!).join(' | ')}${loops ? ` | loops on a CPU ${fixed(loops.runPct)}%, waiting ${fixed(loops.waitPct)}%` : ''}`)
   }
   run.loadAfter = loadavg()
   return run
@@ -151,6 +183,8 @@ export function report(runs: ModeRun[]): string {
     '"other": every other answer (degraded pages, 502s, the app\'s own 503s). A level marked * began before the server had settled.')
   for (const r of runs) {
     lines.push('', `${r.mode}: load average ${r.loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${r.loadAfter.map((l) => l.toFixed(2)).join(' ')} after`)
+    const loops = r.levels.filter((l) => l.loops)
+    if (loops.length) lines.push(`  workers' main threads, % of each level on a CPU / waiting for one: ${loops.map((l) => `${l.connections}: ${fixed(l.loops!.runPct)}/${fixed(l.loops!.waitPct)}`).join(', ')}`)
     const first = r.levels[0]
     const middle = r.levels.filter((l, i) => i > 0 && l.connections < 1000)
     const peak = Math.max(...middle.map((l) => l.wrk.good / l.seconds))
