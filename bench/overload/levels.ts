@@ -72,8 +72,8 @@ export function shedSince(file: string, from: number): { shed: ShedTimes; end: n
   }
   ms.sort((a, b) => a - b)
   const at = (q: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]! : NaN)
-  const fast = ms.findIndex((m) => m >= SHED_BAR_MS)
-  const over = fast < 0 ? 0 : ms.length - fast
+  const firstSlow = ms.findIndex((m) => m >= SHED_BAR_MS)
+  const over = firstSlow < 0 ? 0 : ms.length - firstSlow
   return { shed: { count: ms.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: ms.length ? ms[ms.length - 1]! : NaN, over }, end }
 }
 
