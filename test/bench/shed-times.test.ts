@@ -11,8 +11,9 @@ describe("the overload benches' reading of shed 503s from the access log", () =>
     try {
       const log = join(dir, 'access.log')
       // An earlier level's lines, then this level's: a 200, the app's own JSON 503, and four sheds.
-      writeFileSync(log, '503 50000 text/plain; charset=utf-8\n')
-      const from = Buffer.byteLength('503 50000 text/plain; charset=utf-8\n')
+      const earlier = '503 50000 text/plain; charset=utf-8\n'
+      writeFileSync(log, earlier)
+      const from = Buffer.byteLength(earlier)
       appendFileSync(log, [
         '200 300000 application/json',
         '503 20000 application/json',
