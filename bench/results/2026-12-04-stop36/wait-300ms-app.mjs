@@ -1,0 +1,1 @@
+export default { async fetch() { await new Promise((r) => setTimeout(r, 300)); return new Response('ok') } }
