@@ -58,7 +58,7 @@ export class Arbiter extends EventEmitter {
    * With round-robin (dispatch.ts): connections accepted by the master and not yet taken by a
    * worker, and the bursts taken by the workers themselves so far (undefined without --burst-intake).
    */
-  intake: { waiting(): number; bursts(): number | undefined } | undefined
+  intake: { waiting(): number; bursts(): number | undefined; batches(): number | undefined } | undefined
   /** A new master took the listening sockets (SIGUSR2): what waits in their queue is its to take. */
   handedOver = false
   readonly #workers = new Map<number, WorkerRecord>()
@@ -196,6 +196,9 @@ export class Arbiter extends EventEmitter {
         break
       case 'burst-copy':
         if (handle) this.emit('burst-copy', w, m.listener, handle)
+        break
+      case 'burst-more':
+        this.emit('burst-more', w, m.listener)
         break
       case 'cache-publish':
         void relayCacheOp(w, m, this.workers())

@@ -26,6 +26,10 @@
  * fetched. A worker that drains, or dies, closes only its own copy: the socket and its queue live
  * on in the master's. Outside bursts a worker whose loop is stuck still holds one connection at most.
  *
+ * A worker takes a batch at a time (worker/intake.ts, BURST_BATCH): it closes its copy after the
+ * batch and asks for the socket again (`burst-more`), so a turn of its loop takes a few connections,
+ * many more than round-robin's one, and a worker whose loop turns slowly takes fewer.
+ *
  * TCP listeners only: closing a unix socket's listener removes the socket's file (libuv unlinks the
  * path it bound), which would refuse every client until the master bound it again.
  */
@@ -87,6 +91,8 @@ export class Burst {
   #paused = false
   /** Bursts so far. */
   count = 0
+  /** Batches: how often a worker took its BURST_BATCH and was sent the socket again. */
+  batches = 0
 
   constructor(o: BurstOptions) {
     this.#o = o
@@ -131,6 +137,13 @@ export class Burst {
       this.#quiet = 0
       this.#logged = true
     } else this.#quiet++
+  }
+
+  /** w took its batch from listener i and closed its copy: while the burst lasts, it gets the socket again. */
+  more(w: WorkerRecord, i: number): void {
+    if (!this.#on || !this.#tcp.includes(i) || !this.#o.ready().includes(w)) return
+    this.batches++
+    this.#send(w, { type: 'burst', listener: i, on: true }, this.#spares[i])
   }
 
   /** A worker left (it may have been asked for the spares): with none left to accept, the master takes its sockets back. */

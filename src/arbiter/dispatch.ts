@@ -68,6 +68,7 @@ export class Dispatch {
       if (this.burst) this.burst.copied(listener, handle)
       else handle.close()
     })
+    arbiter.on('burst-more', (w: WorkerRecord, listener: number) => this.burst?.more(w, listener))
     // A stopping master, or one handing its sockets to a new master, accepts on them itself again.
     arbiter.on('stopping', () => this.burst?.pause())
     arbiter.on('ready', (w: WorkerRecord) => {

@@ -75,6 +75,11 @@ export type WorkerMessage =
    */
   | { type: 'burst-copy'; listener: number }
   /**
+   * During a burst, the worker took its batch from listener `listener` and closed its copy of the
+   * socket (worker/intake.ts, BURST_BATCH): the master sends it the socket again while the burst lasts.
+   */
+  | { type: 'burst-more'; listener: number }
+  /**
    * Its event loop stalled past --stall-threshold (worker/stalls.ts): the counts since it was
    * spawned, stalls of its code and starved ones (it waited for a CPU), and the last stall of its
    * code. role: running (the first route's handler ran it), in_flight (the routes were in flight),
@@ -120,7 +125,7 @@ export type ArbiterMessage =
 
 export type Message = WorkerMessage | ArbiterMessage
 
-const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused', 'burst-copy', 'stall', 'cache-publish', 'cache-applied', 'modules'])
+const workerTypes = new Set<WorkerMessage['type']>(['ready', 'boot-failed', 'beat', 'metrics', 'draining', 'signalled', 'accepted', 'refused', 'burst-copy', 'burst-more', 'stall', 'cache-publish', 'cache-applied', 'modules'])
 const arbiterTypes = new Set<ArbiterMessage['type']>(['retire', 'stop-now', 'collect-metrics', 'reopen-logs', 'connection', 'burst', 'cache-apply', 'cache-published'])
 
 export const isWorkerMessage = (m: unknown): m is WorkerMessage =>

@@ -2,7 +2,8 @@
  * --burst-intake (src/arbiter/burst.ts; off by default): while connections pile up in the master's line, the workers
  * accept from the listening socket themselves, the master stops accepting, and it takes the socket
  * back once its line is empty. Nothing is lost on the way: every connection of the burst is answered,
- * through a reload as well, and the master accepts again afterwards.
+ * through a reload as well, and the master accepts again afterwards. A worker takes a burst a batch
+ * at a time (src/worker/intake.ts, BURST_BATCH), and /status counts the batches.
  *
  * The line is made long without a sleep: the single worker is first given a request that blocks its
  * event loop (/spin), on a connection opened before the burst, so the master hands it over first;
@@ -56,9 +57,12 @@ describe('a burst of new connections (--burst-intake)', () => {
     await server.waitFor(/Burst over after \d+ ms: the master accepts and hands connections round-robin again/)
     // Accepted by the master again, and handed over.
     assert.equal(await ask(server.port).answer, 'HTTP/1.1 200 OK')
-    const status = await (await fetch(`${server.admin}/status`)).json() as { intake: { waiting: number; bursts: number | null } }
+    const status = await (await fetch(`${server.admin}/status`)).json() as { intake: { waiting: number; bursts: number | null; batches: number | null } }
     assert.equal(status.intake.waiting, 0)
     assert.ok((status.intake.bursts ?? 0) >= 1, JSON.stringify(status.intake))
+    // The worker took the burst a batch at a time (8 from each copy of the socket it was sent), not
+    // every connection waiting in one turn.
+    assert.ok((status.intake.batches ?? 0) >= 1, JSON.stringify(status.intake))
     assert.doesNotMatch(server.output(), /ERROR|accepting during a burst failed/)
   })
 
@@ -82,8 +86,8 @@ describe('a burst of new connections (--burst-intake)', () => {
       // Said only where someone asked for bursts.
       if (off.startsWith('--burst-intake')) assert.match(server.output(), /--burst-intake is off: .* --no-overload-control is set/, off)
       else assert.doesNotMatch(server.output(), /--burst-intake is off/, off)
-      const status = await (await fetch(`${server.admin}/status`)).json() as { intake: { waiting: number; bursts: number | null } }
-      assert.deepEqual(status.intake, { waiting: 0, bursts: null }, off)
+      const status = await (await fetch(`${server.admin}/status`)).json() as { intake: { waiting: number; bursts: number | null; batches: number | null } }
+      assert.deepEqual(status.intake, { waiting: 0, bursts: null, batches: null }, off)
       await server.stop()
     }
   })
