@@ -13,7 +13,7 @@
  * shared, same run), and at 10,000 connections 6,057 were still in the master's line after 9 s.
  * The kernel hands a worker every waiting connection in one turn.
  *
- * Off by default, and only for the async worker class with the overload control on (cli/serve.ts):
+ * On by default, and only for the async worker class with the overload control on (cli/serve.ts):
  * a stampede handed straight to workers that cannot refuse what they cannot serve collapsed where
  * the slow hand-off had spread it out. docs/balance.md has the figures.
  *

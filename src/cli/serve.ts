@@ -89,10 +89,10 @@ export async function serve(argv: string[]): Promise<number> {
   // A roll runs one worker above the target, so pools are sized for target + 1.
   const database = await prepareDatabase(s, config.sources.migrations === 'default', workers.count + 1, log)
   // Bursts hand a stampede straight to the workers: only where they refuse what they cannot serve
-  // (the async class's overload control; docs/balance.md), and only when set. A --burst-intake
-  // that cannot apply says why it is off.
+  // (the async class's overload control; docs/balance.md). Where the default cannot apply it stays
+  // quiet; a --burst-intake someone asked for says why it is off.
   const burstIntake = s.burstIntake && s.overloadControl && s.workerClass === 'async' && listeners.length > 0
-  if (s.burstIntake && !burstIntake) {
+  if (s.burstIntake && !burstIntake && config.sources.burstIntake !== 'default') {
     const why = listeners.length === 0 ? `--balance ${balance} has each worker accept for itself already`
       : !s.overloadControl ? '--no-overload-control is set' : `the ${s.workerClass} worker class has no overload control`
     log.warn(`--burst-intake is off: bursts need --balance round-robin and the async worker class with the overload control on, and ${why} (docs/balance.md)`)

@@ -53,15 +53,15 @@ export const server = section('Server socket', {
           listening sockets for its whole life, so a reload or an upgrade (SIGUSR2) drops nothing (see docs/balance.md).`,
   },
   burstIntake: {
-    parse: bool, default: false,
+    parse: bool, default: true,
     doc: `With --balance round-robin: once 16 new connections wait in the master for a worker, the master stops
-          accepting and the workers accept from its listening sockets themselves; the master accepts again once its line
-          is empty (2 s at the soonest). It hands a worker one connection per turn of the worker's event loop, so a burst
-          of thousands of new connections (a reconnect storm, a load test) otherwise waits for seconds in its line
-          (docs/balance.md, "Bursts of new connections"). TCP sockets only, and only for the async worker class with the
-          overload control on: a stampede handed straight to workers that cannot refuse what they cannot serve
-          (--no-overload-control) collapsed where the slow hand-off had spread it out; there the master says why it is off.
-          Off by default: a burst goes to whichever worker accepts first, and 30 connections opened at once to a fresh
-          2-worker shop landed on one worker and were partly shed, where round-robin spread them (docs/balance.md).`,
+          accepting and the workers accept from its listening sockets themselves, 8 connections a turn each, until the
+          master's line is empty (2 s at the soonest). The master hands a worker one connection per turn of the worker's
+          event loop, so a burst of thousands of new connections (a reconnect storm, a load test) otherwise waits for
+          seconds in its line (docs/balance.md, "Bursts of new connections"). TCP sockets only, and only for the async
+          worker class with the overload control on: a stampede handed straight to workers that cannot refuse what they
+          cannot serve (--no-overload-control) collapsed where the slow hand-off had spread it out; there bursts are
+          off, and the master says why when --burst-intake was set explicitly. --no-burst-intake: every connection is
+          handed over.`,
   },
 })
