@@ -46,7 +46,7 @@ export interface IntakeOptions {
  * of 6 runs with the batch unbounded, where the first worker to accept took every one waiting, and
  * in none of 6 with batches of 8. Half the master's burst line (BURST_LINE, 16).
  */
-export const BURST_BATCH = 8
+const BURST_BATCH = 8
 
 const BAD_PROXY = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n\r\nbad PROXY protocol.\r\n'
 
