@@ -10,9 +10,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { processCpu, type CpuReading } from '../../src/doctor/cpu-time.js'
+import { acceptQueueOn } from '../../src/net/listen-queue.js'
 
 const WRK_GRACE_S = 30
 
@@ -60,21 +61,66 @@ export interface ShedTimes { count: number; p50Ms: number; p99Ms: number; maxMs:
 /** The access-log format shedSince reads: status, µs, content type (corral's shed 503 is text/plain). */
 export const ACCESS_FORMAT = '%(s)s %(D)s %({content-type}o)s'
 
-/** The shed 503s the access log (ACCESS_FORMAT) holds past `from` bytes, with the server's time over each. */
-export function shedSince(file: string, from: number): { shed: ShedTimes; end: number } {
+/**
+ * The shed 503s the access log (ACCESS_FORMAT) holds past `from` bytes, with the server's time over
+ * each, and the p99 of the server's time over every other answer (from reading its request to the
+ * end of the answer: what wrk's p99 holds beyond it was spent before the server read the request).
+ */
+export function shedSince(file: string, from: number): { shed: ShedTimes; servedP99Ms: number; end: number } {
   const end = statSync(file).size
   const buf = Buffer.alloc(end - from)
   const fd = openSync(file, 'r')
   try { readSync(fd, buf, 0, buf.length, from) } finally { closeSync(fd) }
   const ms: number[] = []
+  const served: number[] = []
   for (const line of buf.toString('latin1').split('\n')) {
     if (line.startsWith('503 ') && line.includes('text/plain')) ms.push(Number(line.split(' ')[1]) / 1000)
+    else if (line) served.push(Number(line.split(' ')[1]) / 1000)
   }
   ms.sort((a, b) => a - b)
+  served.sort((a, b) => a - b)
   const at = (q: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]! : NaN)
   const firstSlow = ms.findIndex((m) => m >= SHED_BAR_MS)
   const over = firstSlow < 0 ? 0 : ms.length - firstSlow
-  return { shed: { count: ms.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: ms.length ? ms[ms.length - 1]! : NaN, over }, end }
+  const servedP99Ms = served.length ? served[Math.min(served.length - 1, Math.floor(0.99 * served.length))]! : NaN
+  return { shed: { count: ms.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: ms.length ? ms[ms.length - 1]! : NaN, over }, servedP99Ms, end }
+}
+
+/**
+ * The kernel's accept queue of the server's port over a level: the most connections it held (the
+ * handshake done, no process has accepted them yet: wrk's first request on each waits there, and
+ * its time counts in wrk's latency), when it last held any, and the listen-queue overflows the
+ * kernel counted meanwhile (TcpExt ListenOverflows, for the whole host: a connection dropped there
+ * waits for a retransmission, a second or more).
+ */
+export interface AcceptQueue { max: number; lastHeldMs: number; overflows: number }
+
+const QUEUE_EVERY_MS = 100
+
+function listenOverflows(): number {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'latin1').split('\n')
+    const head = lines.findIndex((l) => l.startsWith('TcpExt:'))
+    const names = lines[head]!.split(/\s+/)
+    return Number(lines[head + 1]!.split(/\s+/)[names.indexOf('ListenOverflows')])
+  } catch { return NaN }
+}
+
+function watchAcceptQueue(port: number): () => AcceptQueue {
+  const ports = new Set([port])
+  const startedAt = performance.now()
+  const overflowsBefore = listenOverflows()
+  let max = 0
+  let lastHeldMs = 0
+  const timer = setInterval(() => {
+    const n = acceptQueueOn(ports)
+    if (n > max) max = n
+    if (n > 0) lastHeldMs = performance.now() - startedAt
+  }, QUEUE_EVERY_MS)
+  return () => {
+    clearInterval(timer)
+    return { max, lastHeldMs, overflows: listenOverflows() - overflowsBefore }
+  }
 }
 
 export interface Level {
@@ -84,6 +130,9 @@ export interface Level {
   seconds: number
   wrk: WrkResult
   shed: ShedTimes
+  /** The p99 of the server's own time over the answers it did not shed (its access log). */
+  servedP99Ms: number
+  queue: AcceptQueue
   /** The workers' main threads over the level (when the bench named its workers). */
   loops?: LoopShare
 }
@@ -130,11 +179,13 @@ export async function runLevels(o: {
     const before = new Map<number, CpuReading>()
     for (const pid of o.workers?.() ?? []) try { before.set(pid, processCpu(pid)) } catch { /* gone */ }
     const startedAt = performance.now()
+    const queue = watchAcceptQueue(Number(new URL(o.url).port))
     const wrk = await runWrk({ url: o.url, connections, seconds: o.seconds, threads: o.threads, script: o.script })
     const loops = before.size ? loopShare(before, performance.now() - startedAt) : undefined
-    const { shed } = shedSince(o.accessLog, from)
-    run.levels.push({ connections, settled, seconds: wrk.duration_us / 1e6, wrk, shed, loops })
-    o.log(`  ${o.mode}: ${connections} connections: ${row(run.levels.at(-1)!).join(' | ')}${loops ? ` | loops on a CPU ${fixed(loops.runPct)}%, waiting ${fixed(loops.waitPct)}%` : ''}`)
+    const { shed, servedP99Ms } = shedSince(o.accessLog, from)
+    run.levels.push({ connections, settled, seconds: wrk.duration_us / 1e6, wrk, shed, servedP99Ms, queue: queue(), loops })
+    const l = run.levels.at(-1)!
+    o.log(`  ${o.mode}: ${connections} connections: ${row(l).join(' | ')}${loops ? ` | loops on a CPU ${fixed(loops.runPct)}%, waiting ${fixed(loops.waitPct)}%` : ''} | ${waitedFor(l)}`)
   }
   run.loadAfter = loadavg()
   return run
@@ -161,6 +212,13 @@ export async function settle(healthy: () => Promise<boolean>): Promise<boolean> 
 }
 
 const fixed = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—')
+
+/** Where the answers' time went before the server read their requests: its own p99 beside the accept queue's. */
+function waitedFor(l: Level): string {
+  const q = l.queue
+  return `server's p99 over its other answers ${fixed(l.servedP99Ms)} ms; accept queue up to ${q.max}` +
+    (q.max ? `, last held ${fixed(q.lastHeldMs / 1000, 1)} s in` : '') + (q.overflows ? `, ${q.overflows} listen overflows (host)` : '')
+}
 
 /** goodput/s, p99, 503s (count, server p50/p99), other answers, socket errors and timeouts. */
 function row(l: Level): string[] {
@@ -201,6 +259,7 @@ export function report(runs: ModeRun[]): string {
       if (middle.length) parts.push(`goodput ${fixed(good)}/s = ${fixed(good / peak, 2)}× the peak over ${middle.map((m) => m.connections).join('/')} (issue: ≥ 0.9)`)
       if (first) parts.push(`p99 ${fixed(l.wrk.p99_us / 1000)} ms = ${fixed(l.wrk.p99_us / first.wrk.p99_us, 2)}× the p99 at ${first.connections} (issue: ≤ 3)`)
       if (l.shed.count) parts.push(`503s answered in ${fixed(l.shed.maxMs, 2)} ms at most by the server, ${l.shed.over} of ${l.shed.count} in ${SHED_BAR_MS} ms or more (issue: < ${SHED_BAR_MS} ms)`)
+      parts.push(waitedFor(l))
       lines.push(`  at ${l.connections}: ${parts.join('; ')}`)
     }
   }
