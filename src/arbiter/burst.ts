@@ -37,7 +37,6 @@ import type { SendHandle } from 'node:child_process'
 import type { Server } from 'node:net'
 import type { Logger } from '../logging/logger.js'
 import { send } from '../ipc/channel.js'
-import { acceptQueueOn } from '../net/listen-queue.js'
 import type { Listener } from './listeners.js'
 import type { WorkerRecord } from './worker-record.js'
 
@@ -49,18 +48,7 @@ import type { WorkerRecord } from './worker-record.js'
  * 2 s 1.0 s (one run each, 2 CPUs, Node 20; round-robin alone 1.9 s).
  */
 export const BURST_LINE = 16
-/**
- * The shortest burst: the master takes connections back no sooner, even with its line empty. Nor
- * while the kernel's accept queue holds any: during a burst the master accepts nothing, so its line
- * empties at once, and a burst that ended on the line alone ended with the burst still waiting in
- * the kernel. The master then took it back one connection per worker turn until its line was long
- * again: at the fan-out's 1,000-connection step (2 CPUs, Node 20) four bursts came and went in the
- * first 4 s while 700-840 connections sat in the accept queue for 2-4 s, and wrk's p99 (1.9-3.5 s)
- * was three to four times the server's own over the answers it gave (0.6-0.8 s). The queue is read
- * from the head of /proc/net/tcp (net/listen-queue.ts), every CHECK_MS and only during a burst; on a
- * system without it the line alone decides. Counted by port: another socket on the same port (a
- * second address) only makes a burst last longer.
- */
+/** The shortest burst: the master takes connections back no sooner, even with its line empty. */
 const BURST_MIN_MS = 2000
 const CHECK_MS = 100
 /** The start of a burst is logged at most this often (clients that open a connection per request make many). */
@@ -139,9 +127,8 @@ export class Burst {
     this.#asked = true
     for (const w of workers) this.#tell(w, true, w === workers[0])
     this.#startedAt = performance.now()
-    const ports = new Set(this.#tcp.map((i) => this.#o.listeners[i]!.port!))
     this.#timer = setInterval(() => {
-      if (this.#o.line() === 0 && performance.now() - this.#startedAt >= BURST_MIN_MS && acceptQueueOn(ports) === 0) this.end()
+      if (this.#o.line() === 0 && performance.now() - this.#startedAt >= BURST_MIN_MS) this.end()
     }, CHECK_MS).unref()
     const now = performance.now()
     if (now - this.#lastLog >= LOG_EVERY_MS) {
