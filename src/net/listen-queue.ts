@@ -52,11 +52,11 @@ function parseLine(line: string): TcpSocket | undefined {
 
 /**
  * Connections in the accept queues of the sockets listening on `ports`, whoever holds them, read
- * from the head of /proc/net/tcp and tcp6 only. The kernel lists every listening socket before any
- * connected one, so this stops at the first connected socket and costs the same at 10,000
- * connections as at 10, where queuedOn() reads the whole table (some 3 MB at 10,000): a sampler
- * that runs every 100 ms beside a load test must not take the CPU it measures. 0 where there is no
- * /proc (not Linux).
+ * from the head of /proc/net/tcp and tcp6 only (the overload benches sample it every 100 ms during
+ * a level, bench/overload/levels.ts). The kernel lists every listening socket before any connected
+ * one, so this stops at the first connected socket and costs the same at 10,000 connections as at
+ * 10, where queuedOn() reads the whole table (some 3 MB at 10,000): a sampler beside a load test
+ * must not take the CPU it measures. 0 where there is no /proc (not Linux) or it cannot be read.
  */
 export function acceptQueueOn(ports: ReadonlySet<number>): number {
   let n = 0
@@ -80,7 +80,7 @@ export function acceptQueueOn(ports: ReadonlySet<number>): number {
           if (ports.has(socket.port)) n += socket.depth
         }
       }
-    } finally { closeSync(fd) }
+    } catch { /* a table that cannot be read counts none */ } finally { closeSync(fd) }
   }
   return n
 }

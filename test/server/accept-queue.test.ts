@@ -1,7 +1,7 @@
 /**
  * src/net/listen-queue.ts's acceptQueueOn: the connections in the kernel's accept queue of a
- * listening port, read from the head of /proc/net/tcp (the master ends a burst of new connections
- * only once none wait there, arbiter/burst.ts; the overload benches report it per level). The
+ * listening port, read from the head of /proc/net/tcp (the overload benches report it per level:
+ * where wrk's p99 is far above the server's own, the first requests waited there). The
  * listener is a real one in another process whose event loop is blocked, so the connections made to
  * it stay in its queue: the handshake is the kernel's, accepting them is the process's.
  */
