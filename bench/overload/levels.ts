@@ -79,11 +79,10 @@ export function shedSince(file: string, from: number): { shed: ShedTimes; served
   }
   ms.sort((a, b) => a - b)
   served.sort((a, b) => a - b)
-  const at = (q: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]! : NaN)
+  const at = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN)
   const firstSlow = ms.findIndex((m) => m >= SHED_BAR_MS)
   const over = firstSlow < 0 ? 0 : ms.length - firstSlow
-  const servedP99Ms = served.length ? served[Math.min(served.length - 1, Math.floor(0.99 * served.length))]! : NaN
-  return { shed: { count: ms.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: ms.length ? ms[ms.length - 1]! : NaN, over }, servedP99Ms, end }
+  return { shed: { count: ms.length, p50Ms: at(ms, 0.5), p99Ms: at(ms, 0.99), maxMs: at(ms, 1), over }, servedP99Ms: at(served, 0.99), end }
 }
 
 /**

@@ -55,7 +55,7 @@ function parseLine(line: string): TcpSocket | undefined {
  * from the head of /proc/net/tcp and tcp6 only (the overload benches sample it every 100 ms during
  * a level, bench/overload/levels.ts). The kernel lists every listening socket before any connected
  * one, so this stops at the first connected socket and costs the same at 10,000 connections as at
- * 10, where queuedOn() reads the whole table (some 3 MB at 10,000): a sampler beside a load test
+ * 10, where socketsOn() reads the whole table (some 3 MB at 10,000): a sampler beside a load test
  * must not take the CPU it measures. 0 where there is no /proc (not Linux) or it cannot be read.
  */
 export function acceptQueueOn(ports: ReadonlySet<number>): number {
@@ -83,11 +83,6 @@ export function acceptQueueOn(ports: ReadonlySet<number>): number {
     } catch { /* a table that cannot be read counts none */ } finally { closeSync(fd) }
   }
   return n
-}
-
-/** Connections waiting in the accept queues of every socket listening on `ports`, whoever holds them. */
-export async function queuedOn(ports: readonly number[]): Promise<number> {
-  return (await socketsOn(new Set(ports))).reduce((sum, s) => (s.state === LISTEN ? sum + s.depth : sum), 0)
 }
 
 export interface Emptied { initial: number; left: number; waitedMs: number }

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fixture, nodeLines, startCorral, type Running } from '../support/corral.js'
 import { connectedRequest } from '../support/connected-request.js'
 import { total, until } from '../support/metrics.js'
-import { queuedOn } from '../../src/net/listen-queue.js'
+import { acceptQueueOn } from '../../src/net/listen-queue.js'
 
 /** A GET over a keep-alive agent-less socket, returning status, the Connection header and body. */
 function get(url: string): Promise<{ status: number; connection: string | undefined; body: string }> {
@@ -111,15 +111,15 @@ describe('stopping the server', () => {
 const inFlightReach = (server: Running, n: number) =>
   until(server.admin, `${n} requests in flight`, (s) => total(s, 'corral_http_requests_in_flight') >= n, 60_000)
 
-const queued = (port: number) => queuedOn([port])
+const queued = (port: number) => acceptQueueOn(new Set([port]))
 
 /** Polls the kernel (evidence, not a guess) until `count` connections wait in the accept queue. */
 async function untilQueued(port: number, count: number): Promise<void> {
   for (let i = 0; i < 1000; i++) {
-    if (await queued(port) >= count) return
+    if (queued(port) >= count) return
     await sleep(10)
   }
-  assert.fail(`the accept queue of port ${port} never held ${count} connections (it holds ${await queued(port)})`)
+  assert.fail(`the accept queue of port ${port} never held ${count} connections (it holds ${queued(port)})`)
 }
 
 const workerPids = async (server: Running): Promise<number[]> =>
