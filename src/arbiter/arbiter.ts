@@ -56,10 +56,10 @@ export class Arbiter extends EventEmitter {
   listenPorts: number[] | undefined
   /**
    * With round-robin (dispatch.ts): connections accepted by the master and not yet taken by a
-   * worker, and the bursts taken by the workers themselves so far and the batches they took them in
+   * worker, and the bursts taken by the workers themselves so far and the copies of the sockets they were sent beyond the first
    * (undefined without --burst-intake).
    */
-  intake: { waiting(): number; bursts(): number | undefined; batches(): number | undefined } | undefined
+  intake: { waiting(): number; bursts(): number | undefined; copies(): number | undefined } | undefined
   /** A new master took the listening sockets (SIGUSR2): what waits in their queue is its to take. */
   handedOver = false
   readonly #workers = new Map<number, WorkerRecord>()

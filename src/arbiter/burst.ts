@@ -26,9 +26,10 @@
  * fetched. A worker that drains, or dies, closes only its own copy: the socket and its queue live
  * on in the master's. Outside bursts a worker whose loop is stuck still holds one connection at most.
  *
- * A worker takes a batch at a time (worker/intake.ts, BURST_BATCH): it closes its copy after the
- * batch and asks for the socket again (`burst-more`), so a turn of its loop takes a few connections,
- * many more than round-robin's one, and a worker whose loop turns slowly takes fewer.
+ * A worker watches several copies of each socket during a burst (worker/intake.ts, BURST_COPIES),
+ * asking for one more (`burst-more`) as soon as it watches one: libuv accepts one connection per
+ * copy per turn of the worker's loop, so its copies are how many it can take a turn, where
+ * round-robin hands it one.
  *
  * TCP listeners only: closing a unix socket's listener removes the socket's file (libuv unlinks the
  * path it bound), which would refuse every client until the master bound it again.
@@ -91,8 +92,8 @@ export class Burst {
   #paused = false
   /** Bursts so far. */
   count = 0
-  /** Batches: how often a worker took its BURST_BATCH and was sent the socket again. */
-  batches = 0
+  /** Copies of a socket sent to workers during bursts beyond each worker's first (worker/intake.ts, BURST_COPIES). */
+  copies = 0
 
   constructor(o: BurstOptions) {
     this.#o = o
@@ -139,10 +140,10 @@ export class Burst {
     } else this.#quiet++
   }
 
-  /** w took its batch from listener i and closed its copy: while the burst lasts, it gets the socket again. */
+  /** w watches a copy of listener i's socket and asks for another: while the burst lasts, it gets one. */
   more(w: WorkerRecord, i: number): void {
     if (!this.#on || !this.#tcp.includes(i) || !this.#o.ready().includes(w)) return
-    this.batches++
+    this.copies++
     this.#send(w, { type: 'burst', listener: i, on: true }, this.#spares[i])
   }
 

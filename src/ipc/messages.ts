@@ -75,8 +75,8 @@ export type WorkerMessage =
    */
   | { type: 'burst-copy'; listener: number }
   /**
-   * During a burst, the worker took its batch from listener `listener` and closed its copy of the
-   * socket (worker/intake.ts, BURST_BATCH): the master sends it the socket again while the burst lasts.
+   * During a burst, the worker watches a copy of listener `listener`'s socket and can watch another
+   * (worker/intake.ts, BURST_COPIES): the master sends it one more copy while the burst lasts.
    */
   | { type: 'burst-more'; listener: number }
   /**

@@ -33,20 +33,20 @@ export interface IntakeOptions {
 }
 
 /**
- * The most connections a worker takes from one copy of the master's socket during a burst
- * (arbiter/burst.ts). Then it closes the copy, which ends libuv's accept loop in this turn (the
- * kernel hands an accepting process every connection waiting), and asks the master for the socket
- * again (`burst-more`). A worker that took thousands in one turn shed most of them in a turn that
- * long while the other worker's loop came round to an empty queue: the fan-out at 10,000
- * connections with --burst-intake (Node 20, 2 CPUs, two alternating runs each) kept 2,728 and 2,703
- * full answers a second with batches of 8 against 2,092 and 2,216 without, shed 22k and 17k
- * requests against 31k and 39k, and its slowest shed took 25 and 18 ms against 104 and 90 ms.
- * It also shares a small burst: 30 connections opened at once to a fresh 2-worker shop
- * (test/shop/npm-start.test.ts) had some of their requests shed by one worker's adaptive limit in 2
- * of 6 runs with the batch unbounded, where the first worker to accept took every one waiting, and
- * in none of 6 with batches of 8. Half the master's burst line (BURST_LINE, 16).
+ * How many copies of one of the master's listening sockets a worker watches during a burst
+ * (arbiter/burst.ts): how many connections it can take in one turn of its event loop. libuv accepts
+ * one connection each time the socket is reported readable (since libuv 1.45, PR 3696: "don't
+ * accept() connections in a loop"; every Node corral supports has it), so from one copy a worker
+ * whose loop turns every 20 ms takes 50 connections a second however many wait, and each copy it
+ * watches is one accept more per turn. Measured with a loop kept busy 10 ms a turn and 300
+ * connections waiting: 1 copy took them in 2,990 ms, 4 in 740 ms, 16 in 183 ms. The worker asks for
+ * the next copy as soon as it watches one (`burst-more`), so its intake grows by one connection a
+ * turn up to this many. Bounded so that a worker about to stall takes a few connections into its
+ * stall, not the queue, and two workers share a small burst (30 connections opened at once to a
+ * fresh 2-worker shop, test/shop/npm-start.test.ts, must all be answered). docs/balance.md has the
+ * figures that chose it.
  */
-const BURST_BATCH = 8
+const BURST_COPIES = 8
 
 const BAD_PROXY = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n\r\nbad PROXY protocol.\r\n'
 
@@ -55,8 +55,8 @@ export class Intake {
   #open = 0
   #onIdle: (() => void) | undefined
   #closing = false
-  /** Per master listener, the copy of its socket this worker accepts from during a burst (arbiter/burst.ts). */
-  readonly #bursting = new Map<number, NetServer>()
+  /** Per master listener, the copies of its socket this worker accepts from during a burst (arbiter/burst.ts). */
+  readonly #bursting = new Map<number, NetServer[]>()
   /** Cleared when the worker starts draining: a burst message the master sent before it knew is then refused. */
   #burstsAllowed = true
 
@@ -120,14 +120,15 @@ export class Intake {
    */
   stopBursts(): void {
     this.#burstsAllowed = false
-    for (const own of this.#bursting.values()) own.close()
+    for (const copies of this.#bursting.values()) for (const own of copies) own.close()
     this.#bursting.clear()
   }
 
   #burst(m: { listener: number; on: boolean; copy?: true }, handle: { close(): void } | undefined, servers: readonly HttpServer[]): void {
-    const listen = m.on && this.#burstsAllowed && !this.#bursting.has(m.listener) && servers[m.listener] !== undefined
+    const copies = this.#bursting.get(m.listener) ?? []
+    const listen = m.on && this.#burstsAllowed && copies.length < BURST_COPIES && servers[m.listener] !== undefined
     if (!m.on) {
-      this.#bursting.get(m.listener)?.close()
+      for (const own of copies) own.close()
       this.#bursting.delete(m.listener)
     }
     if (!handle) return
@@ -138,16 +139,11 @@ export class Intake {
     const own = createNetServer()
     own.on('error', (err) => this.#o.log.warn({ err: err.message }, 'accepting during a burst failed; the master hands connections over as before'))
     own.listen(handle as Parameters<NetServer['listen']>[0], this.#o.backlog)
-    this.#bursting.set(m.listener, own)
     const server = servers[m.listener]!
-    let taken = 0
-    own.on('connection', (socket: Socket) => {
-      this.take(server, socket)
-      if (++taken < BURST_BATCH || this.#bursting.get(m.listener) !== own) return
-      own.close()
-      this.#bursting.delete(m.listener)
-      send(process, { type: 'burst-more', listener: m.listener })
-    })
+    own.on('connection', (socket: Socket) => this.take(server, socket))
+    copies.push(own)
+    this.#bursting.set(m.listener, copies)
+    if (copies.length < BURST_COPIES) send(process, { type: 'burst-more', listener: m.listener })
   }
 
   /** Feed `server` from a listening socket of this worker's own. */
