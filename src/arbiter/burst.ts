@@ -26,9 +26,9 @@
  * fetched. A worker that drains, or dies, closes only its own copy: the socket and its queue live
  * on in the master's. Outside bursts a worker whose loop is stuck still holds one connection at most.
  *
- * A worker watches several copies of each socket during a burst (worker/intake.ts, BURST_COPIES),
- * asking for one more (`burst-more`) as soon as it watches one: libuv accepts one connection per
- * copy per turn of the worker's loop, so its copies are how many it can take a turn, where
+ * A worker takes a few connections from each copy of a socket and asks for another (`burst-more`,
+ * worker/intake.ts), and one whose loop is busy watches several copies at once: libuv accepts one
+ * connection per copy per turn of the loop, so its copies are how many it takes a turn, where
  * round-robin hands it one.
  *
  * TCP listeners only: closing a unix socket's listener removes the socket's file (libuv unlinks the
@@ -92,7 +92,7 @@ export class Burst {
   #paused = false
   /** Bursts so far. */
   count = 0
-  /** Copies of a socket sent to workers during bursts beyond each worker's first (worker/intake.ts, BURST_COPIES). */
+  /** Copies of a socket sent to workers during bursts beyond each one's first (worker/intake.ts). */
   copies = 0
 
   constructor(o: BurstOptions) {
@@ -140,7 +140,7 @@ export class Burst {
     } else this.#quiet++
   }
 
-  /** w watches a copy of listener i's socket and asks for another: while the burst lasts, it gets one. */
+  /** w took its few from a copy of listener i's socket, or its loop is busy and it can watch one more: while the burst lasts, it gets one. */
   more(w: WorkerRecord, i: number): void {
     if (!this.#on || !this.#tcp.includes(i) || !this.#o.ready().includes(w)) return
     this.copies++

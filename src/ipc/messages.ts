@@ -75,8 +75,9 @@ export type WorkerMessage =
    */
   | { type: 'burst-copy'; listener: number }
   /**
-   * During a burst, the worker watches a copy of listener `listener`'s socket and can watch another
-   * (worker/intake.ts, BURST_COPIES): the master sends it one more copy while the burst lasts.
+   * During a burst, the worker took its batch from a copy of listener `listener`'s socket and closed
+   * it, or its loop is busy and it can watch one copy more (worker/intake.ts): the master sends it
+   * another copy while the burst lasts.
    */
   | { type: 'burst-more'; listener: number }
   /**

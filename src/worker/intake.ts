@@ -33,20 +33,27 @@ export interface IntakeOptions {
 }
 
 /**
- * How many copies of one of the master's listening sockets a worker watches during a burst
- * (arbiter/burst.ts): how many connections it can take in one turn of its event loop. libuv accepts
- * one connection each time the socket is reported readable (since libuv 1.45, PR 3696: "don't
- * accept() connections in a loop"; every Node corral supports has it), so from one copy a worker
- * whose loop turns every 20 ms takes 50 connections a second however many wait, and each copy it
- * watches is one accept more per turn. Measured with a loop kept busy 10 ms a turn and 300
- * connections waiting: 1 copy took them in 2,990 ms, 4 in 740 ms, 16 in 183 ms. The worker asks for
- * the next copy as soon as it watches one (`burst-more`), so its intake grows by one connection a
- * turn up to this many. Bounded so that a worker about to stall takes a few connections into its
- * stall, not the queue, and two workers share a small burst (30 connections opened at once to a
- * fresh 2-worker shop, test/shop/npm-start.test.ts, must all be answered). docs/balance.md has the
- * figures that chose it.
+ * How a worker takes a burst (arbiter/burst.ts) from copies of the master's listening socket.
+ *
+ * libuv accepts one connection each time a socket is reported readable (since libuv 1.45, PR 3696:
+ * "don't accept() connections in a loop"; every Node corral supports has it): one per turn of the
+ * event loop per copy watched. A worker whose loop turns every 20 ms takes 50 connections a second
+ * from one copy however many wait, and each copy it watches is one accept more per turn. Measured
+ * with a loop kept busy 10 ms a turn and 300 connections waiting: 1 copy took them in 2,990 ms, 4
+ * in 740 ms, 16 in 183 ms. So a worker whose loop is busy (a copy's accepts come BUSY_TURN_MS or
+ * more apart) asks the master for one copy more (`burst-more`), up to BURST_COPIES.
+ *
+ * An idle loop turns in microseconds and would take every connection waiting from one copy before
+ * the other worker's loop came round: 30 connections opened at once to a fresh 2-worker shop
+ * (test/shop/npm-start.test.ts) then had 3 of their requests shed by one worker's adaptive limit in
+ * 2 of 6 runs. So a copy is closed after BURST_BATCH connections and replaced by the master (a
+ * round trip, in which the other worker takes its share): the shop's 30 were answered in 6 of 6
+ * runs. Closing is the only way to stop a listening socket's accepts in Node.
  */
+const BURST_BATCH = 8
 const BURST_COPIES = 8
+/** Accepts this far apart from one copy: the loop turns slowly and a copy takes one a turn. */
+const BUSY_TURN_MS = 5
 
 const BAD_PROXY = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n\r\nbad PROXY protocol.\r\n'
 
@@ -55,8 +62,11 @@ export class Intake {
   #open = 0
   #onIdle: (() => void) | undefined
   #closing = false
-  /** Per master listener, the copies of its socket this worker accepts from during a burst (arbiter/burst.ts). */
-  readonly #bursting = new Map<number, NetServer[]>()
+  /**
+   * Per master listener, the copies of its socket this worker accepts from during a burst
+   * (arbiter/burst.ts), and how many more it has asked the master for.
+   */
+  readonly #bursting = new Map<number, { copies: NetServer[]; asked: number }>()
   /** Cleared when the worker starts draining: a burst message the master sent before it knew is then refused. */
   #burstsAllowed = true
 
@@ -120,15 +130,16 @@ export class Intake {
    */
   stopBursts(): void {
     this.#burstsAllowed = false
-    for (const copies of this.#bursting.values()) for (const own of copies) own.close()
+    for (const { copies } of this.#bursting.values()) for (const own of copies) own.close()
     this.#bursting.clear()
   }
 
   #burst(m: { listener: number; on: boolean; copy?: true }, handle: { close(): void } | undefined, servers: readonly HttpServer[]): void {
-    const copies = this.#bursting.get(m.listener) ?? []
-    const listen = m.on && this.#burstsAllowed && copies.length < BURST_COPIES && servers[m.listener] !== undefined
+    const burst = this.#bursting.get(m.listener) ?? { copies: [], asked: 0 }
+    if (m.on && handle && burst.asked > 0) burst.asked--
+    const listen = m.on && this.#burstsAllowed && burst.copies.length < BURST_COPIES && servers[m.listener] !== undefined
     if (!m.on) {
-      for (const own of copies) own.close()
+      for (const own of burst.copies) own.close()
       this.#bursting.delete(m.listener)
     }
     if (!handle) return
@@ -139,11 +150,28 @@ export class Intake {
     const own = createNetServer()
     own.on('error', (err) => this.#o.log.warn({ err: err.message }, 'accepting during a burst failed; the master hands connections over as before'))
     own.listen(handle as Parameters<NetServer['listen']>[0], this.#o.backlog)
+    burst.copies.push(own)
+    this.#bursting.set(m.listener, burst)
     const server = servers[m.listener]!
-    own.on('connection', (socket: Socket) => this.take(server, socket))
-    copies.push(own)
-    this.#bursting.set(m.listener, copies)
-    if (copies.length < BURST_COPIES) send(process, { type: 'burst-more', listener: m.listener })
+    const more = () => {
+      burst.asked++
+      send(process, { type: 'burst-more', listener: m.listener })
+    }
+    let taken = 0
+    let last = performance.now()
+    own.on('connection', (socket: Socket) => {
+      this.take(server, socket)
+      if (this.#bursting.get(m.listener) !== burst || !burst.copies.includes(own)) return
+      const now = performance.now()
+      const busy = now - last >= BUSY_TURN_MS
+      last = now
+      if (++taken >= BURST_BATCH) {
+        own.close()
+        burst.copies.splice(burst.copies.indexOf(own), 1)
+        more()
+      }
+      if (busy && burst.copies.length + burst.asked < BURST_COPIES) more()
+    })
   }
 
   /** Feed `server` from a listening socket of this worker's own. */

@@ -3,8 +3,8 @@
  * accept from the listening socket themselves, the master stops accepting, and it takes the socket
  * back once its line is empty. Nothing is lost on the way: every connection of the burst is answered,
  * through a reload as well, and the master accepts again afterwards. libuv accepts one connection
- * per copy of a listening socket per turn of the loop, so a worker watches several copies during a
- * burst (src/worker/intake.ts, BURST_COPIES) and takes several connections a turn of a busy loop;
+ * per copy of a listening socket per turn of the loop, so a worker whose loop is busy watches several
+ * copies during a burst (src/worker/intake.ts, BURST_COPIES) and takes several connections a turn;
  * /status counts the copies. That a bounded intake shares a burst between workers is shown end to
  * end by test/shop/npm-start.test.ts: 30 connections opened at once to a fresh 2-worker shop must
  * all be answered, where a worker taking every connection waiting had some of them shed by its
