@@ -22,28 +22,25 @@ import { fixture, startCorral, type Running } from '../support/corral.js'
 const CONNECTIONS = 300
 const WAVE = 100
 
-/** One connection, one request: the status line it got, or the error that ended it. */
-function ask(port: number, path = '/pid'): { socket: Socket; answer: Promise<string> } {
+/** One connection, one request: the status line it got, or the error that ended it; `text()` is all it got. */
+function ask(port: number, path = '/pid'): { socket: Socket; answer: Promise<string>; text: () => string } {
   const socket = connect(port, '127.0.0.1')
+  let got = ''
   const answer = new Promise<string>((resolve) => {
-    let got = ''
     socket.setTimeout(60_000, () => socket.destroy(new Error('no answer in 60 s')))
     socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: burst\r\nConnection: close\r\n\r\n`))
     socket.on('data', (d) => { got += d })
     socket.on('error', (err: NodeJS.ErrnoException) => resolve(`error ${err.code ?? err.message}`))
     socket.on('close', () => resolve(got.split('\r\n', 1)[0] || 'closed without an answer'))
   })
-  return { socket, answer }
+  return { socket, answer, text: () => got }
 }
 
 /** One connection, one request: the answer's body (the status line must be 200). */
 async function body(port: number, path: string): Promise<string> {
-  const { answer, socket } = ask(port, path)
-  let got = ''
-  socket.on('data', (d) => { got += d })
-  const status = await answer
-  assert.equal(status, 'HTTP/1.1 200 OK', got)
-  return got.slice(got.indexOf('\r\n\r\n') + 4)
+  const { answer, text } = ask(port, path)
+  assert.equal(await answer, 'HTTP/1.1 200 OK', text())
+  return text().slice(text().indexOf('\r\n\r\n') + 4)
 }
 
 /** Block the worker's loop for `ms`, then open CONNECTIONS connections in waves; their answers, counted. */
