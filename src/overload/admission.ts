@@ -25,6 +25,12 @@ export const SHED_REASONS: readonly ShedReason[] = ['full', 'timeout', 'gone']
  */
 const LATE_HOLD_MS = 1000
 const CALM = 0.5
+/**
+ * How far over the limit a request may run whose connection was shed last time and has rested
+ * (enterReturning): a share of the limit, and at least RETURN_MIN requests.
+ */
+const RETURN_SHARE = 0.25
+const RETURN_MIN = 2
 
 /** A request waiting for a slot. */
 export interface Waiter {
@@ -147,6 +153,24 @@ export class Admission {
       clearInterval(this.#ticker)
       this.#ticker = undefined
     }
+  }
+
+  /**
+   * A request whose connection was shed last time and rested (overload/pace.ts), at a full limit:
+   * it runs if the running stay within RETURN_SHARE over the limit and nobody waits. The next
+   * request to find the limit full is shed in its place, most often the next one on a connection
+   * that was just answered, so refusals go round the connections beyond the limit instead of
+   * falling on the same ones again and again, each rest twice as long as the last. When more
+   * connections come back from their rests than the share holds (far more connections than the
+   * worker can serve), the rest are shed and their rests still grow.
+   */
+  enterReturning(): boolean {
+    const limit = this.limit
+    if (this.waiting === 0 && this.running < limit + Math.max(RETURN_MIN, limit * RETURN_SHARE) && this.running + this.held < this.#o.hardCap) {
+      this.running++
+      return true
+    }
+    return false
   }
 
   /** A priority route: a slot under the hard cap now, or false. */

@@ -58,6 +58,20 @@ function pauseFor(socket: Socket, latencyMs: number, keepaliveMs: number, now: n
 }
 
 /**
+ * The request read from `socket` at `now` is the first since its connection's pause ended (it waited
+ * in the socket's buffer meanwhile): the connection was shed last time.
+ */
+export function backFromRest(socket: Socket, now: number): boolean {
+  const last = streaks.get(socket)
+  return last !== undefined && now >= last.readAt && now - last.readAt <= last.ms
+}
+
+/** The connection's request runs: a refusal after it starts again from one pause. */
+export function forgive(socket: Socket): void {
+  streaks.delete(socket)
+}
+
+/**
  * Stop reading the request's connection for pauseFor()'s time, from now: called as the 503 is
  * written, in the same turn of the loop, so that the client's next request waits in the socket's
  * buffer. When the

@@ -15,7 +15,7 @@ import { behindRefusal, checkExpect, checkRequest, reject, watchBody, type Limit
 import { answerServerOptions } from './target.js'
 import type { Admission, ShedReason, Waiter } from '../overload/admission.js'
 import { shedResponse } from '../overload/shed.js'
-import { pauseReading } from '../overload/pace.js'
+import { backFromRest, forgive, pauseReading } from '../overload/pace.js'
 import { origin } from './forwarded.js'
 import { Exchange, type WorkerScope } from './exchange.js'
 import { InFlight } from './in-flight.js'
@@ -154,6 +154,11 @@ export class Requests {
     const o = this.#o
     const priority = o.priority(ex.req.url ?? '/')
     if (priority && o.admission.enterPriority()) return this.#start(ex, ex.startMs)
+    // Shed last time on this connection: it goes before newcomers, within a bound (admission.ts).
+    if (ex.req.httpVersionMajor === 1 && backFromRest(ex.req.socket, ex.startMs) && o.admission.enterReturning()) {
+      forgive(ex.req.socket)
+      return this.#start(ex, ex.startMs)
+    }
     const requests = this
     const waiter: Waiter = {
       queuedAt: 0,
