@@ -2,7 +2,8 @@
  * A worker's admission: which requests run now, which wait, which are shed. One instance per worker
  * serves HTTP/1.1 requests, HTTP/2 streams and WebSocket handshakes alike.
  *
- *   run    fewer than the limit run and nobody waits ahead (the fast path: two comparisons)
+ *   run    fewer than the limit run and nobody waits ahead (the fast path: two comparisons); or a
+ *          request whose connection was shed last time, back from its rest, up to a quarter over it
  *   wait   a bounded FIFO queue; priority routes wait in a queue of their own that goes first
  *   shed   503 + Retry-After without running app code, when the queue is full, when the wait the
  *          worker predicts (queue ahead ÷ completions per second) passes the queue timeout, or when
