@@ -50,12 +50,14 @@ describe('a connection back from its rest', () => {
     assert.equal(queued.enterReturning(), false, 'a request already waits: it goes first')
   })
 
-  it('is told by its rest: the request read as the pause ends; a refusal after one that ran starts from one pause', async () => {
+  it('is told by its rest: the request read as the pause ends; a refusal after one that ran starts from one pause', async (t) => {
     // The pause's own timer reads the socket again ('resume'), as it does in a worker. It is unref'd
-    // (a resting connection keeps no process alive): this one keeps the test's alive meanwhile.
+    // (a resting connection keeps no process alive): this one keeps the test's alive meanwhile, and
+    // goes with the socket however the test ends (a failed assertion must not leave the file hanging).
     const alive = setInterval(() => {}, 1000)
     const PAUSE = 300
     const socket = new Socket()
+    t.after(() => { clearInterval(alive); socket.destroy() })
     const req = { httpVersionMajor: 1, socket } as unknown as IncomingMessage
     assert.equal(backFromRest(socket, performance.now()), false, 'never shed')
     pauseReading(req, PAUSE, 5000, performance.now())
@@ -75,7 +77,5 @@ describe('a connection back from its rest', () => {
     forgive(socket)
     pauseReading(req, PAUSE, 5000, again)
     assert.equal(backFromRest(socket, again + PAUSE + 5), true, 'one pause, not four')
-    socket.destroy()
-    clearInterval(alive)
   })
 })
