@@ -93,6 +93,11 @@ export function pauseReading(req: IncomingMessage, latencyMs: number, keepaliveM
   socket.pause()
   setTimeout(() => {
     if (socket.destroyed) return
+    // When it is read again, by the clock requests are stamped with: the timer runs on the loop's
+    // cached time, up to a turn before now + ms, and a request read then would seem read before
+    // its rest ended (backFromRest).
+    const streak = streaks.get(socket)
+    if (streak) streak.readAt = performance.now()
     // As node:http ends its own pause: seeing the mark after the packet it was reading, it paused
     // the parser too.
     socket._paused = false
