@@ -6,7 +6,8 @@ import type { ServerResponse } from 'node:http'
 import type { FetchHandler, RequestContext, Serve } from './types.js'
 import { failRequest } from './fail.js'
 import { lazyRequest } from './lazy-request.js'
-import { isLight, LightResponse, NativeResponse, SLOW } from './light-response.js'
+import { isLight, isResponse, LightResponse, SLOW } from './light-response.js'
+import { isNative } from './web-classes.js'
 
 const CONTENT_LENGTH = 'content-length'
 const CONTENT_TYPE = 'content-type'
@@ -23,10 +24,11 @@ function writeFast(res: ServerResponse, body: string | Uint8Array | null | undef
   const headers: string[] = []
   let hasType = false
   const h = init?.headers
-  if (h instanceof Headers) {
-    h.forEach((value, name) => { if (name !== 'set-cookie' && name !== CONTENT_LENGTH) headers.push(name, value) })
-    for (const cookie of h.getSetCookie()) headers.push('set-cookie', cookie)
-    hasType = h.has(CONTENT_TYPE)
+  if (isNative('Headers', h)) {
+    const all = h as Headers
+    all.forEach((value, name) => { if (name !== 'set-cookie' && name !== CONTENT_LENGTH) headers.push(name, value) })
+    for (const cookie of all.getSetCookie()) headers.push('set-cookie', cookie)
+    hasType = all.has(CONTENT_TYPE)
   } else if (h) {
     const pairs = Array.isArray(h)
     const names = pairs ? h : Object.keys(h)
@@ -111,11 +113,11 @@ async function writeStreamed(res: ServerResponse, response: Response): Promise<v
 
 function send(res: ServerResponse, ctx: RequestContext, response: unknown): void | Promise<void> {
   if (isLight(response)) return writeLight(res, response)
-  if (!(response instanceof NativeResponse)) {
+  if (!isResponse(response)) {
     failRequest(res, ctx, new TypeError(`the fetch handler returned ${response === null ? 'null' : typeof response}, not a Response`))
     return
   }
-  return writeResponse(res, response)
+  return writeResponse(res, response as Response)
 }
 
 export function fetchAdapter(handler: FetchHandler): Serve {

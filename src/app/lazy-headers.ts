@@ -10,6 +10,7 @@
  * It passes `instanceof Headers` (its prototype chain includes Headers.prototype) and defines
  * every method Headers has, so none of Headers' brand-checked methods is reached with it.
  */
+import { extendsNative, natives } from './web-classes.js'
 
 /** An RFC 9110 token: what Headers accepts as a name (anything else throws, as the real one does). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -31,7 +32,7 @@ export class LazyHeaders {
   /** The real Headers, built once. */
   #full(): Headers {
     if (this.#real) return this.#real
-    const headers = new Headers()
+    const headers = new (natives().Headers)()
     const raw = this.#raw
     for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!)
     return (this.#real = headers)
@@ -69,4 +70,4 @@ export class LazyHeaders {
   get [Symbol.toStringTag]() { return 'Headers' }
 }
 
-Object.setPrototypeOf(LazyHeaders.prototype, Headers.prototype)
+extendsNative(LazyHeaders, 'Headers')

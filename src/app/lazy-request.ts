@@ -13,6 +13,7 @@ import type { IncomingMessage } from 'node:http'
 import { Readable } from 'node:stream'
 import { LazyHeaders } from './lazy-headers.js'
 import type { RequestContext } from './types.js'
+import { extendsNative, natives } from './web-classes.js'
 
 const BODYLESS = new Set(['GET', 'HEAD'])
 
@@ -41,7 +42,7 @@ export class LazyRequest {
     const req = this.#req
     const method = this.method
     const hasBody = !BODYLESS.has(method) && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined || streamsBody(req))
-    this.#real = new Request(this.url, {
+    this.#real = new (natives().Request)(this.url, {
       method,
       headers: LazyHeaders.real(this.headers),
       signal: this.#ctx.signal,
@@ -75,7 +76,7 @@ export class LazyRequest {
   get [Symbol.toStringTag]() { return 'Request' }
 }
 
-Object.setPrototypeOf(LazyRequest.prototype, Request.prototype)
+extendsNative(LazyRequest, 'Request')
 
 export function lazyRequest(req: IncomingMessage, ctx: RequestContext): Request {
   return new LazyRequest(req, ctx) as unknown as Request

@@ -8,10 +8,10 @@
  * The worker installs it as globalThis.Response, so apps get it without importing anything; it
  * passes `instanceof Response`, and Response's statics are kept. Node is not patched otherwise.
  */
-const Native = globalThis.Response
+import { extendsNative, isNative, natives } from './web-classes.js'
 
-/** The real Response class, for instanceof checks that must accept both kinds. */
-export const NativeResponse = Native
+/** Whether `value` is a Response, light or real, without loading Node's classes to say so (web-classes.ts). */
+export const isResponse = (value: unknown): boolean => isNative('Response', value)
 
 type Init = ResponseInit | undefined
 type Fast = string | Uint8Array | null | undefined
@@ -43,7 +43,7 @@ export class LightResponse {
     return body === SLOW ? undefined : { body, init: r.#init }
   }
 
-  get raw(): Response { return (this.#real ??= new Native(this.#body, this.#init)) }
+  get raw(): Response { return (this.#real ??= new (natives().Response)(this.#body, this.#init)) }
 
   get status(): number { return this.#real?.status ?? this.#init?.status ?? 200 }
   get ok(): boolean { return this.status >= 200 && this.status < 300 }
@@ -67,7 +67,7 @@ export class LightResponse {
    * `x instanceof Response` in a worker, where Response is this class: true for a light one and
    * for a real one (from fetch(), Response.error(), a library that made its own), as outside a worker.
    */
-  static [Symbol.hasInstance](value: unknown): boolean { return value instanceof Native }
+  static [Symbol.hasInstance](value: unknown): boolean { return isNative('Response', value) }
 
   /** Whether `value` is a LightResponse (a brand check: instanceof says yes to real ones too). */
   static is(value: unknown): value is LightResponse { return typeof value === 'object' && value !== null && #init in value }
@@ -79,9 +79,9 @@ export class LightResponse {
     if (init === undefined) return new LightResponse(body, JSON_INIT)
     const h = init.headers
     if (h === undefined) return new LightResponse(body, { ...init, headers: JSON_HEADERS })
-    if (h instanceof Headers) {
-      if (h.has('content-type')) return new LightResponse(body, init)
-      const headers = new Headers(h)
+    if (isNative('Headers', h)) {
+      if ((h as Headers).has('content-type')) return new LightResponse(body, init)
+      const headers = new (natives().Headers)(h as Headers)
       headers.set('content-type', 'application/json')
       return new LightResponse(body, { ...init, headers })
     }
@@ -92,18 +92,19 @@ export class LightResponse {
     for (const name in h) if (isContentType(name)) return new LightResponse(body, init)
     return new LightResponse(body, { ...init, headers: { ...h, 'content-type': 'application/json' } })
   }
-  static error(): Response { return Native.error() }
-  static redirect(url: string | URL, status?: number): Response { return Native.redirect(url, status as 301) }
+  static error(): Response { return natives().Response.error() }
+  static redirect(url: string | URL, status?: number): Response { return natives().Response.redirect(url, status as 301) }
 }
 
-Object.setPrototypeOf(LightResponse.prototype, Native.prototype)
+extendsNative(LightResponse, 'Response')
 
 const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' })
 const JSON_INIT: ResponseInit = Object.freeze({ headers: JSON_HEADERS })
 const isContentType = (name: string) => name.length === 12 && name.toLowerCase() === 'content-type'
 
 export function installLightResponse(): void {
-  if (globalThis.Response !== (LightResponse as unknown)) globalThis.Response = LightResponse as unknown as typeof Response
+  // Read as a property, not a value: reading the global would load Node's classes (web-classes.ts).
+  if (Object.getOwnPropertyDescriptor(globalThis, 'Response')?.value !== LightResponse) globalThis.Response = LightResponse as unknown as typeof Response
 }
 
 export const isLight = (r: unknown): r is LightResponse => LightResponse.is(r)

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from '../logging/logger.js'
 import type { WebSocket } from 'ws'
 import { lazyRequest } from '../app/lazy-request.js'
-import { NativeResponse } from '../app/light-response.js'
+import { isResponse } from '../app/light-response.js'
 import type { FetchHandler, LoadedApp, RequestContext, UpgradeListener } from '../app/types.js'
 import type { Settings } from '../config/settings/index.js'
 import { codes } from '../errors.js'
@@ -136,7 +136,7 @@ export class Upgrades {
     if (accepted === undefined || !(response?.status < 300)) {
       ex.accepted = undefined
       ex.status = response?.status ?? 500
-      if (!(response instanceof NativeResponse)) return this.#failed(ex, socket, new TypeError('the fetch handler returned no Response for an upgrade request'))
+      if (!isResponse(response)) return this.#failed(ex, socket, new TypeError('the fetch handler returned no Response for an upgrade request'))
       this.#o.metrics?.observe(ex.req.method ?? 'GET', ex.status, ex.route ?? routeOf(ex.req.url ?? '/'), ex.elapsedMs() / 1000)
       await refuseWith(socket, response).catch(() => socket.destroy())
       return

@@ -9,7 +9,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
 import { writeResponse } from '../../src/app/fetch.js'
-import { LightResponse, NativeResponse } from '../../src/app/light-response.js'
+import { LightResponse } from '../../src/app/light-response.js'
+import { natives } from '../../src/app/web-classes.js'
 
 const shapes: [string, ResponseInit | undefined][] = [
   ['no init', undefined],
@@ -29,7 +30,7 @@ describe('Response.json without a Headers object', () => {
   for (const [what, init] of shapes) {
     it(`answers as Node's Response.json does for ${what}`, async () => {
       const light = LightResponse.json(data, init) as unknown as Response
-      const native = NativeResponse.json(data, init)
+      const native = natives().Response.json(data, init)
       assert.deepEqual(seen(light), seen(native))
       assert.equal(await light.text(), await native.text())
 
@@ -42,7 +43,7 @@ describe('Response.json without a Headers object', () => {
           return { status: res.status, type: res.headers.get('content-type'), cookies: res.headers.getSetCookie(), trace: res.headers.get('x-trace'), body: await res.text() }
         } finally { server.close() }
       }
-      assert.deepEqual(await wire(LightResponse.json(data, init) as unknown as Response), await wire(NativeResponse.json(data, init)))
+      assert.deepEqual(await wire(LightResponse.json(data, init) as unknown as Response), await wire(natives().Response.json(data, init)))
     })
   }
 })
