@@ -21,6 +21,12 @@ describe('Node\'s Web classes in a worker', () => {
       assert.equal(light.light, true, 'a light Response is an instance of Response')
       assert.equal(light.probe, 'p1')
       if (light.lazyGlobals) assert.equal(light.undici, false, 'a small handler\'s request did not load Node\'s undici')
+      const fetched = await fetch(`${server.url}/fetched`)
+      assert.equal(fetched.status, 200, 'a Response from Node\'s fetch is a Response')
+      assert.equal(await fetched.text(), 'fetched')
+      const withHeaders = await fetch(`${server.url}/fetched-headers`)
+      assert.equal(withHeaders.headers.get('content-type'), 'application/json', 'a Headers from Node\'s fetch is a Headers')
+      assert.equal(await withHeaders.text(), 'with its headers')
       const full = await (await fetch(`${server.url}/full`)).json() as Record<string, unknown>
       assert.deepEqual(full, { request: true, headers: true, response: true, undici: true, tag: '[object Headers]', type: 'function' })
     })
