@@ -63,12 +63,13 @@ export function extendsNative(light: Function, name: WebName): void {
  * `value instanceof` the native `name`, without loading the natives to say no. Until they are
  * loaded here, such an object is an instance of a light class, or a native one made where no global
  * was read: Node 20's `fetch` loads undici by itself, and its Response and Headers say what they are
- * (Symbol.toStringTag). A record of headers says '[object Object]' and loads nothing.
+ * (Symbol.toStringTag). A record of headers has no tag and loads nothing.
  */
 export function isNative(name: WebName, value: unknown): boolean {
   if (loaded) return value instanceof loaded[name]
   if (typeof value !== 'object' || value === null) return false
   // The prototype, not instanceof: LightResponse's own instanceof asks this function.
   for (const light of lights.get(name)!) if (light.prototype.isPrototypeOf(value)) return true
-  return Object.prototype.toString.call(value) === `[object ${name}]` && value instanceof natives()[name]
+  // A record or a list of pairs has no tag: one lookup that finds nothing.
+  return Symbol.toStringTag in value && (value as Record<symbol, unknown>)[Symbol.toStringTag] === name && value instanceof natives()[name]
 }
