@@ -7,8 +7,9 @@
  * So `get` and `has` read rawHeaders, and the real Headers is built the first time anything else
  * (iteration, a change, getSetCookie) is asked; from then on every call goes to it.
  *
- * It passes `instanceof Headers` (its prototype chain includes Headers.prototype) and defines
- * every method Headers has, so none of Headers' brand-checked methods is reached with it.
+ * It passes `instanceof Headers` (its prototype chain includes Headers.prototype once Node's
+ * classes load: web-classes.ts) and defines every method Headers has, so none of Headers'
+ * brand-checked methods is reached with it.
  */
 import { extendsNative, natives } from './web-classes.js'
 

@@ -6,8 +6,9 @@
  * the first time anything else (the body, clone, signal…) is touched. Its headers are lazy too
  * (lazy-headers.ts): a lookup reads the message's rawHeaders.
  *
- * It passes `instanceof Request` (its prototype chain includes Request.prototype), and every
- * property Request has is defined here, so none of Request's own brand-checked getters is reached.
+ * It passes `instanceof Request` (its prototype chain includes Request.prototype once Node's
+ * classes load: web-classes.ts), and every property Request has is defined here, so none of
+ * Request's own brand-checked getters is reached.
  */
 import type { IncomingMessage } from 'node:http'
 import { Readable } from 'node:stream'

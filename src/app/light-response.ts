@@ -6,7 +6,8 @@
  * clones it, passes a stream body) builds the real Response, and the adapter then streams that.
  *
  * The worker installs it as globalThis.Response, so apps get it without importing anything; it
- * passes `instanceof Response`, and Response's statics are kept. Node is not patched otherwise.
+ * passes `instanceof Response`, and Response's statics are kept. Node's own classes load only when
+ * needed (web-classes.ts, which watches the globals Headers, Request and Response until then).
  */
 import { extendsNative, isNative, natives } from './web-classes.js'
 
