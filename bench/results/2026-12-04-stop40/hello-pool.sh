@@ -1,6 +1,8 @@
 #!/bin/bash
 # issue 11's hello bar: 3 runs of 11 rounds per Node, pooled. Run from a worktree with dist built.
-D=/tmp/r40/hello
+# Where the runs go (stop 41 ran this with D=/tmp/r41/hello).
+D=${D:-/tmp/r40/hello}
+mkdir -p "$D"
 for NODE in node /work/node-versions/n26/node_modules/node/bin/node; do
   v=$($NODE -v)
   for run in 1 2 3; do
