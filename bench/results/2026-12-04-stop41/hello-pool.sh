@@ -1,12 +1,3 @@
 #!/bin/bash
-# issue 11's hello bar: 3 runs of 11 rounds per Node, pooled. Run from a worktree with dist built.
-mkdir -p /tmp/r41/hello
-D=/tmp/r41/hello
-for NODE in node /work/node-versions/n26/node_modules/node/bin/node; do
-  v=$($NODE -v)
-  for run in 1 2 3; do
-    timeout 600 npm run bench -- --scenarios hello --servers node-cluster,corral-async --repeats 11 --duration 4 --warmup 1 --workers 2 $( [ $NODE != node ] && echo --node $NODE ) --out $D/$v-$run > $D/$v-$run.log 2>&1
-    echo "$v run $run rc=$? $(date -u +%H:%M:%S)"
-  done
-  npm run bench:pool -- $(ls -d $D/$v-*/*/ | tr "\n" " ") > $D/pool-$v.md 2>&1
-done
+# issue 11's hello bar, as stop 40 took it (3 runs of 11 rounds per Node, pooled), into /tmp/r41/hello.
+D=/tmp/r41/hello exec bash "$(dirname "$0")/../2026-12-04-stop40/hello-pool.sh"
