@@ -3,14 +3,12 @@
  * It reads the admin port named by ADDRESS (host:port, unix:/path or an http:// URL), or else by
  * --admin-bind from the config, flags and env, as `corral serve` would.
  */
-import '../top/live-terminal.js'
-import { render } from 'ink'
 import { createElement as h } from 'react'
 import { loadConfig } from '../config/load.js'
 import { parseBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
 import { adminClient } from '../top/client.js'
-import { TopApp } from '../top/app.js'
+import { forgetCi } from '../top/live-terminal.js'
 
 /** The alternate screen, as htop and less use: the shell's screen comes back as it was on exit. */
 const ENTER_SCREEN = '\x1b[?1049h\x1b[H'
@@ -32,6 +30,8 @@ export async function top(argv: string[]): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw corralError('CORRAL_ERR_USAGE', 'corral top needs a terminal; a script can read the same numbers as JSON from the admin port\'s /dashboard/state')
   }
+  forgetCi()
+  const [{ render }, { TopApp }] = await Promise.all([import('ink'), import('../top/app.js')])
   const client = adminClient(bind)
   process.stdout.write(ENTER_SCREEN)
   try {

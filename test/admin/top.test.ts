@@ -10,6 +10,9 @@ import { Terminal } from '../support/tmux.js'
 import { needTool } from '../support/tools.js'
 
 let available = false
+// CI sets CI, and Ink then draws only its last frame unless `corral top` takes it out first: run
+// as CI does everywhere, so a build that loads Ink too early fails here and not only in CI.
+const AS_IN_CI = { CI: 'true' }
 test('tmux is installed for the terminal tests', (t) => { available = needTool(t, 'tmux') })
 
 const status = async (s: Running) => (await fetch(s.admin + '/status')).json() as Promise<{ generation: number; target: number; workers: { pid: number }[] }>
@@ -20,7 +23,7 @@ describe('corral top', () => {
   before(async () => {
     if (!available) return
     server = await startCorral(undefined, fixture('fetch-app.ts'), { args: ['--workers', '2', '--dashboard-actions'] })
-    term = await Terminal.start([process.execPath, CLI, 'top', `127.0.0.1:${server.adminPort}`], { columns: 140, rows: 48 })
+    term = await Terminal.start([process.execPath, CLI, 'top', `127.0.0.1:${server.adminPort}`], { columns: 140, rows: 48, env: AS_IN_CI })
   })
   after(async () => {
     await term?.close()
@@ -69,7 +72,7 @@ describe('corral top without a server', () => {
   it('says it cannot reach the admin port and keeps trying, until q', async (t) => {
     if (!available) return t.skip('no tmux')
     const port = await freePort()
-    const term = await Terminal.start([process.execPath, CLI, 'top', `127.0.0.1:${port}`], { columns: 120, rows: 20 })
+    const term = await Terminal.start([process.execPath, CLI, 'top', `127.0.0.1:${port}`], { columns: 120, rows: 20, env: AS_IN_CI })
     t.after(() => term.close())
     await term.waitFor('the reason', new RegExp(`http://127.0.0.1:${port}: .*ECONNREFUSED.*retrying|http://127.0.0.1:${port}: .*retrying`))
     await term.keys('q')
