@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import autocannon from 'autocannon'
 import { lazyRequest } from '../../src/app/lazy-request.js'
-import { LightResponse, NativeResponse } from '../../src/app/light-response.js'
+import { LightResponse } from '../../src/app/light-response.js'
+import { natives } from '../../src/app/web-classes.js'
 import { writeResponse } from '../../src/app/fetch.js'
 import type { RequestContext } from '../../src/app/types.js'
 
@@ -19,7 +20,7 @@ const handlers: Record<string, (req: IncomingMessage, res: ServerResponse) => un
     const h = new Headers()
     for (let i = 0; i < req.rawHeaders.length; i += 2) h.append(req.rawHeaders[i], req.rawHeaders[i + 1])
     new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers: h })
-    await writeResponse(res, new NativeResponse('Hello, World!', { headers: { 'content-type': 'text/plain' } }))
+    await writeResponse(res, new (natives().Response)('Hello, World!', { headers: { 'content-type': 'text/plain' } }))
   },
   corral: async (req, res) => {
     lazyRequest(req, ctx)
