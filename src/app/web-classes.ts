@@ -71,5 +71,5 @@ export function isNative(name: WebName, value: unknown): boolean {
   // The prototype, not instanceof: LightResponse's own instanceof asks this function.
   for (const light of lights.get(name)!) if (light.prototype.isPrototypeOf(value)) return true
   // A record or a list of pairs has no tag: one lookup that finds nothing.
-  return Symbol.toStringTag in value && (value as Record<symbol, unknown>)[Symbol.toStringTag] === name && value instanceof natives()[name]
+  return (value as Record<symbol, unknown>)[Symbol.toStringTag] === name && value instanceof natives()[name]
 }
