@@ -71,8 +71,12 @@ it('drains without a failed request when SIGTERM reaches its whole process group
   t.after(() => rmSync(dataDir, { recursive: true, force: true }))
   const shop = await startCorral(t, SHOP_APP, {
     // Budgets far above any latency: this checks that every request is answered, not how fast, and
-    // a busy machine must not turn a slow product lookup into a 503.
-    args: ['--config', SHOP_CONFIG, '--data-dir', dataDir, '--workers', '2'], env: { ...FRESH_MACHINE, ...GENEROUS_BUDGETS }, noWait: true, processGroup: true,
+    // a busy machine must not turn a slow product lookup into a 503. For the same reason no worker
+    // may run fewer than the 30 requests at once: on a busy machine the burst's split between the
+    // workers is uneven (22 and 8 in one CI run), and a fresh worker's adaptive limit (20) shed the
+    // 21st and 22nd while its loop waited for a CPU. The control stays on (and with it the burst
+    // intake the drain has to stop); its shedding is proven in test/overload.
+    args: ['--config', SHOP_CONFIG, '--data-dir', dataDir, '--workers', '2', '--overload-min-limit', '32'], env: { ...FRESH_MACHINE, ...GENEROUS_BUDGETS }, noWait: true, processGroup: true,
   })
   await shop.waitFor(/Shop ready at .*\n.*\n.*\n.*services: .*\n/, 90_000)
   // Both workers hold idle database connections (a database that stopped at the signal would
@@ -89,7 +93,8 @@ it('drains without a failed request when SIGTERM reaches its whole process group
   await Promise.all(inFlight.map((r) => r.connected))
   const stopped = await shop.stop('SIGTERM')
   const answers = await Promise.all(inFlight.map((r) => r.answer))
-  assert.deepEqual(answers.map((a) => (a instanceof Error ? a.message : a.status)).filter((s) => s !== 200), [], 'every request that reached the server was answered')
+  const failed = answers.filter((a) => a instanceof Error || a.status !== 200).map((a) => (a instanceof Error ? a.message : `${a.status} ${a.body}`))
+  assert.deepEqual(failed, [], `every request that reached the server was answered\n${shop.output()}`)
   assert.equal(stopped.code, 0, shop.output())
   assert.doesNotMatch(shop.output(), /uncaught exception|"code":1/, 'no worker crashed on the way out')
 })
