@@ -5,7 +5,7 @@
  * request path can be judged on a busy machine.
  *
  *   node --import tsx bench/callgrind.ts [--server corral|node-cluster|BUILD] [--app bench/scenarios/hello.ts]
- *       [--requests 5000] [--warmup 10000] [--connections 10] [--names] [--node PATH] [-- extra serve args]
+ *       [--requests 5000] [--warmup 10000] [--connections 10] [--close] [--names] [--node PATH] [-- extra serve args]
  *
  * --server BUILD serves with another checkout's dist/ (as the bench's corral-async@root=); extra
  * arguments go to `corral serve` (e.g. -- --stall-threshold 0). The server runs one worker; its
@@ -39,8 +39,9 @@ if (cluster.isPrimary && process.env.CALLGRIND_WRAP) {
 }
 `
 
-function ab(port: number, n: number, c: number): string {
-  return execFileSync('ab', ['-q', '-k', '-n', String(n), '-c', String(c), `http://127.0.0.1:${port}/`], { maxBuffer: 1 << 24 }).toString()
+/** `close`: a new connection per request (no -k), so what a connection costs the worker is counted too. */
+function ab(port: number, n: number, c: number, close = false): string {
+  return execFileSync('ab', ['-q', ...(close ? [] : ['-k']), '-n', String(n), '-c', String(c), `http://127.0.0.1:${port}/`], { maxBuffer: 1 << 24 }).toString()
 }
 
 interface Split { main: number; jit: number; gc: number; hdr: number; rest: number }
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
     server: { type: 'string', default: 'corral' }, app: { type: 'string', default: 'bench/scenarios/hello.ts' },
     requests: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '10000' },
     connections: { type: 'string', default: '10' }, names: { type: 'boolean', default: false }, node: { type: 'string' },
+    close: { type: 'boolean', default: false },
   } })
   const node = a.node ?? process.execPath
   const requests = Number(a.requests)
@@ -113,12 +115,12 @@ async function main(): Promise<void> {
       await sleep(500)
     }
     const workers = childPids(server.pid!)
-    ab(port, Number(a.warmup), Number(a.connections))
+    ab(port, Number(a.warmup), Number(a.connections), a.close)
     for (const pid of workers) {
       execFileSync('callgrind_control', ['-z', String(pid)], { stdio: 'ignore' })
       execFileSync('callgrind_control', ['-i', 'on', String(pid)], { stdio: 'ignore' })
     }
-    const report = ab(port, requests, Number(a.connections))
+    const report = ab(port, requests, Number(a.connections), a.close)
     for (const pid of workers) {
       execFileSync('callgrind_control', ['-i', 'off', String(pid)], { stdio: 'ignore' })
       execFileSync('callgrind_control', ['-d', String(pid)], { stdio: 'ignore' })
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
       const total = files.reduce((sum, f) => sum + Number(/^totals: (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 0), 0)
       const { split: s, jit } = split(join(dir, files[0]), requests, a.names ? `/tmp/perf-${pid}.map` : undefined)
       console.log(`${anchor ? 'node:cluster' : `corral (${build})`} ${positionals.join(' ')} · Node ${execFileSync(node, ['--version']).toString().trim()} · ` +
-        `${requests} requests, ${a.connections} connections (failed ${failed}, non-2xx ${non2xx})`)
+        `${requests} requests, ${a.connections} connections${a.close ? ', a new one per request' : ''} (failed ${failed}, non-2xx ${non2xx})`)
       console.log(`instructions per request: all threads ${Math.round(total / requests)}; main thread ${s.main} = JIT ${s.jit} + GC ${s.gc} + ` +
         `loop-delay histogram ${s.hdr} + rest ${s.rest}; main without GC and histogram ${s.main - s.gc - s.hdr}`)
       for (const [name, ir] of jit.slice(0, 40)) console.log(`${String(ir).padStart(7)}  ${name}`)
