@@ -70,6 +70,9 @@ export class Intake {
   /** Cleared when the worker starts draining: a burst message the master sent before it knew is then refused. */
   #burstsAllowed = true
 
+  /** One function for every socket's 'close' (it comes once, so on() and no wrapper): no closure per connection. */
+  readonly #onClose = (): void => { if (--this.#open === 0) this.#onIdle?.() }
+
   constructor(options: IntakeOptions) {
     this.#o = options
   }
@@ -78,7 +81,7 @@ export class Intake {
 
   take(server: HttpServer, socket: Socket): void {
     this.#open++
-    socket.once('close', () => { if (--this.#open === 0) this.#onIdle?.() })
+    socket.on('close', this.#onClose)
     socket.setNoDelay(true)
     // node:http makes its server half-open so it can answer a client that has finished sending.
     socket.allowHalfOpen = (server as HttpServer & { allowHalfOpen?: boolean }).allowHalfOpen ?? false

@@ -12,8 +12,7 @@
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-
-interface Seen { bytes: number; since: number }
+import type { Connections, Tracked } from './connections.js'
 
 /** The response a socket is writing now; node:http keeps it on the socket until the response ends. */
 const busy = (socket: Socket) => (socket as Socket & { _httpMessage?: unknown })._httpMessage != null
@@ -24,25 +23,18 @@ export const sweepEveryMs = (keepaliveMs: number) => Math.min(1000, Math.max(50,
 const upgraded = (socket: Socket) => (socket as Socket & { parser?: unknown }).parser === null
 
 /**
- * Close `server`'s connections once they have been idle for `keepaliveMs`. Returns a stop function.
- * `event` is the one that hands over HTTP/1.1 connections ('secureConnection' on a TLS server), and
- * `accept` picks them where the server speaks HTTP/2 as well.
+ * Close the connections of `server` (as `connections` holds them: the HTTP/1.1 ones) once they have
+ * been idle for `keepaliveMs`. Returns a stop function.
  */
-export function enforceKeepalive(server: Server, keepaliveMs: number, event: 'connection' | 'secureConnection' = 'connection', accept?: (socket: Socket) => boolean): () => void {
+export function enforceKeepalive(server: Server, connections: Connections, keepaliveMs: number): () => void {
   // Node's own timer is turned off; 0 in keepAliveTimeout means "no timeout" to Node.
   server.keepAliveTimeout = 0
-  const connections = new Map<Socket, Seen>()
-  server.on(event, (socket: Socket) => {
-    if (accept && !accept(socket)) return
-    connections.set(socket, { bytes: socket.bytesRead, since: performance.now() })
-    socket.once('close', () => connections.delete(socket))
-  })
   const timer = setInterval(() => {
     const now = performance.now()
     for (const [socket, seen] of connections) {
       const bytes = socket.bytesRead
       if (upgraded(socket)) {
-        connections.delete(socket)
+        connections.drop(socket)
       } else if (bytes !== seen.bytes || busy(socket)) {
         seen.bytes = bytes
         seen.since = now
@@ -56,9 +48,9 @@ export function enforceKeepalive(server: Server, keepaliveMs: number, event: 'co
   // been read yet. Deciding in the check phase, right after that poll, the next request wins and
   // the connection lives on. (A request still on the wire when the connection closes is the race
   // every keep-alive client must handle; the Keep-Alive header gives it a margin.)
-  const closeIfStillIdle = (socket: Socket, seen: Seen) => {
+  const closeIfStillIdle = (socket: Socket, seen: Tracked) => {
     if (socket.destroyed || socket.bytesRead !== seen.bytes || busy(socket)) return
-    connections.delete(socket)
+    connections.drop(socket)
     socket.destroy()
   }
   timer.unref()

@@ -13,10 +13,11 @@ import type { Server as NetServer, Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { describeBind, type BindAddress } from '../config/parse.js'
 import { corralError } from '../errors.js'
+import { Connections } from './connections.js'
 import { enforceKeepalive } from './keepalive.js'
 import { watchRequestStart } from './request-start.js'
 import { maxHeaderSize, maxHeadersCount, onClientError, type Limits } from './limits.js'
-import { watchSlowClients, type SlowClientLimits } from './slow-clients.js'
+import { watchesSlowClients, watchSlowClients, type SlowClientLimits } from './slow-clients.js'
 
 export interface ServerOptions {
   limits: Limits
@@ -49,12 +50,17 @@ export function http1Options(o: ServerOptions, Response: new (req: IncomingMessa
  * HTTP/1.1 connections where the server also serves HTTP/2.
  */
 export function wireHttp1(server: Server | Http2SecureServer, o: ServerOptions, event: 'connection' | 'secureConnection', http1?: (socket: Socket) => boolean): void {
-  server.on(event, rememberPeer)
-  server.on(event, watchRequestStart)
+  // One listener and one registry for what every connection needs (connections.ts says why).
+  const connections = o.keepaliveMs > 0 || watchesSlowClients(o.slowClients) ? new Connections() : undefined
+  server.on(event, (socket: Socket) => {
+    rememberPeer(socket)
+    watchRequestStart(socket)
+    if (connections && (!http1 || http1(socket))) connections.add(socket)
+  })
   ;(server as Server).maxHeadersCount = maxHeadersCount(o.limits)
   if (o.keepaliveMs === 0) (server as Server).keepAliveTimeout = 1 // 0 would mean "forever" to Node
-  else enforceKeepalive(server as Server, o.keepaliveMs, event, http1)
-  watchSlowClients(server as Server, o.slowClients, o.log, event, http1)
+  else enforceKeepalive(server as Server, connections!, o.keepaliveMs)
+  if (connections) watchSlowClients(connections, o.slowClients, o.log)
   // corral is an origin server and tunnels nothing; without a listener node:http would drop the
   // connection without a word.
   server.on('connect', refuseConnect)
@@ -89,7 +95,9 @@ function refuseConnect(_req: IncomingMessage, socket: Socket): void {
 
 /**
  * Read the peer's address once per connection: Node caches it on the socket, so a request whose
- * client has already gone (an access log line, a late ctx.clientIp) still knows who it was.
+ * client has already gone (an access log line, a late ctx.clientIp) still knows who it was. The
+ * price is a getpeername per connection: 7.3k of the 174k instructions a connection-per-request
+ * hello costs the worker (bench/callgrind.ts --close, Node 26), nothing per keep-alive request.
  */
 function rememberPeer(socket: Socket): void {
   void socket.remoteAddress

@@ -16,11 +16,12 @@
  *   whose queue has not shrunk for --send-timeout is closed: the client stopped reading, or reads so
  *   slowly that the kernel never takes a full segment.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import { corralError } from '../errors.js'
+import type { Connections, Tracked } from './connections.js'
 import { reject } from './limits.js'
 
 export interface SlowClientLimits {
@@ -28,17 +29,6 @@ export interface SlowClientLimits {
   /** Bytes per second that earn the body another second; 0: --body-timeout is the whole body's. */
   bodyMinRate: number
   sendTimeoutMs: number
-}
-
-interface Watch {
-  /** The request whose body is being read, when the last sweep saw one. */
-  body: IncomingMessage | undefined
-  /** When its body's clock started (or restarted after the app caught up), and the bytes read then. */
-  bodySince: number
-  bodyBytes: number
-  /** The response bytes queued at the last sweep that saw them shrink, and when. */
-  queued: number
-  queuedSince: number
 }
 
 type HttpSocket = Socket & {
@@ -53,23 +43,17 @@ export const sweepEveryMs = (l: SlowClientLimits) =>
 /** Response bytes the worker holds for this client: in the socket's buffer and in libuv's write queue. */
 const queuedBytes = (socket: HttpSocket) => socket.writableLength + (socket._handle?.writeQueueSize ?? 0)
 
-/**
- * Watch `server`'s HTTP/1.1 connections for slow bodies and slow readers. Returns a stop function.
- * `event` and `accept` pick the HTTP/1.1 connections as in keepalive.ts.
- */
-export function watchSlowClients(server: Server, limits: SlowClientLimits, log: Logger | undefined, event: 'connection' | 'secureConnection' = 'connection', accept?: (socket: Socket) => boolean): () => void {
-  if (limits.bodyTimeoutMs <= 0 && limits.sendTimeoutMs <= 0) return () => {}
-  const connections = new Map<HttpSocket, Watch>()
+/** Whether either limit is on (otherwise no sweep runs). */
+export const watchesSlowClients = (l: SlowClientLimits) => l.bodyTimeoutMs > 0 || l.sendTimeoutMs > 0
+
+/** Watch a server's HTTP/1.1 connections (as `connections` holds them) for slow bodies and slow readers. Returns a stop function. */
+export function watchSlowClients(connections: Connections, limits: SlowClientLimits, log: Logger | undefined): () => void {
+  if (!watchesSlowClients(limits)) return () => {}
   const report = reporter(log)
-  server.on(event, (socket: HttpSocket) => {
-    if (accept && !accept(socket)) return
-    connections.set(socket, { body: undefined, bodySince: 0, bodyBytes: 0, queued: 0, queuedSince: 0 })
-    socket.once('close', () => connections.delete(socket))
-  })
   const timer = setInterval(() => {
     const now = performance.now()
-    for (const [socket, watch] of connections) {
-      if (socket.parser === null) { connections.delete(socket); continue } // upgraded: no longer HTTP's
+    for (const [socket, watch] of connections as Iterable<[HttpSocket, Tracked]>) {
+      if (socket.parser === null) { connections.drop(socket); continue } // upgraded: no longer HTTP's
       if (limits.bodyTimeoutMs > 0 && slowBody(socket, watch, limits, now)) setImmediate(cutIfStillSlow, socket, watch, 'body')
       else if (limits.sendTimeoutMs > 0 && slowReader(socket, watch, limits.sendTimeoutMs, now)) setImmediate(cutIfStillSlow, socket, watch, 'send')
     }
@@ -77,7 +61,7 @@ export function watchSlowClients(server: Server, limits: SlowClientLimits, log: 
   // The sweep runs in the timer phase, before the poll phase reads and writes sockets: after a stall of
   // the worker (a busy handler, a starved machine), bytes that came in time would not have been seen
   // yet. Deciding in the check phase, right after that poll, the worker's own delay is never the client's.
-  const cutIfStillSlow = (socket: HttpSocket, watch: Watch, kind: 'body' | 'send') => {
+  const cutIfStillSlow = (socket: HttpSocket, watch: Tracked, kind: 'body' | 'send') => {
     if (socket.destroyed || !connections.has(socket)) return
     const now = performance.now()
     if (kind === 'body') {
@@ -87,14 +71,14 @@ export function watchSlowClients(server: Server, limits: SlowClientLimits, log: 
       if (!slowReader(socket, watch, limits.sendTimeoutMs, now)) return
       socket.destroy()
     }
-    connections.delete(socket)
+    connections.drop(socket)
     report(kind)
   }
   timer.unref()
   return () => clearInterval(timer)
 }
 
-function slowBody(socket: HttpSocket, watch: Watch, l: SlowClientLimits, now: number): boolean {
+function slowBody(socket: HttpSocket, watch: Tracked, l: SlowClientLimits, now: number): boolean {
   const req = socket.parser?.incoming
   if (!req || req.complete) {
     watch.body = undefined
@@ -111,7 +95,7 @@ function slowBody(socket: HttpSocket, watch: Watch, l: SlowClientLimits, now: nu
   return now - watch.bodySince > l.bodyTimeoutMs + earned
 }
 
-function slowReader(socket: HttpSocket, watch: Watch, sendTimeoutMs: number, now: number): boolean {
+function slowReader(socket: HttpSocket, watch: Tracked, sendTimeoutMs: number, now: number): boolean {
   const queued = queuedBytes(socket)
   if (queued === 0 || queued < watch.queued) {
     watch.queued = queued
