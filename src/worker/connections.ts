@@ -39,8 +39,6 @@ export class Connections {
     this.#onClose = function (this: Socket) { all.delete(this) }
   }
 
-  get size(): number { return this.#all.size }
-
   add(socket: Socket): void {
     this.#all.set(socket, { bytes: socket.bytesRead, since: performance.now(), body: undefined, bodySince: 0, bodyBytes: 0, queued: 0, queuedSince: 0 })
     // 'close' comes once: on() spares the wrapper once() would make.
