@@ -47,7 +47,9 @@
  * the last step saw the loop unsaturated runs anyway, up to twice the limit of that step or the
  * sustainable concurrency below, whichever is more (so 40 requests that arrive at once and wait 3 s
  * each on I/O all run, while a CPU burst that arrives at an idle worker meets at most twice its
- * limit before the next step sees the loop full).
+ * limit before the next step sees the loop full). Until its first window closes a worker has no
+ * baseline and its limit is only the starting guess: then a saturated step (a fresh worker's loop is
+ * full compiling its code) still lets it stretch to twice the starting limit, no further.
  *
  * A full loop lets it stretch too, but only as far as the worker can serve within the tolerance:
  *
@@ -178,6 +180,8 @@ const HORIZON_S = 30
 
 export class GradientLimit implements ConcurrencyLimit {
   #limit: number
+  /** Where it started: an unmeasured limit stretches to twice this, however busy the loop (#endStep). */
+  readonly #initial: number
   #baseline = NaN
   #sample = NaN
   readonly #o: GradientOptions
@@ -213,7 +217,7 @@ export class GradientLimit implements ConcurrencyLimit {
 
   constructor(o: GradientOptions) {
     this.#o = o
-    this.#limit = Math.max(o.min, Math.min(o.max, o.initial ?? INITIAL))
+    this.#limit = this.#initial = Math.max(o.min, Math.min(o.max, o.initial ?? INITIAL))
     this.#stretchCap = Math.min(o.max, this.#limit * 2)
     this.#loop = o.loop ?? eventLoopMeter()
     this.#pressureMeter = o.pressure !== undefined && (o.downstream ?? 1) < 1 ? o.pressure : undefined
@@ -299,6 +303,14 @@ export class GradientLimit implements ConcurrencyLimit {
     const tolerated = o.tolerance * this.#baseline
     const sustainable = this.#sample <= tolerated ? Math.min(o.max, Math.floor((tolerated / 1000) * this.#capacity)) : 0
     this.#stretchCap = !this.#saturated ? Math.min(o.max, Math.max(o.min, this.#limit * 2, sustainable))
+      // Unmeasured (no window has closed, so no baseline): the starting limit is a guess, and a
+      // saturated step says only that the worker is busy, not what it can serve. A fresh worker is
+      // busy compiling its code as its first requests run (on a shared CPU, for longer), and it met
+      // the shop's 30 first connections with a hard 20: its last step read the loop full, nothing
+      // could stretch and two pages got 503s before it had measured one window (CI, stop 43). Until
+      // it has, it stretches as an idle one does, but only to twice the starting limit: a CPU burst
+      // at a fresh worker meets that, and the first window measures it.
+      : this.#baseline !== this.#baseline ? Math.min(o.max, Math.max(o.min, this.#initial * 2))
       : this.#loopFull && !(this.#pressure > o.downstream!) ? sustainable : 0
   }
 

@@ -6,6 +6,8 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { connect, type Socket } from 'node:net'
+import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
@@ -48,4 +50,44 @@ describe('overload control with I/O-bound requests', () => {
     t.diagnostic(`limit ${initial!.limit} at boot, ${after!.limit} after; load done ${Math.round(performance.now() - t0)} ms after it began`)
     await server.stop()
   })
+
+  it('a fresh worker whose loop was full answers a burst past its starting limit before it has measured anything', async (t) => {
+    // What failed in CI (stop 43): a fresh shop worker, busy compiling its code on a shared CPU, met
+    // 22 pages at once; its last step had read the loop full, so its starting limit of 20 could not
+    // stretch and two pages got 503s. Here the loop is made full on purpose: one request that burns
+    // the CPU for 400 ms, after one that starts the limit's first reading. The burst follows its
+    // answer at once, on connections already open, so no quiet step comes between.
+    const server = await startCorral(t, fixture('overload-app.ts'), { args: ['--workers', '1'] })
+    const sockets: Socket[] = []
+    t.after(() => { for (const s of sockets) s.destroy() })
+    for (let i = 0; i < BURST_FRESH; i++) {
+      const s = connect(Number(new URL(server.url).port), '127.0.0.1')
+      sockets.push(s)
+      await once(s, 'connect')
+    }
+    const agent = new Agent({ connections: 1 })
+    t.after(() => agent.close())
+    const get = async (path: string) => {
+      const res = await request(`${server.url}${path}`, { dispatcher: agent })
+      await res.body.text()
+      return res.statusCode
+    }
+    assert.equal(await get('/work?ms=5'), 200)
+    assert.equal(await get('/work?ms=400'), 200)
+    const statuses = await Promise.all(sockets.map(async (s) => {
+      s.setEncoding('latin1')
+      s.write('GET /io?ms=500 HTTP/1.1\r\nHost: corral\r\n\r\n')
+      let head = ''
+      for await (const chunk of s) {
+        head += chunk as string
+        if (head.includes('\r\n\r\n')) break
+      }
+      return Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1])
+    }))
+    assert.deepEqual(statuses.filter((s) => s !== 200), [], `every request of the burst was answered 200: ${JSON.stringify(statuses)}`)
+    await server.stop()
+  })
 })
+
+/** Past the starting limit of 20, within twice it (what a fresh worker lets run before it has measured a window). */
+const BURST_FRESH = 30

@@ -139,6 +139,20 @@ describe('a burst stretches the limit to what the worker can serve, no further',
     assert.equal(stretches(limit, limit.current, 2000), 0)
   })
 
+  it('a fresh worker whose loop is full before it has measured anything: up to twice the starting limit', () => {
+    const limit = new GradientLimit({ min: 4, max: 10_000, tolerance: 1.5, saturated: 0.9, loop: full, initial: 20 })
+    // Two completions, the second after a step's length of a full loop: saturated, and no window yet.
+    limit.sample(5, 1000, 1, 0, () => 5)
+    limit.sample(400, 1400, 1, 0, () => 400)
+    assert.equal(limit.saturated, true)
+    assert.ok(Number.isNaN(limit.baselineMs))
+    assert.equal(stretches(limit, 20, 2000), 20)
+    assert.equal(limit.current, 40)
+    // Steps at a full loop before a window closes do not let it go further.
+    limit.tick(1600, 40, 0, () => 200)
+    assert.equal(stretches(limit, 40, 2000), 0)
+  })
+
   it('a CPU-bound worker (its baseline is its CPU time) stretches by nothing', () => {
     // 5 ms a request with the loop 95% busy: about 210 a second, 1.5 of them at once within the tolerance.
     const limit = fullAfter(5, 0.95)
