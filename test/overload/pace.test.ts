@@ -62,6 +62,27 @@ describe('overload control: shed connections are paced', () => {
     assert.ok(after.shed.full + after.shed.timeout >= 4, `four sheds counted: ${JSON.stringify(after.shed)}`)
   })
 
+  it('rests a connection one step (100 ms) when the worker has measured nothing yet', async (t) => {
+    // A fresh worker has no service time to rest a refused client by; without a rest, a client
+    // that asks again at once was refused again at once, as often as it could ask.
+    const server = await startCorral(t, fixture('overload-app.ts'), { args: ['--workers', '1', '--worker-connections', '1'] })
+    const agents = Array.from({ length: 2 }, () => new Agent({ connections: 1 }))
+    t.after(() => Promise.all(agents.map((a) => a.close())))
+    const [busy, shed] = agents as [Agent, Agent]
+    const holding = get(`${server.url}/io?ms=${SERVICE_MS * 10}`, busy)
+    const running = await until(server, (o) => o.running === 1, 5_000, 'the long request runs')
+    assert.equal(running.latencyMs, null, 'no window has closed: the worker has measured nothing')
+
+    assert.equal((await get(`${server.url}/`, shed)).status, 503, 'the slot is taken: shed')
+    const again = await get(`${server.url}/`, shed)
+    assert.equal(again.status, 503)
+    assert.ok(again.ms >= 60, `the shed connection's next request waited ${again.ms.toFixed(0)} ms; expected about 100`)
+    const third = await get(`${server.url}/`, shed)
+    assert.equal(third.status, 503)
+    assert.ok(third.ms >= 160, `the third request waited ${third.ms.toFixed(0)} ms; expected about 200 (twice the last rest)`)
+    assert.equal((await holding).status, 200, 'the admitted request finished')
+  })
+
   it('closes a shed connection whose client asked to close (RFC 9112 §9.6), as it would an admitted one', async (t) => {
     const server = await startCorral(t, fixture('overload-app.ts'), { args: ['--workers', '1', '--worker-connections', '1'] })
     const busy = new Agent({ connections: 1 })
