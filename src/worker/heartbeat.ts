@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { InFlightRequest, OverloadStatus, WorkerMessage } from '../ipc/messages.js'
-import type { LoopLag } from './loop-lag.js'
+import { startLoopLag } from './loop-lag.js'
 import type { Requests } from './requests.js'
 
 const REPORTED = 3
@@ -26,17 +26,15 @@ export function inFlightNow(requests: Requests, limit = REPORTED): InFlightReque
  * How often the loop-delay sampler wakes: about twenty samples a beat, and never more often than
  * every 10 ms. Each sample is a timer that wakes an idle loop: with Node's usual 10 ms an idle
  * worker used 0.9% of a core, with 50 ms 0.4% (two idle servers side by side for 30 s on the 2-core
- * development machine), and a host running many workers pays that for each of them. With the stall
- * detector on (the default) it samples only while requests are in flight (worker.ts): two idle
- * workers went from 8 to 4-5 ms of CPU a second on Node 26 and from 13 to 10 on Node 20 (stop 44).
+ * development machine), and a host running many workers pays that for each of them.
  */
 export const lagResolution = (intervalMs: number) => Math.max(10, Math.min(50, Math.floor(intervalMs / 20)))
 
 /** What the heartbeat asks of the overload control: its status, and a tick that lets an idle limit recover. */
 export interface BeatOverload { status(): OverloadStatus; tick(now: number): void }
 
-/** `lag` samples the loop's delay (loop-lag.ts, at lagResolution(intervalMs)); the heartbeat stops it. */
-export function startHeartbeat(requests: Requests, intervalMs: number, lag: LoopLag, send: (m: WorkerMessage) => void, onBeat?: () => void, overload?: BeatOverload): () => void {
+export function startHeartbeat(requests: Requests, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void, overload?: BeatOverload): () => void {
+  const lag = startLoopLag(lagResolution(intervalMs))
   let elu = performance.eventLoopUtilization()
   const beat = () => {
     onBeat?.()

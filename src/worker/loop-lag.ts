@@ -15,13 +15,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 export interface LoopLag {
   /** Mean lateness in ms of the timer ticks since the last take(); 0 when none ticked. */
   take(): number
-  /**
-   * Stop and start sampling without losing what was sampled: the stall clock (stalls.ts) pauses it
-   * while no request is in flight, so an idle worker is not woken for it. A paused stretch is no
-   * sample (the first tick after resume() is not one either), as an idle loop has no lateness.
-   */
-  pause(): void
-  resume(): void
   stop(): void
 }
 
@@ -41,12 +34,6 @@ export function startLoopLag(resolutionMs: number): LoopLag {
       sumNs = nowSum
       // A beat with no tick (the loop was blocked throughout) reports its lag with the next beat.
       return ticks > 0 ? Math.max(0, meanNs / 1e6 - resolutionMs) : 0
-    },
-    pause() {
-      histogram.disable()
-    },
-    resume() {
-      histogram.enable()
     },
     stop() {
       histogram.disable()

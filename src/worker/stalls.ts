@@ -86,11 +86,6 @@ export interface StallOptions {
   metrics: boolean
   /** Shared with the watchdog thread: the stall clock and whether requests are in flight. */
   shared?: Int32Array
-  /**
-   * Told when the clock starts (requests in flight) and stops (idle): the loop-delay sampler runs
-   * only while it does, so an idle worker wakes for neither.
-   */
-  onClock?: (running: boolean) => void
 }
 
 export class Stalls {
@@ -198,7 +193,6 @@ export class Stalls {
     this.#timer.unref()
     Atomics.store(this.#shared, STALL_BUSY, 1)
     Atomics.notify(this.#shared, STALL_BUSY)
-    this.#o.onClock?.(true)
   }
 
   readonly #tick = (): void => {
@@ -218,7 +212,6 @@ export class Stalls {
     clearInterval(this.#timer)
     this.#timer = undefined
     Atomics.store(this.#shared, STALL_BUSY, 0)
-    this.#o.onClock?.(false)
   }
 
   /** The main thread's CPU wait and run, and the cgroup's throttling, now (NaN where unknown). */

@@ -25,8 +25,7 @@ import { applyPeerOp, linkCachePeers } from './cache-peers.js'
 import { forwardedTrust } from './forwarded.js'
 import { overloadControl, type OverloadControl } from '../overload/control.js'
 import { Intake } from './intake.js'
-import { inFlightNow, lagResolution, startHeartbeat } from './heartbeat.js'
-import { startLoopLag } from './loop-lag.js'
+import { inFlightNow, startHeartbeat } from './heartbeat.js'
 import { RequestMetrics } from './metrics.js'
 import { Requests, TrackedResponse } from './requests.js'
 import type { Protocols } from './secure-servers.js'
@@ -145,13 +144,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   let closeApp: (() => Promise<unknown>) | undefined
   // Shared with the watchdog thread, which takes the stack of a stall while it lasts.
   const stallClock = s.stallThreshold > 0 ? new Int32Array(new SharedArrayBuffer(STALL_SLOTS * 4)) : undefined
-  // The loop-delay sampler wakes the loop every lagResolution ms: with the stall clock on it runs
-  // only while the clock does (requests in flight), so an idle worker is not woken for it.
-  const lag = startLoopLag(lagResolution(beatInterval(s.workerTimeout)))
   const stalls = stallClock
-    ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, shared: stallClock, onClock: (running) => (running ? lag.resume() : lag.pause()) })
+    ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, shared: stallClock })
     : undefined
-  if (stalls) lag.pause()
   // The app (and a .ts config) as the master compiled them, where Node cannot strip types.
   const compiled = compilesAhead(s) ? await import('../app/compile-ahead.js') : undefined
   const ahead = compiled?.entriesOf(s)
@@ -241,7 +236,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   // master's acknowledgement (a burst's socket copy, intake.ts): the master killed in that moment left
   // a worker serving on its own for good (Node 20 and 26 alike). Each beat looks at the channel itself.
   const onBeat = () => { watchdog?.tick(); if (!process.connected) arbiterGone() }
-  const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), lag, report, onBeat, overload)
+  const stopHeartbeat = startHeartbeat(requests, beatInterval(s.workerTimeout), report, onBeat, overload)
   const stopBeats = () => { stopHeartbeat(); stalls?.stop(); return watchdog?.stop() }
 
   const finish = async (code: number) => {
