@@ -235,9 +235,8 @@ export class GradientLimit implements ConcurrencyLimit {
   get sampleMs(): number { return this.#sample }
   /**
    * Before any window has closed there is no sample: one step's length, by when the limit has
-   * judged again. Without it a fresh worker's refused clients asked again at once (wrk does, as
-   * does a retry loop without backoff): a cold start at 1,000 connections of the fan-out refused
-   * 1,641 requests in its first second, their retries taking the CPU its first requests needed.
+   * judged again. Without it a fresh worker's refused clients asked again at once, and their
+   * retries took the CPU its first requests needed (docs/overload.md, "A fresh worker's refusals").
    */
   get restMs(): number { return this.#sample === this.#sample ? this.#sample : WINDOW_MS }
   get utilization(): number { return this.#utilization }
@@ -317,13 +316,8 @@ export class GradientLimit implements ConcurrencyLimit {
     const tolerated = o.tolerance * this.#baseline
     const sustainable = this.#sample <= tolerated ? Math.min(o.max, Math.floor((tolerated / 1000) * this.#capacity)) : 0
     this.#stretchCap = !this.#saturated ? Math.min(o.max, Math.max(o.min, this.#limit * 2, sustainable))
-      // Unmeasured (no window has closed, so no baseline): the starting limit is a guess, and a
-      // saturated step says only that the worker is busy, not what it can serve. A fresh worker is
-      // busy compiling its code as its first requests run (on a shared CPU, for longer), and it met
-      // the shop's 30 first connections with a hard 20: its last step read the loop full, nothing
-      // could stretch and two pages got 503s before it had measured one window (CI, stop 43). Until
-      // it has, it stretches as an idle one does, but only to twice the starting limit: a CPU burst
-      // at a fresh worker meets that, and the first window measures it.
+      // Unmeasured (no baseline yet): a full loop says only that a fresh worker is busy (compiling
+      // its code), not what it can serve; see the top of the file and docs/overload.md.
       : this.#baseline !== this.#baseline ? Math.min(o.max, Math.max(o.min, this.#initial * 2))
       : this.#loopFull && !(this.#pressure > o.downstream!) ? sustainable : 0
   }

@@ -43,14 +43,14 @@ const capped = (max: number, keepaliveMs: number) => (keepaliveMs > 0 ? Math.min
 const streaks = new WeakMap<Socket, { readAt: number; ms: number }>()
 
 /**
- * How long to rest a connection shed at `now`: `latencyMs`, how long an admitted request takes now
- * (NaN: unknown, no pause), capped; twice its last pause if it was shed again within that of being
+ * How long to rest a connection shed at `now`: `restMs`, about what an admitted request takes now (the
+ * limit's restMs; NaN: no pause), capped; twice its last pause if it was shed again within that of being
  * read again. Not io/retry.ts's backoff: that one is a client's full jitter, which may come out
  * at zero and let the connection be read again at once.
  */
-function pauseFor(socket: Socket, latencyMs: number, keepaliveMs: number, now: number): number {
-  if (!(latencyMs > 0)) return 0
-  const base = Math.min(capped(MAX_PAUSE_MS, keepaliveMs), latencyMs)
+function pauseFor(socket: Socket, restMs: number, keepaliveMs: number, now: number): number {
+  if (!(restMs > 0)) return 0
+  const base = Math.min(capped(MAX_PAUSE_MS, keepaliveMs), restMs)
   const last = streaks.get(socket)
   const ms = last !== undefined && now - last.readAt <= base ? Math.min(capped(MAX_BACKOFF_MS, keepaliveMs), Math.max(base, last.ms * 2)) : base
   streaks.set(socket, { readAt: now + ms, ms })
@@ -84,10 +84,10 @@ export function forgive(socket: Socket): void {
  * ends, and it pauses the parser as well once the packet it is reading is done. A socket node:http
  * has paused itself is left to it.
  */
-export function pauseReading(req: IncomingMessage, latencyMs: number, keepaliveMs: number, now: number): void {
+export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: number, now: number): void {
   const socket = req.socket as Socket & { _paused?: boolean; parser?: { resume(): void } | null }
   if (req.httpVersionMajor !== 1 || socket._paused) return
-  const ms = pauseFor(socket, latencyMs, keepaliveMs, now)
+  const ms = pauseFor(socket, restMs, keepaliveMs, now)
   if (ms <= 0) return
   socket._paused = true
   socket.pause()
