@@ -218,8 +218,8 @@ export class Requests {
     } catch (err) {
       failRequest(ex.res, ex, err)
     }
-    if (stalls) stalls.ran(ex, enteredAt)
-    this.#settle(ex)
+    // The stall detector's clock read is the request's end too, when the app answered at once.
+    this.#settle(ex, stalls ? stalls.ran(ex, enteredAt) : undefined)
   }
 
   async #serveWithHooks(ex: Exchange): Promise<void> {
@@ -234,13 +234,13 @@ export class Requests {
    * no 'close' listener (the listener and its event cost more than a hello-world handler). Any
    * other is watched until its response closes, finished or cut by the client.
    */
-  #settle(ex: Exchange): void {
-    if (ex.res.writableEnded) this.#finish(ex, false)
+  #settle(ex: Exchange, now?: number): void {
+    if (ex.res.writableEnded) this.#finish(ex, false, now)
     else if (ex.waiter === undefined) ex.res.on('close', this.#onClose)
   }
 
   /** The request is over: answered (`cut` false), or its connection closed before the answer was out. */
-  #finish(ex: Exchange, cut: boolean): void {
+  #finish(ex: Exchange, cut: boolean, now = performance.now()): void {
     // A queued request that ended at once is watched too, and its 'close' comes after.
     if (ex.done) return
     ex.done = true
@@ -248,7 +248,6 @@ export class Requests {
     const { req, res } = ex
     if (cut) ex.abort(clientClosed())
     if (ex.timer) clearTimeout(ex.timer)
-    const now = performance.now()
     if (ex.started) {
       this.active.delete(ex)
       // Service time is a sample of how busy the worker is; a request its client cut short, or a

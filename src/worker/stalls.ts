@@ -154,11 +154,12 @@ export class Stalls {
     return now
   }
 
-  /** The request's synchronous part returned. */
-  ran(ex: Exchange, startedAt: number): void {
+  /** The request's synchronous part returned; the time it did, read once for the caller too. */
+  ran(ex: Exchange, startedAt: number): number {
     const now = performance.now()
     if (now - startedAt >= this.thresholdMs) this.#stalled(startedAt, now, ex)
     this.#seen(now)
+    return now
   }
 
   /** The request ended (answered or cut). */

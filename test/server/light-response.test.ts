@@ -17,6 +17,8 @@ const shapes: [string, ResponseInit | undefined][] = [
   ['a status only', { status: 201, statusText: 'Made' }],
   ['a header record', { headers: { 'X-Trace': 'a1' } }],
   ['a record with its own content type', { headers: { 'Content-Type': 'application/problem+json' }, status: 422 }],
+  // No constructor to tell it by: the writer must still read it as a record, not a Headers.
+  ['a null-prototype record with its own content type', { headers: Object.assign(Object.create(null) as Record<string, string>, { 'content-type': 'application/problem+json', 'x-trace': 'd4' }) }],
   ['header pairs', { headers: [['x-trace', 'b2'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2']] }],
   ['pairs with a content type', { headers: [['content-type', 'application/ld+json']] }],
   ['a Headers object', { headers: new Headers({ 'x-trace': 'c3' }) }],
