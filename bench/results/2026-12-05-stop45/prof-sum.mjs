@@ -1,6 +1,9 @@
-// Summarise .cpuprofile files: self time by function and by package. Usage: node prof-sum.mjs N_REQUESTS file...
+// Summarise .cpuprofile files: self time by function and by package, per request.
+// Usage: node prof-sum.mjs N_REQUESTS [--only URL_REGEX] file...  (--only: just the functions whose script matches)
 import { readFileSync } from 'node:fs'
-const [n, ...files] = process.argv.slice(2)
+const [n, ...rest] = process.argv.slice(2)
+const only = rest[0] === '--only' ? new RegExp(rest[1]) : undefined
+const files = only ? rest.slice(2) : rest
 const requests = Number(n)
 const by = new Map(), pkg = new Map()
 let total = 0
@@ -20,7 +23,7 @@ for (const f of files) {
   for (let i = 0; i < p.samples.length; i++) dt.set(p.samples[i], (dt.get(p.samples[i]) ?? 0) + (p.timeDeltas[i + 1] ?? 0))
   for (const node of p.nodes) {
     const us = dt.get(node.id) ?? 0
-    if (!us) continue
+    if (!us || (only && !only.test(node.callFrame.url))) continue
     total += us
     const cf = node.callFrame
     const k = `${cf.functionName || '(anon)'} ${cf.url.replace(/.*\/(node_modules\/)?/, '')}:${cf.lineNumber + 1}`
