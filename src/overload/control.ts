@@ -6,7 +6,7 @@
 import type { Settings } from '../config/settings/index.js'
 import type { OverloadStatus } from '../ipc/messages.js'
 import { Admission } from './admission.js'
-import { GradientLimit, StaticLimit } from '../concurrency/limit.js'
+import { GradientLimit, occupancyMeter, StaticLimit, type CpuTimes } from '../concurrency/limit.js'
 import { budgets, pressureMeter } from '../concurrency/pressure.js'
 import { OverloadCounts, overloadStatus } from './metrics.js'
 import { priorityRoutes } from './priority.js'
@@ -18,7 +18,8 @@ export interface OverloadControl {
   tick(now: number): void
 }
 
-export function overloadControl(s: Settings, medianAge: (now: number) => number): OverloadControl {
+/** `cpu`: the main thread's scheduler counters (worker/schedstat.ts), where the OS has them. */
+export function overloadControl(s: Settings, medianAge: (now: number) => number, cpu?: CpuTimes): OverloadControl {
   const counts = new OverloadCounts()
   const sync = s.workerClass === 'sync'
   // The threads class spends its requests' CPU in pool threads, which the main loop's utilisation
@@ -28,6 +29,7 @@ export function overloadControl(s: Settings, medianAge: (now: number) => number)
   const limit = sync ? new StaticLimit(1)
     : adaptive ? new GradientLimit({
       min: Math.min(s.overloadMinLimit, max), max, tolerance: s.overloadTolerance, saturated: s.overloadLoopUtilization,
+      loop: cpu && s.overloadCpuWait ? occupancyMeter(cpu) : undefined,
       // What corral/io's pools and upstream limits report: requests that mostly wait in our own queues downstream.
       pressure: pressureMeter(), downstream: s.overloadDownstreamQueued,
       // Calls of gather() past their budgets: degraded answers, a sign of overload of their own.

@@ -36,6 +36,7 @@ import { untilNoneWaiting } from '../net/listen-queue.js'
 import type { BindAddress } from '../config/parse.js'
 import { STALL_SLOTS } from './stall-clock.js'
 import { Stalls } from './stalls.js'
+import { openSchedstat } from './schedstat.js'
 
 const report = (m: WorkerMessage) => send(process, m)
 
@@ -160,7 +161,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     const prepared = await prepareApp(s, s.threads, ahead)
     if (compiled && ahead?.length) log.debug(compiled.compiledFor(ahead[0], ahead) ? 'imported the app as JavaScript compiled ahead by the master' : 'imported the app through tsx: nothing compiled ahead matches its sources')
     closeApp = prepared.close
-    overload = overloadControl(s, (now) => requests.medianAge(now))
+    // The thread's wait for a CPU counts towards saturation (--overload-cpu-wait); no schedstat (macOS), no such reading.
+    overload = overloadControl(s, (now) => requests.medianAge(now), openSchedstat()?.times)
     const { admission, priority } = overload
     const trusted = forwardedTrust(s.forwardedAllowIps)
     const accessLog = createAccessLog(s.accessLog, s.accessLogFormat, id)

@@ -8,7 +8,7 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { GradientLimit, WINDOW_MS } from '../../src/concurrency/limit.js'
+import { GradientLimit, occupancyMeter, WINDOW_MS } from '../../src/concurrency/limit.js'
 import { Budgets } from '../../src/concurrency/pressure.js'
 
 const full = () => 1
@@ -157,5 +157,39 @@ describe('a burst stretches the limit to what the worker can serve, no further',
     // 5 ms a request with the loop 95% busy: about 210 a second, 1.5 of them at once within the tolerance.
     const limit = fullAfter(5, 0.95)
     assert.equal(stretches(limit, 1, 2000), 0)
+  })
+})
+
+describe('how full the worker is (occupancyMeter)', () => {
+  /** Scheduler counters that move by `run` and `wait` of each millisecond of the real clock since the meter began. */
+  const counters = (run: number, wait: number, from = performance.now()) => () => {
+    const ns = (performance.now() - from) * 1e6
+    return { runningNs: run * ns, waitingNs: wait * ns }
+  }
+  const spin = (ms: number) => { const until = performance.now() + ms; while (performance.now() < until); }
+
+  it('reads a thread that waits for a CPU as long as it runs as full, though its loop reads 0.85', () => {
+    const meter = occupancyMeter(counters(0.5, 0.5), () => 0.85)
+    spin(20)
+    const reading = meter()
+    assert.ok(reading > 0.95 && reading <= 1, `reading ${reading}`)
+    // As the limit takes it: saturated at --overload-loop-utilization 0.9, where the loop alone was not.
+    const limit = new GradientLimit({ min: 4, max: 1000, tolerance: 1.5, saturated: 0.9, loop: meter, initial: 100 })
+    limit.sample(200, 1000, 50, 0, () => 200)
+    spin(5)
+    limit.sample(200, 1000 + WINDOW_MS + 1, 50, 0, () => 200)
+    assert.equal(limit.loopFull, true)
+  })
+
+  it('leaves the loop\'s reading alone for a thread that sleeps between its wakeups (slow I/O is not overload)', () => {
+    const meter = occupancyMeter(counters(0.1, 0.05), () => 0.3)
+    spin(20)
+    assert.equal(meter(), 0.3)
+  })
+
+  it('and where the counters cannot be read (NaN)', () => {
+    const meter = occupancyMeter(() => ({ runningNs: NaN, waitingNs: NaN }), () => 0.4)
+    spin(5)
+    assert.equal(meter(), 0.4)
   })
 })

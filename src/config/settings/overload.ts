@@ -32,6 +32,15 @@ export const overload = section('Overload control', {
           requests are waiting on I/O and the limit may grow to --worker-connections. Lower sheds earlier for CPU-bound
           apps; 0 makes every window count as saturated (latency alone moves the limit).`,
   },
+  overloadCpuWait: {
+    // The 2-CPU VM at 10,000 connections: loops read 0.85 while their threads waited for a CPU as long
+    // as they ran, and the limit grew to 830-1,650 a worker (docs/overload.md, "A thread that waits for a CPU").
+    parse: bool, default: true,
+    doc: `Count the time the worker's main thread waits for a CPU (Linux schedstat) as busy when judging saturation:
+          the worker is saturated when its thread is on a CPU or waiting for one (not asleep) for
+          --overload-loop-utilization of the time, even if the loop's own utilisation reads lower. On a host whose CPUs
+          are all taken, more requests at once only wait longer for one. Off: the loop's utilisation alone.`,
+  },
   overloadDownstreamQueued: {
     // The shop waited on one embedded database and its upstreams' limits with an idle loop: the
     // limit grew while requests queued in the pool until their budgets passed (issue 12).
