@@ -93,21 +93,25 @@ export function pressureMeter(p: Pressure = downstream): () => number {
 }
 
 /**
- * Budgets met and missed: of the calls with a budget (corral/io's gather(): a field's timeoutMs)
- * that started since the worker's limit last moved, the share that ran past it. A page whose call
- * missed its budget is a degraded page: the answer the client gets is worse, though its latency
- * may still be within the limit's tolerance (the shop's pages take 200 ms, the median rose 1.5x
- * and half of them came back degraded at 1,000 connections). The adaptive limit reads it while the
- * worker is saturated, as a second latency signal (concurrency/limit.ts).
+ * Budgets met and missed: of the gathers with a budget (corral/io's gather(): a field's timeoutMs)
+ * that started since the worker's limit last moved, the share in which a call ran past it. A page
+ * whose call missed its budget is a degraded page: the answer the client gets is worse, though its
+ * latency may still be within the limit's tolerance (the shop's pages take 200 ms, the median rose
+ * 1.5x and half of them came back degraded at 1,000 connections). The adaptive limit reads it while
+ * the worker is saturated, as a second latency signal (concurrency/limit.ts).
  *
- * Counted by start: a call that started before the limit last moved says nothing about the new one.
+ * Counted per gather, not per call: the degraded answers are what goodput loses, and a tenth of
+ * the calls late was half of the shop's pages (five calls each) while it moved the limit by a
+ * twentieth a window (stop 46, docs/overload.md).
+ *
+ * Counted by start: a gather that started before the limit last moved says nothing about the new one.
  */
 export class Budgets {
   #from = -Infinity
   #met = 0
   #missed = 0
 
-  /** A budgeted call that started at `startedAt` ended: within its budget, or cut by it. */
+  /** A gather with budgets that started at `startedAt` ended: every call within its budget, or one cut by it. */
   ended(startedAt: number, missed: boolean): void {
     if (startedAt < this.#from) return
     if (missed) this.#missed++

@@ -64,6 +64,12 @@ class Gathering {
   readonly resolve: (out: unknown) => void
   pending: number
   onParentAbort: (() => void) | undefined = undefined
+  /**
+   * When it started, if any call has a budget (NaN: none has), and whether one ran past it: a
+   * gather with a late call is a degraded answer, and how many are counts for the worker's limit.
+   */
+  startedAt = NaN
+  late = false
 
   constructor(parent: AbortSignal | undefined, calls: Calls, timers: Timers | undefined, resolve: (out: unknown) => void) {
     this.parent = parent
@@ -75,7 +81,11 @@ class Gathering {
     for (const name of names) this.out[name] = undefined
     if (names.length === 0) { resolve(this.out); return }
     const now = performance.now()
-    for (const name of names) this.slots.push(new Slot(this, name, calls[name]!))
+    for (const name of names) {
+      const call = calls[name]!
+      if (call.timeoutMs !== undefined) this.startedAt = now
+      this.slots.push(new Slot(this, name, call))
+    }
     if (parent?.aborted) {
       for (const slot of this.slots) slot.abort(parent.reason)
       return
@@ -91,6 +101,7 @@ class Gathering {
     this.out[name] = outcome
     if (--this.pending > 0) return
     if (this.onParentAbort) unwatchAbort(this.parent!, this.onParentAbort)
+    if (this.startedAt === this.startedAt) budgets.ended(this.startedAt, this.late)
     this.resolve(this.out)
   }
 }
@@ -103,8 +114,6 @@ class Slot {
   settled = false
   timer: Deadline | undefined = undefined
   handle: unknown = undefined
-  /** When a call with a budget started (NaN without one): how it ended counts for the worker's limit. */
-  startedAt = NaN
 
   constructor(g: Gathering, name: string, call: Call<unknown>) {
     this.g = g
@@ -115,9 +124,8 @@ class Slot {
   start(now: number): void {
     const { call } = this
     if (call.timeoutMs !== undefined) {
-      this.startedAt = now
       const onTimeout = () => {
-        if (!this.settled) budgets.ended(this.startedAt, true)
+        if (!this.settled) this.g.late = true
         this.abort(corralError('CORRAL_ERR_CALL_TIMEOUT', this.name, call.timeoutMs))
       }
       if (this.g.timers) this.handle = this.g.timers.setTimeout(onTimeout, call.timeoutMs)
@@ -144,7 +152,6 @@ class Slot {
   succeed(value: unknown): void {
     if (this.settled) return
     this.stop()
-    if (this.startedAt === this.startedAt) budgets.ended(this.startedAt, false)
     this.g.done(this.name, { ok: true, value })
   }
 

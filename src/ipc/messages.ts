@@ -35,7 +35,7 @@ export interface OverloadStatus {
   utilization: number | null
   /** Downstream pressure over the limit's last step, 0..1: the share of time spent downstream that was queued in the worker's own pools and upstream limits. */
   pressure: number | null
-  /** Of the budgeted calls (gather()'s timeoutMs) that ended in the limit's last window, the share that ran past their budgets, 0..1. */
+  /** Of the gathers with budgets (gather()'s timeoutMs) that ended in the limit's last window, the share with a call past its budget, 0..1. */
   budgetsMissed: number | null
   /** Requests a second the worker gets through at a full event loop, as the limit learnt it (concurrency/limit.ts). */
   capacity: number | null

@@ -88,11 +88,17 @@ describe('the adaptive limit', () => {
 
 describe('a burst stretches the limit to what the worker can serve, no further', () => {
   /** A worker that ran windows of 20 completions every 101 ms at `serviceMs` with its loop `util` busy, then found its loop full. */
-  function fullAfter(serviceMs: number, util: number, opts: { sample?: number; pressure?: number; full?: boolean } = {}) {
+  function fullAfter(serviceMs: number, util: number, opts: { sample?: number; pressure?: number; full?: boolean; missed?: number } = {}) {
     const loop = { util, pressure: 0 }
-    const limit = new GradientLimit({ min: 4, max: 10_000, tolerance: 1.5, saturated: 0.9, loop: () => loop.util, pressure: () => loop.pressure, downstream: 0.5, initial: 20 })
+    const budgets = new Budgets()
+    const limit = new GradientLimit({ min: 4, max: 10_000, tolerance: 1.5, saturated: 0.9, loop: () => loop.util, pressure: () => loop.pressure, downstream: 0.5, initial: 20, budgets })
     let now = 1000
-    for (let i = 0; i < 6; i++) { windowOf(limit, now, serviceMs); now += WINDOW_MS + 1 }
+    for (let i = 0; i < 6; i++) {
+      // The calls of the last window: `missed` of them past their budgets.
+      if (i === 5) for (let c = 0; c < 100; c++) budgets.ended(now - 50, c < (opts.missed ?? 0) * 100)
+      windowOf(limit, now, serviceMs)
+      now += WINDOW_MS + 1
+    }
     // A slower window, of requests admitted after the limit last moved.
     if (opts.sample !== undefined) { now += opts.sample; windowOf(limit, now, opts.sample) }
     // A step closes the last window, with the loop as it was.
@@ -132,6 +138,14 @@ describe('a burst stretches the limit to what the worker can serve, no further',
   it('not while the last window ran past the tolerance', () => {
     const limit = fullAfter(300, 0.3, { sample: 500 })
     assert.equal(stretches(limit, limit.current, 2000), 0)
+  })
+
+  it('not while calls miss their budgets, though the median is within the tolerance (those pages are degraded)', () => {
+    const limit = fullAfter(300, 0.3, { missed: 0.1 })
+    assert.equal(stretches(limit, limit.current, 2000), 0)
+    // A rare late call is no such sign.
+    const few = fullAfter(300, 0.3, { missed: 0.01 })
+    assert.ok(stretches(few, few.current, 2000) > 0)
   })
 
   it('not for downstream pressure: more would only queue there', () => {
