@@ -29,7 +29,7 @@ export class OverloadCounts {
     level('queue_length', 'Requests waiting for a slot now.', (a) => a.waiting)
     level('held', 'Open WebSockets, each holding a slot of --worker-connections.', (a) => a.held)
     level('baseline_seconds', 'The no-load median service time the limit is measured against (the slowest worker\'s).', (a) => finite(a.limiter.baselineMs) / 1000, 'max')
-    level('loop_utilization', 'The event loop\'s utilisation over the limit\'s last step (the busiest worker\'s): at --overload-loop-utilization or more, latency moves the limit.', (a) => finite(a.limiter.utilization), 'max')
+    level('loop_utilization', 'The event loop\'s utilisation over the limit\'s last step, or its thread\'s time on a CPU or waiting for one where that is more (--overload-cpu-wait; the busiest worker\'s): at --overload-loop-utilization or more, latency moves the limit.', (a) => finite(a.limiter.utilization), 'max')
     level('downstream_queued_ratio', 'Downstream pressure over the limit\'s last step (the busiest worker\'s): the share of time spent on databases and upstreams that was spent queued in corral\'s own pools and upstream limits; past --overload-downstream-queued, latency moves the limit.', (a) => finite(a.limiter.pressure), 'max')
     level('latency_seconds', 'The median service time of the last window the limit was moved on (the slowest worker\'s).', (a) => finite(a.limiter.sampleMs) / 1000, 'max')
     level('capacity_per_second', 'Requests a second a worker gets through at a full event loop, as its limit learnt it (summed over workers): with the baseline and --overload-tolerance it bounds how far a full loop lets the limit stretch.', (a) => finite(a.limiter.capacity))
