@@ -336,7 +336,7 @@ export class GradientLimit implements ConcurrencyLimit {
     else if (this.#saturated && running > limit / 2 && now - this.#movedAt > this.#baseline * o.tolerance && medianAge() > this.#baseline * o.tolerance) this.#update(Math.max(medianAge(), this.#count ? median(this.#samples, this.#count) : 0), now, demand, 0, ran)
     // The requests that fill the limit are waiting on I/O (the loop has room): more may run. The
     // samples so far stay for the window a later step closes.
-    else if (!this.#saturated && demand) this.#grow(running + waiting)
+    else if (!this.#saturated && demand) this.#grow(running + waiting, !(this.#missed > MISSED_TOLERATED))
     else if (now - this.#windowStart >= WINDOW_MS * LONG_WINDOWS && this.#count > 0) this.#update(median(this.#samples, this.#count), now, demand, running + waiting, ran)
     else return this.#endStep()
     this.#count = 0
@@ -387,8 +387,11 @@ export class GradientLimit implements ConcurrencyLimit {
     this.#baseline = this.#lowest(sampleMs, now)
     // Gathers with a call past its budget are answers already degraded, whatever the median: the share
     // counts as a gradient of its own (a tenth missed, 0.9), and the lower of the two decides.
-    this.#missed = o.budgets ? o.budgets.read() : NaN
-    const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#baseline) / sampleMs, 1 - (this.#missed || 0)))
+    // Too few gathers ended since the limit last moved to tell (pages take longer than a window):
+    // the last share that could tell stands, for the stretch and for /status, but moves nothing.
+    const missed = o.budgets ? o.budgets.read() : NaN
+    if (missed === missed || !o.budgets) this.#missed = missed
+    const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#baseline) / sampleMs, 1 - (missed || 0)))
     // Latency above the baseline means overload only when this worker's loop is full; otherwise
     // the requests are slower because what they wait on is, and fewer at once would not help them.
     // The cut is from what ran, when that was less than the limit: latency rose at that concurrency,
@@ -396,7 +399,11 @@ export class GradientLimit implements ConcurrencyLimit {
     // limits of 600-1,000 per worker with 300-450 running, the loop full and up to 45% of the calls
     // past their budgets, for seconds).
     if (gradient < 1 && this.#saturated) this.#limit = Math.max(o.min, (Math.min(limit, Math.max(ran, 1)) * (1 + gradient)) / 2)
-    else if (demand) this.#grow(this.#saturated ? 0 : wanted)
+    // Probe upwards only on evidence that answers are on time: after a window with degraded pages,
+    // a window too short to judge the new limit by is no such evidence. Without this the shop at
+    // 1,000 connections cut its limit by a quarter for late pages, met a window in which none of the
+    // pages admitted since had ended yet, and grew it by a quarter again (stop 46, docs/overload.md).
+    else if (demand) this.#grow(this.#saturated ? 0 : wanted, !(this.#missed > MISSED_TOLERATED))
     if (this.#limit !== limit) {
       this.#movedAt = now
       o.budgets?.restart(now)
@@ -404,13 +411,13 @@ export class GradientLimit implements ConcurrencyLimit {
   }
 
   /**
-   * Probe upwards: a quarter more, at least √limit; and with an unsaturated loop at least `wanted`
-   * (what runs and waits now), so no request waits out its queue deadline behind requests that are
-   * only waiting on I/O.
+   * Probe upwards: a quarter more, at least √limit (unless `probe` is false); and with an unsaturated
+   * loop at least `wanted` (what runs and waits now), so no request waits out its queue deadline
+   * behind requests that are only waiting on I/O.
    */
-  #grow(wanted: number): void {
+  #grow(wanted: number, probe: boolean): void {
     const limit = this.#limit
-    this.#limit = Math.min(this.#o.max, Math.max(wanted, limit + Math.max(Math.sqrt(limit), limit / 4)))
+    this.#limit = Math.min(this.#o.max, Math.max(wanted, probe ? limit + Math.max(Math.sqrt(limit), limit / 4) : limit))
   }
 
   /** Record this window's median in its second, and return the lowest of the horizon. */

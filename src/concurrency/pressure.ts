@@ -106,6 +106,9 @@ export function pressureMeter(p: Pressure = downstream): () => number {
  *
  * Counted by start: a gather that started before the limit last moved says nothing about the new one.
  */
+/** The fewest ended gathers a share missed is read from. */
+const ENOUGH = 10
+
 export class Budgets {
   #from = -Infinity
   #met = 0
@@ -118,16 +121,22 @@ export class Budgets {
     else this.#met++
   }
 
-  /** The limit moved at `now`: count only calls that start from now on. */
+  /** The limit moved at `now`: count only gathers that start from now on. */
   restart(now: number): void {
     this.#from = now
-    this.read()
+    this.#met = 0
+    this.#missed = 0
   }
 
-  /** The share missed since the last read (0 when none ended), and start counting afresh. */
+  /**
+   * The share missed since the last reading, and start counting afresh; NaN while fewer than
+   * ENOUGH have ended (they go on counting towards the next reading): three pages, one late, are no
+   * third of anything.
+   */
   read(): number {
     const n = this.#met + this.#missed
-    const share = n > 0 ? this.#missed / n : 0
+    if (n < ENOUGH) return NaN
+    const share = this.#missed / n
     this.#met = 0
     this.#missed = 0
     return share

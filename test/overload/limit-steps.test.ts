@@ -50,6 +50,33 @@ describe('the adaptive limit', () => {
     assert.ok(limit.current > low, `limit ${low} -> ${limit.current}`)
   })
 
+  it('does not grow back on a window too short to tell whether its pages are on time', () => {
+    const budgets = new Budgets()
+    const { limit, now: start } = baselined(budgets)
+    let now = start
+    /** A window of pages on time in their median (205 ms against 200), and the step that judges it. */
+    const judged = () => {
+      now += 400 // every sample admitted after the last move
+      windowOf(limit, now, 205)
+      limit.tick(now + WINDOW_MS + 1, limit.current, 0, () => 205)
+    }
+    // Late pages: a third of the gathers missed a budget, and the limit comes down.
+    const before = limit.current
+    for (let i = 0; i < 30; i++) budgets.ended(now + 1, i % 3 === 0)
+    judged()
+    const cut = limit.current
+    assert.ok(cut < before, `limit ${before} -> ${cut}`)
+    // The next window: only three of the pages begun since the cut have ended.
+    for (let i = 0; i < 3; i++) budgets.ended(now + WINDOW_MS + 2, false)
+    judged()
+    assert.equal(limit.current, cut)
+    assert.ok(limit.budgetsMissed > 0.3, `the last share that could tell stands: ${limit.budgetsMissed}`)
+    // Enough of them, on time: it grows.
+    for (let i = 0; i < 30; i++) budgets.ended(now + WINDOW_MS + 2, false)
+    judged()
+    assert.ok(limit.current > cut, `limit ${cut} -> ${limit.current}`)
+  })
+
   it('is cut from what ran when less ran than the limit allowed (a limit nobody reached binds nothing)', () => {
     const { limit, now: start } = baselined()
     const before = limit.current
