@@ -30,7 +30,9 @@
  *                                                 most; `ran`, the most requests that ran at once
  *                                                 in the step, when a limit above it bound nothing)
  *            = limit + max(√limit, limit / 4)     when it did not and the window used at least half
- *                                                 the limit (demand is there: probe for more)
+ *                                                 the limit (demand is there: probe for more), unless
+ *                                                 the last window that could tell had more than 2%
+ *                                                 of its gathers degraded (budgets, below)
  *            = limit                              otherwise (nothing learnt about more concurrency)
  *
  * The limit grows only with demand (as Netflix's limits do): an idle worker keeps the limit its last
@@ -209,7 +211,8 @@ export const WINDOW_MS = 100
 const MIN_SAMPLES = 10
 /**
  * The share of budgeted gathers that may have a call past its budget in a window the limit still
- * stretches after: a rare late call (a collection, one slow answer) is no sign that more at once is too many.
+ * stretches and probes upwards after: a rare late call (a collection, one slow answer) is no sign
+ * that more at once is too many.
  */
 const MISSED_TOLERATED = 0.02
 const MAX_SAMPLES = 512

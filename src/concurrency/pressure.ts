@@ -92,6 +92,9 @@ export function pressureMeter(p: Pressure = downstream): () => number {
   }
 }
 
+/** The fewest ended gathers a share missed is read from. */
+const ENOUGH = 10
+
 /**
  * Budgets met and missed: of the gathers with a budget (corral/io's gather(): a field's timeoutMs)
  * that started since the worker's limit last moved, the share in which a call ran past it. A page
@@ -106,9 +109,6 @@ export function pressureMeter(p: Pressure = downstream): () => number {
  *
  * Counted by start: a gather that started before the limit last moved says nothing about the new one.
  */
-/** The fewest ended gathers a share missed is read from. */
-const ENOUGH = 10
-
 export class Budgets {
   #from = -Infinity
   #met = 0
