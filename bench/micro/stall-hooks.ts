@@ -7,10 +7,11 @@ import { pino } from 'pino'
 import type { Exchange } from '../../src/worker/exchange.js'
 import { InFlight } from '../../src/worker/in-flight.js'
 import { Stalls } from '../../src/worker/stalls.js'
+import { openSchedstat } from '../../src/worker/schedstat.js'
 
 const N = 2_000_000
 const inFlight = new InFlight<Exchange>()
-const stalls = new Stalls({ thresholdMs: 50, inFlight: () => inFlight, log: pino({ level: 'silent' }), report: () => {}, metrics: false })
+const stalls = new Stalls({ thresholdMs: 50, inFlight: () => inFlight, log: pino({ level: 'silent' }), report: () => {}, metrics: false, schedstat: openSchedstat() })
 const ex = { startMs: performance.now(), req: { url: '/', method: 'GET' }, route: '/' } as unknown as { startMs: number } & Exchange
 let sink = 0
 

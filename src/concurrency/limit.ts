@@ -303,6 +303,9 @@ export class GradientLimit implements ConcurrencyLimit {
 
   get capacity(): number { return this.#capacity > 0 ? this.#capacity : NaN }
 
+  /** The last window that could tell had at most MISSED_TOLERATED of its gathers degraded (true without budgets). */
+  get #onTime(): boolean { return !(this.#missed > MISSED_TOLERATED) }
+
   stretch(running: number): boolean {
     if (running >= this.#stretchCap) return false
     this.#limit = running + 1
@@ -339,7 +342,7 @@ export class GradientLimit implements ConcurrencyLimit {
     else if (this.#saturated && running > limit / 2 && now - this.#movedAt > this.#baseline * o.tolerance && medianAge() > this.#baseline * o.tolerance) this.#update(Math.max(medianAge(), this.#count ? median(this.#samples, this.#count) : 0), now, demand, 0, ran)
     // The requests that fill the limit are waiting on I/O (the loop has room): more may run. The
     // samples so far stay for the window a later step closes.
-    else if (!this.#saturated && demand) this.#grow(running + waiting, !(this.#missed > MISSED_TOLERATED))
+    else if (!this.#saturated && demand) this.#grow(running + waiting, this.#onTime)
     else if (now - this.#windowStart >= WINDOW_MS * LONG_WINDOWS && this.#count > 0) this.#update(median(this.#samples, this.#count), now, demand, running + waiting, ran)
     else return this.#endStep()
     this.#count = 0
@@ -355,8 +358,7 @@ export class GradientLimit implements ConcurrencyLimit {
     // whose fifth call missed its budget is degraded all the same (the shop at 1,000 connections on a
     // 2-CPU VM: medians within 1.3x the baseline, a tenth of the calls late, half the pages degraded,
     // and the limit stretched to 300-700 a worker on the median alone).
-    const healthy = this.#sample <= tolerated && !(this.#missed > MISSED_TOLERATED)
-    const sustainable = healthy ? Math.min(o.max, Math.floor((tolerated / 1000) * this.#capacity)) : 0
+    const sustainable = this.#sample <= tolerated && this.#onTime ? Math.min(o.max, Math.floor((tolerated / 1000) * this.#capacity)) : 0
     this.#stretchCap = !this.#saturated ? Math.min(o.max, Math.max(o.min, this.#limit * 2, sustainable))
       // Unmeasured (no baseline yet): a full loop says only that a fresh worker is busy (compiling
       // its code), not what it can serve; see the top of the file and docs/overload.md.
@@ -393,7 +395,7 @@ export class GradientLimit implements ConcurrencyLimit {
     // Too few gathers ended since the limit last moved to tell (pages take longer than a window):
     // the last share that could tell stands, for the stretch and for /status, but moves nothing.
     const missed = o.budgets ? o.budgets.read() : NaN
-    if (missed === missed || !o.budgets) this.#missed = missed
+    if (missed === missed) this.#missed = missed
     const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#baseline) / sampleMs, 1 - (missed || 0)))
     // Latency above the baseline means overload only when this worker's loop is full; otherwise
     // the requests are slower because what they wait on is, and fewer at once would not help them.
@@ -406,7 +408,7 @@ export class GradientLimit implements ConcurrencyLimit {
     // a window too short to judge the new limit by is no such evidence. Without this the shop at
     // 1,000 connections cut its limit by a quarter for late pages, met a window in which none of the
     // pages admitted since had ended yet, and grew it by a quarter again (stop 46, docs/overload.md).
-    else if (demand) this.#grow(this.#saturated ? 0 : wanted, !(this.#missed > MISSED_TOLERATED))
+    else if (demand) this.#grow(this.#saturated ? 0 : wanted, this.#onTime)
     if (this.#limit !== limit) {
       this.#movedAt = now
       o.budgets?.restart(now)

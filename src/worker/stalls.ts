@@ -37,7 +37,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { openSchedstat, type Schedstat } from './schedstat.js'
+import type { Schedstat } from './schedstat.js'
 import { openCpuThrottle, type CpuThrottle, type ThrottleReading } from './cpu-throttle.js'
 import type { Logger } from 'pino'
 import type { WorkerMessage } from '../ipc/messages.js'
@@ -86,6 +86,8 @@ export interface StallOptions {
   metrics: boolean
   /** Shared with the watchdog thread: the stall clock and whether requests are in flight. */
   shared?: Int32Array
+  /** The main thread's scheduler counters (schedstat.ts; none where the OS has none): a stall's time is split by them. */
+  schedstat: Schedstat | undefined
 }
 
 export class Stalls {
@@ -103,7 +105,7 @@ export class Stalls {
   #eventsAtTick = 0
   #quietSince = 0
   #capture: { clock: number; stack: string } | undefined
-  readonly #sched: Schedstat | undefined = openSchedstat()
+  readonly #sched: Schedstat | undefined
   readonly #throttle: CpuThrottle | undefined = openCpuThrottle()
   /** The counters at the last tick (the main thread's CPU wait and run in ns, the cgroup's throttling): a stall's are counted from them. */
   #base: Counters = { wait: NaN, run: NaN, throttled: [] }
@@ -120,6 +122,7 @@ export class Stalls {
 
   constructor(o: StallOptions) {
     this.#o = o
+    this.#sched = o.schedstat
     this.thresholdMs = o.thresholdMs
     this.intervalMs = Math.max(5, Math.min(50, Math.round(o.thresholdMs / 4)))
     this.#shared = o.shared ?? new Int32Array(2)

@@ -145,8 +145,11 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   let closeApp: (() => Promise<unknown>) | undefined
   // Shared with the watchdog thread, which takes the stack of a stall while it lasts.
   const stallClock = s.stallThreshold > 0 ? new Int32Array(new SharedArrayBuffer(STALL_SLOTS * 4)) : undefined
+  // The main thread's scheduler counters, one open file for both readers: the stall detector splits a
+  // stall by them, the overload limit counts the wait for a CPU (--overload-cpu-wait).
+  const schedstat = openSchedstat()
   const stalls = stallClock
-    ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, shared: stallClock })
+    ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, shared: stallClock, schedstat })
     : undefined
   // The app (and a .ts config) as the master compiled them, where Node cannot strip types.
   const compiled = compilesAhead(s) ? await import('../app/compile-ahead.js') : undefined
@@ -161,8 +164,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     const prepared = await prepareApp(s, s.threads, ahead)
     if (compiled && ahead?.length) log.debug(compiled.compiledFor(ahead[0], ahead) ? 'imported the app as JavaScript compiled ahead by the master' : 'imported the app through tsx: nothing compiled ahead matches its sources')
     closeApp = prepared.close
-    // The thread's wait for a CPU counts towards saturation (--overload-cpu-wait); no schedstat (macOS), no such reading.
-    overload = overloadControl(s, (now) => requests.medianAge(now), openSchedstat()?.times)
+    overload = overloadControl(s, (now) => requests.medianAge(now), schedstat?.times)
     const { admission, priority } = overload
     const trusted = forwardedTrust(s.forwardedAllowIps)
     const accessLog = createAccessLog(s.accessLog, s.accessLogFormat, id)
