@@ -93,8 +93,9 @@ async function main(): Promise<void> {
   for (const [name, xs] of Object.entries(results)) {
     console.log(`${name.padEnd(16)} median ${median(xs).toFixed(0).padStart(7)} fan-outs/s   runs: ${xs.map((x) => x.toFixed(0)).join(', ')}`)
   }
-  const ratio = median(results['corral upstream']!) / median(results['global fetch']!)
-  console.log(`ratio corral/fetch: ${ratio.toFixed(2)}x, corral/undici request: ${(median(results['corral upstream']!) / median(results['undici request']!)).toFixed(2)}x`)
+  const corral = median(results['corral upstream']!)
+  const ratio = (other: string) => (corral / median(results[other]!)).toFixed(2)
+  console.log(`ratio corral/fetch: ${ratio('global fetch')}x, corral/undici request: ${ratio('undici request')}x`)
 }
 
 if (process.argv[2] === 'serve') await serve()
