@@ -4,8 +4,12 @@
  * rps or CPU time this does not move with what else the machine is doing, so a change to the
  * request path can be judged on a busy machine.
  *
- *   node --import tsx bench/callgrind.ts [--server corral|node-cluster|BUILD] [--app bench/scenarios/hello.ts]
+ *   node --import tsx bench/callgrind.ts [--server corral|node-cluster|BUILD] [--scenario hello] [--app bench/scenarios/<scenario>.ts]
  *       [--requests 5000] [--warmup 10000] [--connections 10] [--close] [--names] [--node PATH] [-- extra serve args]
+ *
+ * --scenario picks the anchor's handler and corral's default app; a fan-out (fanout, fanout-io) gets
+ * the upstream simulator on a free port with --delay-ms (default 5: under valgrind the server, not the
+ * upstream, is the slow part).
  *
  * --server BUILD serves with another checkout's dist/ (as the bench's corral-async@root=); extra
  * arguments go to `corral serve` (e.g. -- --stall-threshold 0). The server runs one worker; its
@@ -27,7 +31,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { freePort } from '../src/net/free-port.js'
 import { childPids } from './process-cpu.js'
-import { probe } from './server-process.js'
+import { probe, stopServer } from './server-process.js'
+import { startUpstream } from './upstream/upstream.js'
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -83,12 +88,15 @@ function split(file: string, requests: number, perfMap?: string): { split: Split
 
 async function main(): Promise<void> {
   const { values: a, positionals } = parseArgs({ allowPositionals: true, options: {
-    server: { type: 'string', default: 'corral' }, app: { type: 'string', default: 'bench/scenarios/hello.ts' },
+    server: { type: 'string', default: 'corral' }, scenario: { type: 'string', default: 'hello' }, app: { type: 'string' },
+    'delay-ms': { type: 'string', default: '5' },
     requests: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '10000' },
     connections: { type: 'string', default: '10' }, names: { type: 'boolean', default: false }, node: { type: 'string' },
     close: { type: 'boolean', default: false },
   } })
   const node = a.node ?? process.execPath
+  const scenario = a.scenario!
+  const upstream = scenario.startsWith('fanout') ? await startUpstream(await freePort(), 1) : undefined
   const requests = Number(a.requests)
   const dir = mkdtempSync(join(tmpdir(), 'corral-callgrind-'))
   writeFileSync(join(dir, 'preload.mjs'), PRELOAD)
@@ -101,12 +109,13 @@ async function main(): Promise<void> {
   const build = anchor || a.server === 'corral' ? root : resolve(a.server!)
   const args = anchor
     ? [join(root, 'bench/anchors/node/cluster.cjs')]
-    : [join(build, 'dist/cli/main.js'), 'serve', a.app!, '--workers', '1', '--bind', `127.0.0.1:${port}`, '--admin-bind', 'off',
+    : [join(build, 'dist/cli/main.js'), 'serve', a.app ?? `bench/scenarios/${scenario}.ts`, '--workers', '1', '--bind', `127.0.0.1:${port}`, '--admin-bind', 'off',
         '--control-socket', 'off', '--access-log', 'off', '--boot-timeout', '600', '--worker-timeout', '600', ...positionals]
   const log = openSync(join(dir, 'server.log'), 'w')
   const server = spawn(node, args, {
     stdio: ['ignore', log, log],
-    env: { ...process.env, NODE_OPTIONS: `--import ${join(dir, 'preload.mjs')}`, CALLGRIND_WRAP: wrap, PORT: String(port), BENCH_WORKERS: '1', BENCH_SCENARIO: 'hello' },
+    env: { ...process.env, NODE_OPTIONS: `--import ${join(dir, 'preload.mjs')}`, CALLGRIND_WRAP: wrap, PORT: String(port), BENCH_WORKERS: '1', BENCH_SCENARIO: scenario,
+      ...(upstream && { BENCH_UPSTREAM: `http://127.0.0.1:${upstream.port}`, BENCH_DELAY_MS: a['delay-ms']! }) },
   })
   try {
     const until = Date.now() + 300_000
@@ -131,7 +140,7 @@ async function main(): Promise<void> {
       const files = readdirSync(dir).filter((f) => f.startsWith(`callgrind.out.${pid}.1-`)).sort()
       const total = files.reduce((sum, f) => sum + Number(/^totals: (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? 0), 0)
       const { split: s, jit } = split(join(dir, files[0]), requests, a.names ? `/tmp/perf-${pid}.map` : undefined)
-      console.log(`${anchor ? 'node:cluster' : `corral (${build})`} ${positionals.join(' ')} · Node ${execFileSync(node, ['--version']).toString().trim()} · ` +
+      console.log(`${anchor ? 'node:cluster' : `corral (${build})`} ${scenario} ${positionals.join(' ')} · Node ${execFileSync(node, ['--version']).toString().trim()} · ` +
         `${requests} requests, ${a.connections} connections${a.close ? ', a new one per request' : ''} (failed ${failed}, non-2xx ${non2xx})`)
       console.log(`instructions per request: all threads ${Math.round(total / requests)}; main thread ${s.main} = JIT ${s.jit} + GC ${s.gc} + ` +
         `loop-delay histogram ${s.hdr} + rest ${s.rest}; main without GC and histogram ${s.main - s.gc - s.hdr}`)
@@ -142,6 +151,7 @@ async function main(): Promise<void> {
     server.kill('SIGTERM')
     await sleep(3000)
     for (const pid of [server.pid!, ...childPids(server.pid!)]) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } }
+    if (upstream) await stopServer(upstream)
   }
 }
 
