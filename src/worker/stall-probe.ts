@@ -1,12 +1,18 @@
 /**
  * The watchdog thread's half of stall attribution (stalls.ts has the main thread's). The main
- * thread moves a clock in shared memory whenever it sees its loop run, and says whether requests
- * are in flight. When the clock stands still for the stall threshold while they are, this thread
+ * thread writes the time it last saw its loop run into shared memory, and says whether requests
+ * are in flight. When that time stands still for the stall threshold while they are, this thread
  * asks the main thread, through the inspector, to evaluate the stall probe: V8 runs the evaluation
  * at the blocked code's next interrupt check, so the probe's stack is the blocked code's. No
  * debugger is enabled for it (no script list to send, no pause): one Runtime.evaluate, a few ms.
  *
- * It asks only once the main thread has run for half the threshold in the quiet stretch (its
+ * It does not poll: it sleeps until the moment a stall would be certain, the last sign of life
+ * plus the clock's interval (a free loop ticks by then) plus the threshold, and looks again only
+ * then. A loop that runs keeps moving the time, so the thread wakes about once a threshold, and a
+ * stall is caught at most 1.5 thresholds after it began (stall-clock.ts). A look every half
+ * threshold, as before, caught it no sooner and woke the thread twice as often.
+ *
+ * It asks only if the main thread ran for at least half the time since the previous look (its
  * schedstat, read from here): a worker the OS is not running (other processes, a throttled CPU
  * quota) has no blocking code to catch, and the probe would cost the starved thread more. Probes
  * come from a bucket of PROBE_BURST that refills one every PROBE_GAP_MS: a loop that stalls again
@@ -18,7 +24,7 @@
 import { Session } from 'node:inspector'
 import { openSchedstat } from './schedstat.js'
 
-import { STALL_BUSY, STALL_COUNTER } from './stall-clock.js'
+import { STALL_BUSY, STALL_SEEN_AT, stallClockInterval } from './stall-clock.js'
 // In every Node corral supports; TypeScript declares it only from its ES2024 lib.
 const { waitAsync } = Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }
 const PROBE_EXPRESSION = (clock: number) => `globalThis[Symbol.for('corral.stallProbe')]?.(${clock})`
@@ -27,64 +33,59 @@ const PROBE_GAP_MS = 500
 const PROBE_BURST = 2
 
 /**
- * While requests are in flight the thread looks every `step` ms, on one interval timer: a
- * timers/promises sleep per look cost several times more (a promise, an abort-aware timer each
- * time: 27–56 ms of CPU a second at a 12 ms step on the 2-core development VM, against 11 for the
- * interval; bench/micro/thread-wakeups.ts). When nothing is in flight it does not wake at all.
+ * `mainTimeOrigin`: the main thread's performance.timeOrigin, to read its times on this thread's
+ * clock. Each look arms one setTimeout for the next: as cheap as an interval timer per wakeup, and
+ * a timers/promises sleep per look cost several times more (bench/micro/thread-wakeups.ts).
  */
-export function watchStalls(shared: Int32Array, thresholdMs: number): void {
+export function watchStalls(shared: Int32Array, thresholdMs: number, mainTimeOrigin: number): void {
   // Connected at the first stall that needs a stack, not at start: a worker whose loop never
   // stalls then never has an inspector session attached to its main thread.
   let session: Session | undefined
   // The main thread's task id is the process id.
   const main = openSchedstat(`/proc/self/task/${process.pid}/schedstat`)
-  // Half the threshold: a stall is caught in the act once it has lasted 1.5 thresholds at most.
-  const step = Math.max(5, Math.floor(thresholdMs / 2))
-  let last = 0
-  let since = 0
-  let probed = -1
+  const interval = stallClockInterval(thresholdMs)
+  const offset = performance.timeOrigin - mainTimeOrigin
+  /** The main thread's performance.now() as STALL_SEEN_AT holds it: whole ms, 32 bits. */
+  const mainNow = (): number => (performance.now() + offset) | 0
+  let probed: number | undefined
   let tokens = PROBE_BURST
   let refilledAt = performance.now()
-  let quietFrom: number | undefined
-  let timer: NodeJS.Timeout | undefined
+  // The previous look: when, and how long the main thread had run on a CPU by then.
+  let lookedAt = 0
+  let ranNs = 0
 
   const look = (): void => {
-    if (Atomics.load(shared, STALL_BUSY) === 0) {
-      clearInterval(timer)
-      timer = undefined
-      sleepUntilBusy()
-      return
-    }
-    const now = Atomics.load(shared, STALL_COUNTER)
+    if (Atomics.load(shared, STALL_BUSY) === 0) return sleepUntilBusy()
+    const seen = Atomics.load(shared, STALL_SEEN_AT)
+    const wait = interval + thresholdMs - ((mainNow() - seen) | 0)
     const t = performance.now()
-    if (now !== last) {
-      last = now
-      since = t
-      quietFrom = undefined
-      return
-    }
-    if (probed === now) return
-    // The quiet stretch's first look: how long the main thread had run on a CPU by then.
-    if (quietFrom === undefined) { quietFrom = main?.runningNs() ?? 0; return }
-    if (t - since < thresholdMs) return
+    const ran = main?.runningNs() ?? 0
+    const ranShare = (ran - ranNs) / 1e6 / Math.max(1, t - lookedAt)
+    lookedAt = t
+    ranNs = ran
+    // Not yet certain, or this stall's probe has gone: look again when it would be (a running
+    // loop moves the time first), or a threshold on.
+    if (wait > 0 || probed === seen) return arm(wait > 0 ? wait : thresholdMs)
+    arm(thresholdMs)
     tokens = Math.min(PROBE_BURST, tokens + (t - refilledAt) / PROBE_GAP_MS)
     refilledAt = t
-    if (tokens < 1) return
-    if (main && (main.runningNs() - quietFrom) / 1e6 < thresholdMs / 2) return
-    probed = now
+    if (tokens < 1 || (main && ranShare < 0.5)) return
+    probed = seen
     tokens -= 1
     if (!session) {
       session = new Session()
       session.connectToMainThread()
     }
-    session.post('Runtime.evaluate', { expression: PROBE_EXPRESSION(now) }, () => {})
+    session.post('Runtime.evaluate', { expression: PROBE_EXPRESSION(seen) }, () => {})
   }
 
+  const arm = (ms: number): void => { setTimeout(look, ms) }
+
+  // The main thread wrote the time before it said so: nothing to look at before then.
   const busy = (): void => {
-    last = Atomics.load(shared, STALL_COUNTER)
-    since = performance.now()
-    quietFrom = undefined
-    timer ??= setInterval(look, step)
+    lookedAt = performance.now()
+    ranNs = main?.runningNs() ?? 0
+    arm(interval + thresholdMs)
   }
 
   // Nothing in flight: sleep until the main thread says otherwise, instead of polling.

@@ -1,13 +1,21 @@
 /**
  * Loop stalls, attributed to routes. A stall is a stretch of at least --stall-threshold in which
  * the worker's event loop ran nothing corral could see: no request started or finished and no
- * tick of the stall clock fired. The clock is a short timer that runs only while requests are in
- * flight (an idle worker is not woken for it), so any stretch longer than its interval means one
- * piece of code held the loop. A stall is measured from the later of the loop's last sign of life and
- * the moment the clock's next tick was due (a free loop would have run it then): never longer than
- * the block, and short of it by at most one interval. So the clock can tick every quarter of the
- * threshold rather than more often; each tick of a worker that is otherwise waiting for requests is
- * a wakeup of its own (about 0.2 ms of CPU each on the 2-core development VM).
+ * tick of the stall clock fired. The clock is a timer that runs only while requests are in flight
+ * (an idle worker is not woken for it), so any stretch longer than its interval means one piece of
+ * code held the loop, or the loop slept in the kernel waiting for I/O. libuv counts that sleep
+ * (performance.nodeTiming.idleTime, a read of a counter), so a stall is measured from the later of
+ * the loop's last sign of life and the clock's last tick plus the loop's sleep since: the block
+ * began no earlier. The measure is never shorter than the block, and longer only by the work that
+ * ran between the tick and the block, less than one interval; when the loop slept until the block
+ * (an await that resumes and blocks), it is the block's own length. The sleep alone cannot do it:
+ * a loop kept busy by many short turns (setImmediate slices) never sleeps, and only the clock's
+ * ticks between them show it was never held.
+ *
+ * So the clock ticks every half threshold (stall-clock.ts), not more often: each tick of a worker
+ * that is otherwise waiting for I/O is a wakeup of its own, about 0.1-0.2 ms of CPU on the 2-core
+ * development VM, and at 1,000 connections on Node 26 a quarter-threshold clock with the watchdog's
+ * looks cost 17-24% of the CPU of an I/O-bound request (bench/results/2026-12-05-stop48/).
  *
  * Who held it: the synchronous part of a handler is timed exactly (the request that ran is the
  * culprit: role "running"). A stall elsewhere (a handler's code after an await, a timer, a long GC)
@@ -45,7 +53,7 @@ import { PREFIX, register, type MetricType } from '../metrics/families.js'
 import type { Exchange } from './exchange.js'
 import type { InFlight } from './in-flight.js'
 import { routeOf } from './metrics.js'
-import { STALL_BUSY, STALL_COUNTER, STALL_PROBE } from './stall-clock.js'
+import { STALL_BUSY, STALL_PROBE, STALL_SEEN_AT, stallClockInterval } from './stall-clock.js'
 
 export type StallRole = 'running' | 'in_flight' | 'none' | 'starved'
 
@@ -92,7 +100,7 @@ export interface StallOptions {
 
 export class Stalls {
   readonly thresholdMs: number
-  /** The stall clock's interval: a quarter of the threshold, so a stall's length is known to within it. */
+  /** The stall clock's interval: half the threshold (stall-clock.ts). */
   readonly intervalMs: number
   readonly #o: StallOptions
   readonly #shared: Int32Array
@@ -100,6 +108,8 @@ export class Stalls {
   #last = performance.now()
   /** When the clock last ticked (or started): its next tick is due an interval later. */
   #tickAt = 0
+  /** libuv's count of the loop's sleep, in ms, at that tick. */
+  #idleAtTick = 0
   #timer: NodeJS.Timeout | undefined
   #events = 0
   #eventsAtTick = 0
@@ -124,7 +134,7 @@ export class Stalls {
     this.#o = o
     this.#sched = o.schedstat
     this.thresholdMs = o.thresholdMs
-    this.intervalMs = Math.max(5, Math.min(50, Math.round(o.thresholdMs / 4)))
+    this.intervalMs = stallClockInterval(o.thresholdMs)
     this.#shared = o.shared ?? new Int32Array(2)
     const probe = (clock: number) => {
       // Runs inside the blocked code (an inspector interrupt): the frames under this one are its.
@@ -175,14 +185,17 @@ export class Stalls {
   #seen(now: number): void {
     this.#last = now
     this.#events++
-    // The watchdog thread reads this: a clock that moves is a loop that runs. This thread is its
-    // only writer, so a plain increment will do (an Atomics.add costs several times more).
-    this.#shared[STALL_COUNTER]++
+    // The watchdog thread reads this: a time that moves is a loop that runs. This thread is its
+    // only writer, so a plain store will do (an Atomics.store costs more).
+    this.#shared[STALL_SEEN_AT] = now
   }
 
   /** The loop has run again at `now`: a stall if it was held since it was last free (see the top of the file). */
   #check(now: number, ending: Exchange | undefined): boolean {
-    const from = Math.max(this.#last, this.#tickAt + this.intervalMs)
+    // Under load a request started or ended moments ago: no stall, and no counter read.
+    if (now - Math.max(this.#last, this.#tickAt) < this.thresholdMs) return false
+    const slept = Math.min(this.intervalMs, performance.nodeTiming.idleTime - this.#idleAtTick)
+    const from = Math.max(this.#last, this.#tickAt + slept)
     if (now - from < this.thresholdMs) return false
     this.#stalled(from, now, undefined, ending)
     return true
@@ -191,10 +204,12 @@ export class Stalls {
   #startClock(now: number): void {
     this.#last = now
     this.#tickAt = now
+    this.#idleAtTick = performance.nodeTiming.idleTime
     this.#base = this.#counters()
     this.#quietSince = 0
     this.#timer = setInterval(this.#tick, this.intervalMs)
     this.#timer.unref()
+    this.#shared[STALL_SEEN_AT] = now
     Atomics.store(this.#shared, STALL_BUSY, 1)
     Atomics.notify(this.#shared, STALL_BUSY)
   }
@@ -203,6 +218,7 @@ export class Stalls {
     const now = performance.now()
     if (!this.#check(now, undefined) && this.#sched) this.#base = this.#counters()
     this.#tickAt = now
+    this.#idleAtTick = performance.nodeTiming.idleTime
     this.#seen(now)
     if (this.#events - 1 !== this.#eventsAtTick || this.#o.inFlight().size > 0) this.#quietSince = 0
     else if (this.#quietSince === 0) this.#quietSince = now
@@ -246,7 +262,7 @@ export class Stalls {
     const ms = to - from
     const split = this.#split(ms)
     const waitedMs = split?.machineMs ?? 0
-    const clock = this.#shared[STALL_COUNTER]
+    const clock = this.#shared[STALL_SEEN_AT]
     const stack = this.#capture?.clock === clock ? this.#capture.stack : undefined
     this.#capture = undefined
     let blamed: Blamed[]

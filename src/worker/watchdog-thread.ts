@@ -7,9 +7,9 @@ import { watchStalls } from './stall-probe.js'
 import { IN_FLIGHT_EXPRESSION } from './watchdog.js'
 
 const { beats: buffer, stallMs, file, stalls } = workerData as {
-  beats: SharedArrayBuffer; stallMs: number; file: string; stalls?: { shared: SharedArrayBuffer; thresholdMs: number }
+  beats: SharedArrayBuffer; stallMs: number; file: string; stalls?: { shared: SharedArrayBuffer; thresholdMs: number; timeOrigin: number }
 }
-if (stalls) watchStalls(new Int32Array(stalls.shared), stalls.thresholdMs)
+if (stalls) watchStalls(new Int32Array(stalls.shared), stalls.thresholdMs, stalls.timeOrigin)
 const beats = new Int32Array(buffer)
 let last = Atomics.load(beats, 0)
 let stalledSince = Date.now()

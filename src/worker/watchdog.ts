@@ -27,7 +27,7 @@ export function exposeInFlight(list: () => unknown): void {
 export function startWatchdog(stuckMs: number, stalls?: { shared: Int32Array; thresholdMs: number }): { tick(): void; stop(): Promise<void> } {
   const beats = new Int32Array(new SharedArrayBuffer(4))
   const thread = new Worker(new URL('./watchdog-thread.js', import.meta.url), {
-    workerData: { beats: beats.buffer, stallMs: stuckMs, file: stuckReportFile(process.pid), stalls: stalls && { shared: stalls.shared.buffer, thresholdMs: stalls.thresholdMs } },
+    workerData: { beats: beats.buffer, stallMs: stuckMs, file: stuckReportFile(process.pid), stalls: stalls && { shared: stalls.shared.buffer, thresholdMs: stalls.thresholdMs, timeOrigin: performance.timeOrigin } },
     // The watchdog must not hold the process open, nor load the app's loaders.
     execArgv: [],
     resourceLimits: { maxOldGenerationSizeMb: 16 },

@@ -73,6 +73,11 @@ describe('event-loop stalls', () => {
     const line = await server.waitFor(/EVENT LOOP STALL: [^\n]*with 2 requests in flight[^\n]*/)
     assert.match(line, /GET \/wait\?ms=60000&id=2 \(route \/wait, \d+ms old\)/)
     assert.match(line, /GET \/later\?ms=400 \(route \/later, \d+ms old\)/)
+    // The loop slept (waiting on the 10 ms timer) until the block: its length is the block's, never
+    // shorter (the CPU clock counts the process's other threads too, hence 390), and at most one
+    // clock interval (75 ms at this threshold) longer, less the time it waited for a CPU.
+    const [, ms, waited] = /blocked for (\d+)ms(?: \((\d+)ms of it waiting for a CPU\))?/.exec(line) ?? []
+    assert.ok(Number(ms) >= 390 && Number(ms) - Number(waited ?? 0) < 400 + 75, `measured ${ms} ms (${waited ?? 0} ms of it waiting) for a block of 400 ms of CPU`)
     assert.match(server.output(), /Blocked at:\n\s+at blockFor \([^)]*stall-app\.ts:\d+:\d+\)\n\s+at renderReport/)
   })
 
