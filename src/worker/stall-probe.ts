@@ -63,10 +63,10 @@ export function watchStalls(shared: Int32Array, thresholdMs: number, mainTimeOri
     const ranShare = (ran - ranNs) / 1e6 / Math.max(1, t - lookedAt)
     lookedAt = t
     ranNs = ran
-    // Not yet certain, or this stall's probe has gone: look again when it would be (a running
-    // loop moves the time first), or a threshold on.
-    if (wait > 0 || probed === seen) return arm(wait > 0 ? wait : thresholdMs)
-    arm(thresholdMs)
+    // Look again when a stall would be certain (a running loop moves the time first), or, past
+    // that, a threshold on; not before this stall's probe has gone, or while it is not yet certain.
+    arm(wait > 0 ? wait : thresholdMs)
+    if (wait > 0 || probed === seen) return
     tokens = Math.min(PROBE_BURST, tokens + (t - refilledAt) / PROBE_GAP_MS)
     refilledAt = t
     if (tokens < 1 || (main && ranShare < 0.5)) return

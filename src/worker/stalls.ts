@@ -14,8 +14,9 @@
  *
  * So the clock ticks every half threshold (stall-clock.ts), not more often: each tick of a worker
  * that is otherwise waiting for I/O is a wakeup of its own, about 0.1-0.2 ms of CPU on the 2-core
- * development VM, and at 1,000 connections on Node 26 a quarter-threshold clock with the watchdog's
- * looks cost 17-24% of the CPU of an I/O-bound request (bench/results/2026-12-05-stop48/).
+ * development VM. On stop 48's VM, at 1,000 connections on Node 26, a quarter-threshold clock with the
+ * watchdog's looks cost 17-24% of the CPU of an I/O-bound request (bench/results/2026-12-05-stop48/);
+ * on stop 49's faster VM the same load showed no difference beyond its noise.
  *
  * Who held it: the synchronous part of a handler is timed exactly (the request that ran is the
  * culprit: role "running"). A stall elsewhere (a handler's code after an await, a timer, a long GC)
