@@ -12,8 +12,8 @@
  * stall is caught at most 1.5 thresholds after it began (stall-clock.ts). A look every half
  * threshold, as before, caught it no sooner and woke the thread twice as often.
  *
- * It asks only if the main thread ran for at least half the time since the previous look (its
- * schedstat, read from here): a worker the OS is not running (other processes, a throttled CPU
+ * It asks only once the main thread has run for half the threshold in the quiet stretch (its
+ * schedstat, read from here at each look; the stretch is counted from the last look before it): a worker the OS is not running (other processes, a throttled CPU
  * quota) has no blocking code to catch, and the probe would cost the starved thread more. Probes
  * come from a bucket of PROBE_BURST that refills one every PROBE_GAP_MS: a loop that stalls again
  * and again is probed about twice a second (the warnings that carry the stacks are one per route
@@ -50,26 +50,27 @@ export function watchStalls(shared: Int32Array, thresholdMs: number, mainTimeOri
   let probed: number | undefined
   let tokens = PROBE_BURST
   let refilledAt = performance.now()
-  // The previous look: when, and how long the main thread had run on a CPU by then.
-  let lookedAt = 0
-  let ranNs = 0
+  // How long the main thread had run on a CPU at the previous look, and at the last look before
+  // its latest sign of life (`quietSeen`): what it ran since then is what it ran in the quiet stretch.
+  let prevRanNs = 0
+  let quietSeen = NaN
+  let quietRanNs = 0
 
   const look = (): void => {
     if (Atomics.load(shared, STALL_BUSY) === 0) return sleepUntilBusy()
     const seen = Atomics.load(shared, STALL_SEEN_AT)
     const wait = interval + thresholdMs - ((mainNow() - seen) | 0)
-    const t = performance.now()
     const ran = main?.runningNs() ?? 0
-    const ranShare = (ran - ranNs) / 1e6 / Math.max(1, t - lookedAt)
-    lookedAt = t
-    ranNs = ran
+    if (seen !== quietSeen) { quietSeen = seen; quietRanNs = prevRanNs }
+    prevRanNs = ran
     // Look again when a stall would be certain (a running loop moves the time first), or, past
     // that, a threshold on; not before this stall's probe has gone, or while it is not yet certain.
     arm(wait > 0 ? wait : thresholdMs)
     if (wait > 0 || probed === seen) return
+    const t = performance.now()
     tokens = Math.min(PROBE_BURST, tokens + (t - refilledAt) / PROBE_GAP_MS)
     refilledAt = t
-    if (tokens < 1 || (main && ranShare < 0.5)) return
+    if (tokens < 1 || (main && (ran - quietRanNs) / 1e6 < thresholdMs / 2)) return
     probed = seen
     tokens -= 1
     if (!session) {
@@ -83,8 +84,7 @@ export function watchStalls(shared: Int32Array, thresholdMs: number, mainTimeOri
 
   // The main thread wrote the time before it said so: nothing to look at before then.
   const busy = (): void => {
-    lookedAt = performance.now()
-    ranNs = main?.runningNs() ?? 0
+    prevRanNs = main?.runningNs() ?? 0
     arm(interval + thresholdMs)
   }
 
