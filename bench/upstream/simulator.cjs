@@ -55,5 +55,12 @@ if (cluster.isPrimary) {
   // that the upstream chose.
   server.keepAliveTimeout = 60_000
   server.headersTimeout = 61_000
-  server.listen(port, '127.0.0.1')
+  // A backlog past Node's default 511 (the kernel caps it at net.core.somaxconn). A server whose
+  // calls are cancelled when its clients leave (undici given ctx.signal) loses those keep-alive
+  // connections at the end of every wrk run and opens a thousand again when the next run starts;
+  // with 511, some 1,100 of those connects overflowed the queue and waited for SYN retransmits
+  // (1 s and more) in a 10 s window (nstat TcpExtListenOverflows, fanout at 1,000 connections),
+  // and the simulator, not the server, set the figure (stop 50, bench/results/2026-12-06-stop50/).
+  // BENCH_UPSTREAM_BACKLOG=511 gives the old queue back, to compare.
+  server.listen({ port, host: '127.0.0.1', backlog: Number(process.env.BENCH_UPSTREAM_BACKLOG ?? 65535) })
 }

@@ -18,6 +18,9 @@ if (handler === undefined) {
 const server = process.env.BENCH_H2C === '1' ? require('node:http2').createServer(handler) : http.createServer(handler)
 // Same keep-alive as the other servers get, longer than the load generators' idle gaps.
 server.keepAliveTimeout = 20_000
-server.listen(Number(process.env.PORT ?? 8000), process.env.HOST ?? '127.0.0.1')
+// corral's default --backlog (2048, Gunicorn's), not Node's 511: wrk's thousand connections at once
+// overflowed 511 (53 SYNs retransmitted a second later), and the anchors are compared for their
+// request path, not for a queue length.
+server.listen({ port: Number(process.env.PORT ?? 8000), host: process.env.HOST ?? '127.0.0.1', backlog: 2048 })
 process.on('SIGTERM', () => server.close(() => process.exit(0)))
 process.on('SIGINT', () => process.exit(0))
