@@ -8,14 +8,17 @@
  * per request, as ctx.signal is).
  */
 import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { Agent, request } from 'undici'
 import { LightSignal } from '../../src/io/light-signal.js'
+import { freePort } from '../../src/net/free-port.js'
 
 const blocks = Number(process.argv[2] ?? 6)
 const perBlock = Number(process.argv[3] ?? 4000)
 const C = 50
-const port = 9471
-const sim = spawn(process.execPath, ['bench/upstream/simulator.cjs'], { env: { ...process.env, PORT: String(port), BENCH_UPSTREAM_PROCESSES: '1' }, stdio: ['ignore', 'pipe', 'inherit'] })
+const port = await freePort()
+const simulator = fileURLToPath(new URL('../upstream/simulator.cjs', import.meta.url))
+const sim = spawn(process.execPath, [simulator], { env: { ...process.env, PORT: String(port), BENCH_UPSTREAM_PROCESSES: '1' }, stdio: ['ignore', 'pipe', 'inherit'] })
 await new Promise<void>((ok) => sim.stdout!.on('data', (d: Buffer) => { if (String(d).includes('ready')) ok() }))
 const agent = new Agent({ connections: 3 * C, keepAliveTimeout: 30_000 })
 const base = `http://127.0.0.1:${port}`
