@@ -13,8 +13,8 @@
  * threshold, as before, caught it no sooner and woke the thread twice as often.
  *
  * It asks only once the main thread has run for half the threshold in the quiet stretch (its
- * schedstat, read from here at each look; the stretch is counted from the last look before it): a worker the OS is not running (other processes, a throttled CPU
- * quota) has no blocking code to catch, and the probe would cost the starved thread more. Probes
+ * schedstat, read from here at each look; the stretch is counted from the last look before it): a
+ * worker the OS is not running (other processes, a throttled CPU quota) has no blocking code to catch, and the probe would cost the starved thread more. Probes
  * come from a bucket of PROBE_BURST that refills one every PROBE_GAP_MS: a loop that stalls again
  * and again is probed about twice a second (the warnings that carry the stacks are one per route
  * every 10 s), while a stall that follows another closely still gets its own stack. A plain gap of
