@@ -183,6 +183,7 @@ export class Arbiter extends EventEmitter {
       case 'beat':
         w.lastBeatAt = Date.now()
         w.beat = m
+        w.connections = m.connections
         this.emit('beat', w)
         break
       case 'draining':
@@ -192,13 +193,17 @@ export class Arbiter extends EventEmitter {
         this.emit('signalled', w, m.signal)
         break
       case 'accepted':
+        w.connections = m.open
+        this.emit('accepted', w)
+        break
       case 'refused':
-        this.emit(m.type, w)
+        this.emit('refused', w)
         break
       case 'burst-copy':
         if (handle) this.emit('burst-copy', w, m.listener, handle)
         break
       case 'burst-more':
+        w.connections = m.open
         this.emit('burst-more', w, m.listener)
         break
       case 'cache-publish':

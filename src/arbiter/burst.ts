@@ -40,6 +40,7 @@ import type { Logger } from '../logging/logger.js'
 import { send } from '../ipc/channel.js'
 import type { Listener } from './listeners.js'
 import type { WorkerRecord } from './worker-record.js'
+import { HOLD_MS, leads } from './share.js'
 
 /**
  * A line this long is a burst: a few turns of each worker's loop. Every connection in the line when
@@ -94,6 +95,12 @@ export class Burst {
   count = 0
   /** Copies of a socket sent to workers during bursts beyond each one's first (worker/intake.ts). */
   copies = 0
+  /**
+   * Workers that asked for another copy while they led the others' connections (share.ts), and the
+   * listeners they asked for: sent once the others have caught up, or HOLD_MS after the first ask.
+   */
+  readonly #deferred = new Map<WorkerRecord, number[]>()
+  #deferTimer: NodeJS.Timeout | undefined
 
   constructor(o: BurstOptions) {
     this.#o = o
@@ -142,9 +149,37 @@ export class Burst {
 
   /** w took its few from a copy of listener i's socket, or its loop is busy and it can watch one more: while the burst lasts, it gets one. */
   more(w: WorkerRecord, i: number): void {
-    if (!this.#on || !this.#tcp.includes(i) || !this.#o.ready().includes(w)) return
+    const ready = this.#o.ready()
+    if (!this.#on || !this.#tcp.includes(i) || !ready.includes(w)) return
+    if (leads(w, ready)) {
+      const asked = this.#deferred.get(w)
+      if (asked) asked.push(i)
+      else this.#deferred.set(w, [i])
+      if (!this.#deferTimer) (this.#deferTimer = setTimeout(() => { this.#deferTimer = undefined; this.#release(true) }, HOLD_MS)).unref()
+    } else this.#grant(w, i)
+    // w's count is new: a worker that waited on it may have its copy now.
+    if (this.#deferred.size > 0) this.#release(false)
+  }
+
+  #grant(w: WorkerRecord, i: number): void {
     this.copies++
     this.#send(w, { type: 'burst', listener: i, on: true }, this.#spares[i])
+  }
+
+  /** Send the deferred copies of workers that no longer lead, or with `all` every one (the hold is over). */
+  #release(all: boolean): void {
+    const ready = this.#o.ready()
+    for (const [w, asked] of this.#deferred) {
+      if (!ready.includes(w)) this.#deferred.delete(w)
+      else if (all || !leads(w, ready)) {
+        this.#deferred.delete(w)
+        if (this.#on) for (const i of asked) this.#grant(w, i)
+      }
+    }
+    if (this.#deferred.size === 0 && this.#deferTimer) {
+      clearTimeout(this.#deferTimer)
+      this.#deferTimer = undefined
+    }
   }
 
   /** A worker left (it may have been asked for the spares): with none left to accept, the master takes its sockets back. */
@@ -169,6 +204,7 @@ export class Burst {
     if (!this.#on) return
     clearInterval(this.#timer)
     this.#on = false
+    this.#release(true)
     for (const i of this.#tcp) this.#o.resume(i, this.#spares[i]!)
     this.#spares = this.#next
     this.#next = []

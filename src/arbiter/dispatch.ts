@@ -25,6 +25,7 @@ import { resumeListener, takeAccepted, type Accepted, type Listener } from './li
 import { Burst } from './burst.js'
 import type { WorkerRecord } from './worker-record.js'
 import { openFilesLimit } from './open-files.js'
+import { HOLD_MS, leads } from './share.js'
 
 /** Descriptors the master keeps for everything but waiting connections. */
 const RESERVED_FDS = 512
@@ -46,6 +47,13 @@ export class Dispatch {
   /** The connection each worker was handed and has not yet answered for (one at most). */
   readonly #handed = new Map<WorkerRecord, Waiting>()
   #onEmpty: (() => void) | undefined
+  /**
+   * Since when free workers that lead the others' connections have been passed over (share.ts),
+   * and the timer that hands them connections again once HOLD_MS has passed without the others
+   * taking one.
+   */
+  #holdSince: number | undefined
+  #holdTimer: NodeJS.Timeout | undefined
   handed = 0
   /** --burst-intake: the workers accept for themselves while the line is long (burst.ts). */
   readonly burst: Burst | undefined
@@ -112,6 +120,7 @@ export class Dispatch {
       if (!w) return
       const next = this.#waiting.shift()!
       this.handed++
+      w.connections++
       this.#handed.set(w, next)
       // A bare handle is sent as such (child_process's 'net.Native') and the master's copy stays
       // open until the worker answers, as keepOpen does for a net.Socket.
@@ -129,12 +138,41 @@ export class Dispatch {
     this.#handOff()
   }
 
+  /**
+   * The free worker that has waited longest, passing over one that leads the others' connections
+   * (share.ts) while they may still take theirs: it stays free, first in line once the hold ends.
+   */
   #nextFree(): WorkerRecord | undefined {
+    let ready: WorkerRecord[] | undefined
     for (const w of this.#free) {
+      if (w.state !== 'ready' || !w.process.isConnected()) {
+        this.#free.delete(w)
+        continue
+      }
+      if (leads(w, (ready ??= this.#arbiter.ready())) && this.#holding()) continue
       this.#free.delete(w)
-      if (w.state === 'ready' && w.process.isConnected()) return w
+      if (!leads(w, (ready ??= this.#arbiter.ready()))) this.#endHold()
+      return w
     }
     return undefined
+  }
+
+  /** A hold is on, or starts now; false once it has lasted HOLD_MS (a worker that is stuck holds nobody up longer). */
+  #holding(): boolean {
+    const now = performance.now()
+    if (this.#holdSince === undefined) {
+      this.#holdSince = now
+      // Over when it fires, whatever the clocks say: a timer may fire a fraction of a ms early by performance.now().
+      this.#holdTimer = setTimeout(() => { this.#holdTimer = undefined; this.#holdSince = -Infinity; this.#handOff() }, HOLD_MS)
+      this.#holdTimer.unref()
+    }
+    return now - this.#holdSince < HOLD_MS
+  }
+
+  #endHold(): void {
+    this.#holdSince = undefined
+    clearTimeout(this.#holdTimer)
+    this.#holdTimer = undefined
   }
 
   /** Resolves when every connection that arrived has been taken by a worker (or after timeoutMs). */

@@ -29,6 +29,8 @@ export class WorkerRecord implements WorkerView {
   stalls = 0
   starved = 0
   lastStall: Extract<WorkerMessage, { type: 'stall' }>['last']
+  /** Connections it holds: its last report (a beat, `accepted`, `burst-more`) and those handed to it since (arbiter/share.ts). */
+  connections = 0
 
   constructor(id: number, generation: number, process: ClusterWorker, maxRequests: number, maxLifetimeMs: number) {
     this.id = id
@@ -46,7 +48,7 @@ export class WorkerRecord implements WorkerView {
   view(now = Date.now()) {
     return {
       id: this.id, pid: this.pid, generation: this.generation, state: this.state,
-      ageMs: now - this.spawnedAt, served: this.served, inFlight: this.inFlight,
+      ageMs: now - this.spawnedAt, served: this.served, inFlight: this.inFlight, connections: this.connections,
       heartbeatAgeMs: now - this.lastBeatAt, rss: this.rss,
       loopLagMs: this.beat?.loopLagMs ?? 0, loopUtilization: this.beat?.loopUtilization ?? 0,
       overload: this.beat?.overload ?? null,

@@ -49,7 +49,7 @@ export type WorkerMessage =
   /** The app could not load, or the worker could not listen. The worker exits right after. */
   | { type: 'boot-failed'; error: ErrorData }
   /** Sent from the event loop every beat interval; a missing beat means the loop is blocked. */
-  | { type: 'beat'; at: number; served: number; inFlight: number; oldest: InFlightRequest[]; rss: number; loopLagMs: number; loopUtilization: number; overload?: OverloadStatus }
+  | { type: 'beat'; at: number; served: number; inFlight: number; connections: number; oldest: InFlightRequest[]; rss: number; loopLagMs: number; loopUtilization: number; overload?: OverloadStatus }
   /** Answer to collect-metrics: prom-client's registry.getMetricsAsJSON(). */
   | { type: 'metrics'; ack: number; metrics: unknown[] }
   /** The worker has started draining (after retire or a signal of its own). */
@@ -61,8 +61,11 @@ export type WorkerMessage =
    * connections still waiting to be accepted.
    */
   | { type: 'signalled'; signal: 'SIGTERM' }
-  /** A connection handed over with `connection` has been taken: the worker may be given the next. */
-  | { type: 'accepted' }
+  /**
+   * A connection handed over with `connection` has been taken: the worker may be given the next.
+   * `open`: the connections it holds now, this one included (arbiter/share.ts balances on it).
+   */
+  | { type: 'accepted'; open: number }
   /**
    * The worker is closing and did not read from the connection it was handed: the master, which
    * kept its own copy of the descriptor, gives it to another worker.
@@ -77,9 +80,9 @@ export type WorkerMessage =
   /**
    * During a burst, the worker took its batch from a copy of listener `listener`'s socket and closed
    * it, or its loop is busy and it can watch one copy more (worker/intake.ts): the master sends it
-   * another copy while the burst lasts.
+   * another copy while the burst lasts. `open`: the connections it holds now (arbiter/share.ts).
    */
-  | { type: 'burst-more'; listener: number }
+  | { type: 'burst-more'; listener: number; open: number }
   /**
    * Its event loop stalled past --stall-threshold (worker/stalls.ts): the counts since it was
    * spawned, stalls of its code and starved ones (it waited for a CPU), and the last stall of its

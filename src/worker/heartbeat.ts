@@ -33,7 +33,8 @@ export const lagResolution = (intervalMs: number) => Math.max(10, Math.min(50, M
 /** What the heartbeat asks of the overload control: its status, and a tick that lets an idle limit recover. */
 export interface BeatOverload { status(): OverloadStatus; tick(now: number): void }
 
-export function startHeartbeat(requests: Requests, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void, overload?: BeatOverload): () => void {
+/** `connections`: the connections the worker holds now (intake.ts), for the master's balance (arbiter/share.ts). */
+export function startHeartbeat(requests: Requests, connections: () => number, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void, overload?: BeatOverload): () => void {
   const lag = startLoopLag(lagResolution(intervalMs))
   let elu = performance.eventLoopUtilization()
   const beat = () => {
@@ -44,7 +45,7 @@ export function startHeartbeat(requests: Requests, intervalMs: number, send: (m:
     const loopUtilization = performance.eventLoopUtilization(nextElu, elu).utilization
     elu = nextElu
     send({
-      type: 'beat', at: Date.now(), served: requests.served, inFlight: requests.active.size, oldest,
+      type: 'beat', at: Date.now(), served: requests.served, inFlight: requests.active.size, connections: connections(), oldest,
       rss: process.memoryUsage.rss(), loopLagMs: lag.take(), loopUtilization, overload: overload?.status(),
     })
   }

@@ -117,7 +117,7 @@ export class Intake {
         return
       }
       this.take(servers[m.listener], new Socket({ handle, readable: true, writable: true } as ConstructorParameters<typeof Socket>[0]))
-      send(process, { type: 'accepted' })
+      send(process, { type: 'accepted', open: this.#open })
     })
   }
 
@@ -158,7 +158,7 @@ export class Intake {
     const server = servers[m.listener]!
     const more = () => {
       burst.asked++
-      send(process, { type: 'burst-more', listener: m.listener })
+      send(process, { type: 'burst-more', listener: m.listener, open: this.#open })
     }
     let taken = 0
     let last = performance.now()
