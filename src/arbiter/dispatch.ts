@@ -149,9 +149,10 @@ export class Dispatch {
         this.#free.delete(w)
         continue
       }
-      if (leads(w, (ready ??= this.#arbiter.ready())) && this.#holding()) continue
+      const ahead = leads(w, (ready ??= this.#arbiter.ready()))
+      if (ahead && this.#holding()) continue
       this.#free.delete(w)
-      if (!leads(w, (ready ??= this.#arbiter.ready()))) this.#endHold()
+      if (!ahead) this.#endHold()
       return w
     }
     return undefined
