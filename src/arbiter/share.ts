@@ -9,11 +9,13 @@
  * then wait for its one thread while the other has time to spare, and its overload limit sheds
  * what the pair could have served.
  *
- * So a worker that leads the one with the fewest connections by more than LEAD waits its turn: the
- * round-robin hand-off (dispatch.ts) passes it over, and during a burst (burst.ts) it is sent no
- * further copy of the socket, until the other has caught up or HOLD_MS has passed. The bound keeps
- * a worker whose loop is stuck from holding up the intake: after it the leader takes connections as
- * before. nginx's least_conn and HAProxy's leastconn balance on the same count.
+ * So a worker that leads the one with the fewest connections by more than a tenth of the mean (and
+ * at least LEAD_MIN) waits its turn: the round-robin hand-off (dispatch.ts) passes it over, and
+ * during a burst (burst.ts) it is sent no further copy of the socket, until the other has caught up
+ * or HOLD_MS has passed. The bound keeps a worker whose loop is stuck from holding up the intake:
+ * after it the leader takes connections as before. nginx's least_conn and HAProxy's leastconn
+ * balance on the same count. A quarter of the mean instead of a tenth was no better for the shop's
+ * p99 at 1,000 connections, nor for the fan-out (bench/results/2026-12-06-stop51/).
  *
  * The count is the worker's own (worker/intake.ts's open connections), sent with every `accepted`,
  * every `burst-more` and every beat, plus what the master has handed it since.
