@@ -1,8 +1,8 @@
 # Stop 51: fanout (raw undici with ctx.signal), fanout-nosig (stop 50, the same without the signal), fanout-io (corral/io)
 # and node:cluster, alternating, 2 rounds: wrk -c1000 10 s after a 5 s warm-up (stop 50 serve-pair.sh), Node 26.
-# Run from a built checkout (it cds to /work/main; change that line for another).
+# Run from a built checkout.
 set -u
-cd /work/main
+cd "$(git rev-parse --show-toplevel)"
 for r in 1 2; do for cfg in "nc fanout" "corral fanout" "corral fanout-nosig" "corral fanout-io"; do
   set -- $cfg; export WHO=$1 SCEN=$2 C=1000
   . bench/results/2026-12-06-stop50/serve-pair.sh
