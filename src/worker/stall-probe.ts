@@ -14,12 +14,13 @@
  *
  * It asks only once the main thread has run for half the threshold in the quiet stretch (its
  * schedstat, read from here at each look; the stretch is counted from the last look before it): a
- * worker the OS is not running (other processes, a throttled CPU quota) has no blocking code to catch, and the probe would cost the starved thread more. Probes
- * come from a bucket of PROBE_BURST that refills one every PROBE_GAP_MS: a loop that stalls again
- * and again is probed about twice a second (the warnings that carry the stacks are one per route
- * every 10 s), while a stall that follows another closely still gets its own stack. A plain gap of
- * PROBE_GAP_MS between probes missed the second of two stalls 80 ms apart: its probe could go only
- * in its last tens of ms, and landed after it (test/ops/loop-stalls.test.ts, on a fast machine).
+ * worker the OS is not running (other processes, a throttled CPU quota) has no blocking code to
+ * catch, and the probe would cost the starved thread more. Probes come from a bucket of PROBE_BURST
+ * that refills one every PROBE_GAP_MS: a loop that stalls again and again is probed about twice a
+ * second (the warnings that carry the stacks are one per route every 10 s), while a stall that
+ * follows another closely still gets its own stack. A plain gap of PROBE_GAP_MS between probes
+ * missed the second of two stalls 80 ms apart: its probe could go only in its last tens of ms, and
+ * landed after it (test/ops/loop-stalls.test.ts, on a fast machine).
  */
 import { Session } from 'node:inspector'
 import { openSchedstat } from './schedstat.js'

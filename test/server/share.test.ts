@@ -14,6 +14,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { fixture, startCorral, type Running } from '../support/corral.js'
+import { parseResponses } from '../support/http-wire.js'
 
 const CONNECTIONS = 200
 
@@ -28,13 +29,12 @@ function askOpen(port: number, path: string): { socket: Socket; body: Promise<st
     socket.on('close', () => reject(new Error(`closed before an answer to ${path}: ${JSON.stringify(got)}`)))
     socket.on('data', (d) => {
       got += d
-      const head = got.indexOf('\r\n\r\n')
-      const length = /content-length: (\d+)/i.exec(got)
-      if (head < 0 || !length || got.length < head + 4 + Number(length[1])) return
-      assert.match(got, /^HTTP\/1\.1 200 /)
+      const [answer] = parseResponses(got).responses
+      if (!answer) return
+      assert.equal(answer.status, 200, got)
       socket.setTimeout(0)
       socket.removeAllListeners('close')
-      resolve(got.slice(head + 4))
+      resolve(answer.body)
     })
   })
   return { socket, body }
