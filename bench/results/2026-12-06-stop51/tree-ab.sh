@@ -1,5 +1,6 @@
 #!/bin/bash
-# Issue 12's levels for several built trees alternating: TREES="name:/path ...", BENCHES (fanout shop), R rounds, NODE.
+# Issue 12's levels for several built trees alternating: TREES="name:/path ...", BENCHES (fanout shop), R rounds, NODE,
+# MODES (on, or on,off). Output: $D/<node>-<name>-<bench>-<round>.txt
 set -u
 NODE=${NODE:-/work/node-versions/n26/node_modules/node/bin/node}; D=${D:-/tmp/s51/tree}; R=${R:-2}; BENCHES=${BENCHES:-shop}
 mkdir -p $D; v=$($NODE -v)
