@@ -74,6 +74,69 @@ for (const [name, make] of kinds) {
       assert.deepEqual(seen, ['listener:abort:true', 'onabort'])
     })
 
+    it('keeps EventTarget\'s listener rules: order with onabort, once, dedupe, capture, handleEvent', () => {
+      const { signal, abort } = make()
+      const seen: string[] = []
+      const first = () => seen.push('first')
+      const twice = () => seen.push('twice')
+      const captured = () => seen.push('captured')
+      signal.addEventListener('abort', first, { once: true })
+      signal.addEventListener('abort', twice)
+      signal.addEventListener('abort', twice)
+      signal.onabort = () => { seen.push('onabort') }
+      signal.addEventListener('abort', captured, true)
+      signal.addEventListener('abort', captured, false)
+      signal.removeEventListener('abort', captured, true)
+      signal.addEventListener('abort', { handleEvent: (e: Event) => seen.push(`object:${e.type}`) })
+      signal.addEventListener('abort', () => seen.push('late'), { signal: AbortSignal.abort() })
+      abort()
+      signal.dispatchEvent(new Event('abort'))
+      // The second dispatch (by hand) runs every listener but the once one.
+      assert.deepEqual(seen, ['first', 'twice', 'onabort', 'captured', 'object:abort', 'twice', 'onabort', 'captured', 'object:abort'])
+    })
+
+    it('fires listeners added before onabort in order when onabort is set first', () => {
+      const { signal, abort } = make()
+      const seen: string[] = []
+      signal.onabort = () => { seen.push('onabort') }
+      signal.addEventListener('abort', () => seen.push('listener'))
+      signal.onabort = () => { seen.push('onabort, replaced') }
+      abort()
+      assert.deepEqual(seen, ['onabort, replaced', 'listener'])
+    })
+
+    it('stops a listener whose own signal aborts, and one removed before the abort', () => {
+      const { signal, abort } = make()
+      const seen: string[] = []
+      const stop = new AbortController()
+      signal.addEventListener('abort', () => seen.push('stopped'), { signal: stop.signal })
+      const removed = () => seen.push('removed')
+      signal.addEventListener('abort', removed, { once: true })
+      signal.addEventListener('abort', () => seen.push('kept'))
+      signal.removeEventListener('abort', removed)
+      stop.abort()
+      abort()
+      assert.deepEqual(seen, ['kept'])
+    })
+
+    it('lets stopImmediatePropagation in a listener skip the rest', () => {
+      const { signal, abort } = make()
+      const seen: string[] = []
+      signal.addEventListener('abort', (e) => { seen.push('first'); e.stopImmediatePropagation() })
+      signal.addEventListener('abort', () => seen.push('second'))
+      abort()
+      assert.deepEqual(seen, ['first'])
+    })
+
+    it('does not call a listener added after it aborted', () => {
+      const { signal, abort } = make()
+      abort()
+      let called = false
+      signal.addEventListener('abort', () => { called = true })
+      abort()
+      assert.equal(called, false)
+    })
+
     it('aborts AbortSignal.any() of it and another signal, with its reason', () => {
       const { signal, abort } = make()
       const other = new AbortController()
