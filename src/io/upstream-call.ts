@@ -15,7 +15,7 @@
  * connection, so a hung upstream still sees its requests end. A request still queued in the pool
  * when the caller gives up is dropped before it is sent.
  */
-import type { Dispatcher, Pool } from 'undici'
+import type { Dispatcher } from 'undici'
 import { corralError } from '../errors.js'
 import { downstream } from '../concurrency/pressure.js'
 import type { Breaker } from './breaker.js'
@@ -24,11 +24,12 @@ import { deadline, type Deadline } from './deadlines.js'
 import { unwatchAbort, watchAbort } from './light-signal.js'
 import { backoffMs, retryableStatuses, type BackoffOptions } from './retry.js'
 import { errorKind, type UpstreamSeries } from './upstream-metrics.js'
+import type { UpstreamPool } from './upstream-pool.js'
 
 /** What every call of one upstream shares. */
 export interface UpstreamCore {
   readonly name: string
-  readonly pool: Pool
+  readonly pool: UpstreamPool
   readonly breaker: Breaker | undefined
   /** Adaptive concurrency (upstream-limit.ts), or undefined with limit: false. */
   readonly limit: UpstreamLimit | undefined

@@ -10,13 +10,13 @@
  * may finish for lingerMs more, so a late answer returns its connection to the pool instead of
  * closing it; one still unanswered then is cut, which closes its connection (upstream-call.ts).
  */
-import { Pool } from 'undici'
 import { corralError } from '../errors.js'
 import { onClose } from './lifecycle.js'
 import { Breaker, type BreakerOptions } from './breaker.js'
 import { isIdempotent, type BackoffOptions } from './retry.js'
 import { breakerStateValue, upstreamSeries } from './upstream-metrics.js'
 import { UpstreamLimit, type UpstreamLimitOptions } from './upstream-limit.js'
+import { upstreamPool } from './upstream-pool.js'
 import { UpstreamCall, type Read, type UpstreamCore, type UpstreamResponse } from './upstream-call.js'
 import { intOption, msOption, msOrZeroOption, nameOption, numberAtLeastOption, originOption, ratioOption } from './options.js'
 
@@ -100,8 +100,7 @@ export function upstream(options: UpstreamOptions): Upstream {
   const timeoutMs = msOption(owner, 'timeoutMs', options.timeoutMs, 10_000)
   const lingerMs = msOrZeroOption(owner, 'lingerMs', options.lingerMs, 1000)
   const connections = intOption(owner, 'connections', options.connections, 32)
-  const pool = new Pool(origin, {
-    connections,
+  const pool = upstreamPool(origin, connections, {
     connectTimeout: msOption(owner, 'connectTimeoutMs', options.connectTimeoutMs, 1000),
     keepAliveTimeout: msOption(owner, 'keepAliveTimeoutMs', options.keepAliveTimeoutMs, 4000),
     maxResponseSize: intOption(owner, 'maxResponseBytes', options.maxResponseBytes, 16 * 1024 * 1024),
@@ -121,7 +120,7 @@ export function upstream(options: UpstreamOptions): Upstream {
   const fixed = Object.freeze({ ...options.headers })
   const fixedList = Object.keys(fixed).length > 0 ? Object.entries(fixed).flat() : undefined
   series.breaker.set(0)
-  pool.on('connect', () => series.connections.inc())
+  pool.onConnect(() => series.connections.inc())
   openNames.add(name)
 
   function call(path: string, req: RequestOptions | undefined, read: Read): Promise<unknown> {

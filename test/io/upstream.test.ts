@@ -1,6 +1,8 @@
 import { after, describe, it } from 'node:test'
+import type { ServerResponse } from 'node:http'
 import assert from 'node:assert/strict'
 import { upstream, type Upstream, type UpstreamOptions } from '../../src/io/upstream.js'
+import { SHARD_CONNECTIONS } from '../../src/io/upstream-pool.js'
 import { gather, values } from '../../src/io/fanout.js'
 import { registry } from '../../src/metrics/registry.js'
 import { hang, ok, startUpstream, status, type TestUpstream } from './upstream-server.js'
@@ -44,6 +46,41 @@ describe('upstream client', () => {
     const before = server.connections
     await Promise.all(Array.from({ length: 50 }, () => up.json('/item')))
     assert.equal(server.connections, before, 'the second burst reused the pool')
+  })
+
+  // Past SHARD_CONNECTIONS the connections are split into several undici Pools (upstream-pool.ts).
+  it('runs as many calls at once as its connections when they span several shards, and reuses them', async () => {
+    const N = 150
+    const held: ServerResponse[] = []
+    // Answers nothing until N requests wait at once: a call stranded in a busy shard would hang the test.
+    const { up, server } = await pair({ connections: N, limit: false }, (_req, res) => {
+      held.push(res)
+      if (held.length === N) for (const r of held.splice(0)) r.end('{}')
+    })
+    assert.ok(N > 2 * SHARD_CONNECTIONS)
+    await Promise.all(Array.from({ length: N }, () => up.json('/item')))
+    assert.equal(server.connections, N)
+    await Promise.all(Array.from({ length: N }, () => up.json('/item')))
+    assert.equal(server.connections, N, 'the second wave reused every connection')
+  })
+
+  it('queues calls past its connections across shards, and never opens more', async () => {
+    let inFlight = 0
+    let most = 0
+    const { up, server } = await pair({ connections: 100, limit: false }, (_req, res) => {
+      most = Math.max(most, ++inFlight)
+      setTimeout(() => { inFlight--; res.end('{}') }, 5)
+    })
+    await Promise.all(Array.from({ length: 250 }, () => up.json('/item')))
+    assert.equal(server.requests, 250)
+    assert.ok(server.connections <= 100, `opened ${server.connections} connections`)
+    assert.ok(most <= 100, `${most} requests at once`)
+  })
+
+  it('keeps sequential calls on one or two connections however large its pool', async () => {
+    const { up, server } = await pair({ connections: 1024 })
+    for (let i = 0; i < 50; i++) await up.json('/item')
+    assert.ok(server.connections <= 2, `opened ${server.connections} connections for 50 sequential requests`)
   })
 
   it('aborts the in-flight upstream request when the request deadline passes', async () => {
