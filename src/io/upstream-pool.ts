@@ -20,27 +20,11 @@ import { Pool } from 'undici'
 export const SHARD_CONNECTIONS = 64
 
 type PoolOptions = NonNullable<ConstructorParameters<typeof Pool>[1]>
+type DispatchOptions = Parameters<Pool['dispatch']>[0]
+type DispatchHandler = Parameters<Pool['dispatch']>[1]
 
-export interface UpstreamPool {
-  dispatch(options: Parameters<Pool['dispatch']>[0], handler: Parameters<Pool['dispatch']>[1]): void
-  /** Called for every connection opened (corral_upstream_connections_opened_total). */
-  onConnect(fn: () => void): void
-  close(): Promise<void>
-}
-
-export function upstreamPool(origin: string, connections: number, options: Omit<PoolOptions, 'connections'>): UpstreamPool {
-  if (connections <= SHARD_CONNECTIONS) {
-    const pool = new Pool(origin, { ...options, connections })
-    return {
-      dispatch: (o, h) => { pool.dispatch(o, h) },
-      onConnect: (fn) => { pool.on('connect', fn) },
-      close: () => pool.close(),
-    }
-  }
-  return new Shards(origin, connections, options)
-}
-
-class Shards implements UpstreamPool {
+/** One shard up to SHARD_CONNECTIONS (the default of 32 is one Pool, as before); more past it. */
+export class UpstreamPool {
   readonly #pools: Pool[] = []
   readonly #busy: boolean[] = []
   #queueNext = 0
@@ -59,7 +43,7 @@ class Shards implements UpstreamPool {
     }
   }
 
-  dispatch(options: Parameters<Pool['dispatch']>[0], handler: Parameters<Pool['dispatch']>[1]): void {
+  dispatch(options: DispatchOptions, handler: DispatchHandler): void {
     const pools = this.#pools
     const busy = this.#busy
     for (let i = 0; i < pools.length; i++) {
@@ -72,6 +56,7 @@ class Shards implements UpstreamPool {
     busy[i] = !pools[i]!.dispatch(options, handler)
   }
 
+  /** Called for every connection opened (corral_upstream_connections_opened_total). */
   onConnect(fn: () => void): void {
     for (const pool of this.#pools) pool.on('connect', fn)
   }

@@ -16,7 +16,7 @@ import { Breaker, type BreakerOptions } from './breaker.js'
 import { isIdempotent, type BackoffOptions } from './retry.js'
 import { breakerStateValue, upstreamSeries } from './upstream-metrics.js'
 import { UpstreamLimit, type UpstreamLimitOptions } from './upstream-limit.js'
-import { upstreamPool } from './upstream-pool.js'
+import { UpstreamPool } from './upstream-pool.js'
 import { UpstreamCall, type Read, type UpstreamCore, type UpstreamResponse } from './upstream-call.js'
 import { intOption, msOption, msOrZeroOption, nameOption, numberAtLeastOption, originOption, ratioOption } from './options.js'
 
@@ -100,7 +100,7 @@ export function upstream(options: UpstreamOptions): Upstream {
   const timeoutMs = msOption(owner, 'timeoutMs', options.timeoutMs, 10_000)
   const lingerMs = msOrZeroOption(owner, 'lingerMs', options.lingerMs, 1000)
   const connections = intOption(owner, 'connections', options.connections, 32)
-  const pool = upstreamPool(origin, connections, {
+  const pool = new UpstreamPool(origin, connections, {
     connectTimeout: msOption(owner, 'connectTimeoutMs', options.connectTimeoutMs, 1000),
     keepAliveTimeout: msOption(owner, 'keepAliveTimeoutMs', options.keepAliveTimeoutMs, 4000),
     maxResponseSize: intOption(owner, 'maxResponseBytes', options.maxResponseBytes, 16 * 1024 * 1024),
