@@ -41,6 +41,8 @@ export interface OverloadStatus {
   capacity: number | null
   /** corral/io's operations of this worker waiting in its own queues, and in service downstream, now. */
   downstream: { queued: number; busy: number }
+  /** HTTP/1 connections not read now: resting after a refusal (overload/pace.ts). */
+  resting: number
 }
 
 export type WorkerMessage =

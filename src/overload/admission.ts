@@ -161,9 +161,9 @@ export class Admission {
    * it runs if the running stay within RETURN_SHARE over the limit and nobody waits. The next
    * request to find the limit full is shed in its place, most often the next one on a connection
    * that was just answered, so refusals go round the connections beyond the limit instead of
-   * falling on the same ones again and again, each rest twice as long as the last. When more
-   * connections come back from their rests than the share holds (far more connections than the
-   * worker can serve), the rest are shed and their rests still grow.
+   * falling on the same ones again and again. When more connections come back from their rests
+   * than the share holds (far more connections than the worker can serve), the rest are shed, and
+   * rest as long as the line of resting connections takes to get a slot.
    */
   enterReturning(): boolean {
     const limit = this.limit

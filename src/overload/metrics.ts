@@ -7,6 +7,7 @@ import { counter, gauge, histogram, PREFIX, type Count, type Timing } from '../m
 import type { OverloadStatus } from '../ipc/messages.js'
 import { SHED_REASONS, type Admission, type ShedReason } from './admission.js'
 import { downstream } from '../concurrency/pressure.js'
+import { restingConnections } from './pace.js'
 
 const QUEUED_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const
 
@@ -27,6 +28,7 @@ export class OverloadCounts {
     level('limit', 'The adaptive concurrency limit: requests a worker runs at once before others wait or are shed.', (a) => a.limit)
     level('running', 'Requests running under the overload control now.', (a) => a.running)
     level('queue_length', 'Requests waiting for a slot now.', (a) => a.waiting)
+    level('resting', 'HTTP/1 connections not read now: resting after a refusal, each for a service time, or as long as their line takes to get a slot where they outnumber the requests running.', () => restingConnections())
     level('held', 'Open WebSockets, each holding a slot of --worker-connections.', (a) => a.held)
     level('baseline_seconds', 'The no-load median service time the limit is measured against (the slowest worker\'s).', (a) => finite(a.limiter.baselineMs) / 1000, 'max')
     level('loop_utilization', 'The event loop\'s utilisation over the limit\'s last step, or its thread\'s time on a CPU or waiting for one where that is more (--overload-cpu-wait; the busiest worker\'s): at --overload-loop-utilization or more, latency moves the limit.', (a) => finite(a.limiter.utilization), 'max')
@@ -59,6 +61,7 @@ export function overloadStatus(a: Admission, counts: OverloadCounts): OverloadSt
     baselineMs: round(a.limiter.baselineMs), latencyMs: round(a.limiter.sampleMs), utilization: round(a.limiter.utilization), pressure: round(a.limiter.pressure),
     budgetsMissed: round(a.limiter.budgetsMissed), capacity: round(a.limiter.capacity),
     downstream: { queued: downstream.queued, busy: downstream.busy },
+    resting: restingConnections(),
   }
 }
 

@@ -1,37 +1,49 @@
 /**
- * A shed client's connection is read again only after a pause: about as long as an admitted request
- * takes (the limit's latency sample), at most MAX_PAUSE_MS and never near the keep-alive timeout;
- * a connection shed again as soon as it is read waits twice as long as the last time, up to
- * MAX_BACKOFF_MS (and still never near the keep-alive timeout).
+ * A shed client's connection is read again only after a rest: one service time (the limit's latency
+ * sample), or, where the connections resting in this worker outnumber its requests running, as long
+ * as that line takes to get a slot by Little's law: one service time for each connection resting,
+ * this one counted, per request running. One service time is at most ONE_REST_MAX_MS, the line's
+ * rest at most MAX_PAUSE_MS, and neither comes near the keep-alive timeout.
  *
- * Why a pause: a client that answers a 503 by asking again at once (wrk does; so do retry loops
+ * Why a rest: a client that answers a 503 by asking again at once (wrk does; so do retry loops
  * without backoff) turns every refusal into the next request. At 1,000 connections on the 2-CPU
  * development VM the shop's workers shed 145,000 requests in 10 s once the limit came down
  * (`--overload-tolerance 1.1`): the refusals and their retries took the CPU the admitted pages
  * needed, and goodput fell to 55/s. The 503 itself still goes out at once (issue 12: under 10 ms);
  * only the connection's next request waits, unread, in its own socket buffer, where it costs
- * nothing. A shed connection then asks at most as often as an admitted one is answered, which is
- * what Retry-After asks of a client that honours it.
+ * nothing. Resting connections come back at about the rate running requests end, so the worker
+ * refuses at most about as many requests as it serves, which is what Retry-After asks of clients
+ * that honour it.
  *
- * Why it grows: one service time is enough while the connections beyond the limit are a few times
- * the limit. At 10,000 connections against two workers (bench/fanout-overload.ts, 2 CPUs) each
- * connection came back about three times a second: the workers shed 17,000 requests a second each,
- * the shedding took the loop, admitted requests took 2 s instead of 0.3 s, and goodput was a
- * quarter of what the same server gave with the control off. A connection that is refused every
- * time it is read is one of many more than the worker can take; doubling its pause, as a client's
- * own exponential backoff would, keeps the refusals to a few per connection per level of overload.
- * The streak is judged by time alone (shed again within one base pause of being read), so an
- * admitted request costs nothing here, and a connection that got in starts again from one pause.
+ * Why it grows with the line: the rest is what the client measures (its next request waits it out
+ * before the server reads it), so it should be no longer than its wait for a slot, and no shorter
+ * than it either. One service time for every connection was too short at 10,000 connections against
+ * two workers (bench/fanout-overload.ts, 2 CPUs): each connection came back about three times a
+ * second, the workers shed 17,000 requests a second each, admitted requests took 2 s instead of
+ * 0.3 s, and goodput was a quarter of what the control off gave. Until stop 53 a connection refused
+ * again as soon as it was read rested twice as long as the last time, up to 2.5 s: right at 10,000,
+ * but at the shop's 1,000 connections, where a worker ran about 150-350 requests with about as many
+ * connections resting, a connection that happened to come back to a full limit waited 1-2.5 s, and
+ * those were the requests in the top 1% of the clients' latency (bench/results/2026-12-06-stop53/).
+ *
+ * Why never less than one service time: rests shorter than that where few connections rest (a
+ * build tried in stop 53 rested them the line's time however short, at least 10 ms) brought the
+ * connections refused at a burst's start back within milliseconds to a limit still full: the
+ * fan-out's p99 at 1,000 connections was 1.9-2.2 s against main's 0.9-1.1 s, its accept queue held
+ * for 2.0-2.6 s instead of 0.8-1.1 s.
  *
  * HTTP/1 only: an HTTP/2 session carries other streams that must not stop with this one.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 
-/** Longer than this for a first refusal and a retrying client waits past what the p99 of a healthy page allows. */
-const MAX_PAUSE_MS = 1000
-/** The longest pause a connection refused again and again is given. */
-const MAX_BACKOFF_MS = 4000
+/**
+ * The longest rest of one service time: longer, and a client refused while the line is short waits
+ * past what the p99 of a healthy page allows.
+ */
+const ONE_REST_MAX_MS = 1000
+/** The longest rest however long the line: past it a client has likely given up on the request it sent. */
+const MAX_PAUSE_MS = 4000
 
 /**
  * A pause never longer than `max`, nor than half the keep-alive timeout (0: none), so a request
@@ -39,21 +51,30 @@ const MAX_BACKOFF_MS = 4000
  */
 const capped = (max: number, keepaliveMs: number) => (keepaliveMs > 0 ? Math.min(max, keepaliveMs / 2) : max)
 
-/** When each paced connection is read again, and for how long it was paused. */
-const streaks = new WeakMap<Socket, { readAt: number; ms: number }>()
+/** When each resting connection is read again, and for how long it rested. */
+const rests = new WeakMap<Socket, { readAt: number; ms: number }>()
+
+/** Connections of this worker not read now: resting after a refusal. */
+let resting = 0
+
+/** HTTP/1 connections this worker is not reading now, resting after a refusal (/status, metrics). */
+export function restingConnections(): number {
+  return resting
+}
 
 /**
- * How long to rest a connection shed at `now`: `restMs`, about what an admitted request takes now (the
- * limit's restMs; NaN: no pause), capped; twice its last pause if it was shed again within that of being
- * read again. Not io/retry.ts's backoff: that one is a client's full jitter, which may come out
- * at zero and let the connection be read again at once.
+ * How long to rest a connection shed now: `restMs`, about what an admitted request takes (the
+ * limit's restMs; NaN: no rest), at most ONE_REST_MAX_MS; or `restMs` times the connections resting,
+ * this one counted, per `running` request where that is longer, at most MAX_PAUSE_MS. Never more
+ * than half the keep-alive timeout. Not
+ * io/retry.ts's backoff: that one is a client's full jitter, which may come out at zero and let the
+ * connection be read again at once.
  */
-function pauseFor(socket: Socket, restMs: number, keepaliveMs: number, now: number): number {
+function pauseFor(socket: Socket, restMs: number, keepaliveMs: number, now: number, running: number): number {
   if (!(restMs > 0)) return 0
-  const base = Math.min(capped(MAX_PAUSE_MS, keepaliveMs), restMs)
-  const last = streaks.get(socket)
-  const ms = last !== undefined && now - last.readAt <= base ? Math.min(capped(MAX_BACKOFF_MS, keepaliveMs), Math.max(base, last.ms * 2)) : base
-  streaks.set(socket, { readAt: now + ms, ms })
+  const one = Math.min(capped(ONE_REST_MAX_MS, keepaliveMs), restMs)
+  const ms = Math.min(capped(MAX_PAUSE_MS, keepaliveMs), Math.max(one, (restMs * (resting + 1)) / Math.max(1, running)))
+  rests.set(socket, { readAt: now + ms, ms })
   return ms
 }
 
@@ -62,13 +83,13 @@ function pauseFor(socket: Socket, restMs: number, keepaliveMs: number, now: numb
  * in the socket's buffer meanwhile): the connection was shed last time.
  */
 export function backFromRest(socket: Socket, now: number): boolean {
-  const last = streaks.get(socket)
+  const last = rests.get(socket)
   return last !== undefined && now >= last.readAt && now - last.readAt <= last.ms
 }
 
-/** The connection's request runs: a refusal after it starts again from one pause. */
+/** The connection's request runs: the next one read from it is its own, not one back from a rest. */
 export function forgive(socket: Socket): void {
-  streaks.delete(socket)
+  rests.delete(socket)
 }
 
 /**
@@ -84,20 +105,27 @@ export function forgive(socket: Socket): void {
  * ends, and it pauses the parser as well once the packet it is reading is done. A socket node:http
  * has paused itself is left to it.
  */
-export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: number, now: number): void {
+export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: number, now: number, running: number): void {
   const socket = req.socket as Socket & { _paused?: boolean; parser?: { resume(): void } | null }
   if (req.httpVersionMajor !== 1 || socket._paused) return
-  const ms = pauseFor(socket, restMs, keepaliveMs, now)
+  const ms = pauseFor(socket, restMs, keepaliveMs, now, running)
   if (ms <= 0) return
   socket._paused = true
   socket.pause()
+  // Counted until it is read again or closes, whichever comes first.
+  resting++
+  let counted = true
+  const ended = () => { if (counted) { counted = false; resting-- } }
+  socket.once('close', ended)
   setTimeout(() => {
+    ended()
+    socket.removeListener('close', ended)
     if (socket.destroyed) return
     // When it is read again, by the clock requests are stamped with: the timer runs on the loop's
     // cached time, up to a turn before now + ms, and a request read then would seem read before
     // its rest ended (backFromRest).
-    const streak = streaks.get(socket)
-    if (streak) streak.readAt = performance.now()
+    const rest = rests.get(socket)
+    if (rest) rest.readAt = performance.now()
     // As node:http ends its own pause: seeing the mark after the packet it was reading, it paused
     // the parser too.
     socket._paused = false

@@ -184,7 +184,7 @@ export class Requests {
       // with close, as RFC 9112 §9.6 requires of every answer; its connection ends, so nothing is paused.
       if (this.#draining) ex.res.shouldKeepAlive = false
       shedResponse(ex.res, this.#o.admission.refusing)
-      if (ex.res.shouldKeepAlive) pauseReading(ex.req, this.#o.admission.limiter.restMs, this.#o.keepaliveMs, performance.now())
+      if (ex.res.shouldKeepAlive) pauseReading(ex.req, this.#o.admission.limiter.restMs, this.#o.keepaliveMs, performance.now(), this.#o.admission.running)
     }
     this.#finish(ex, false)
   }

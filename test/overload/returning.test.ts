@@ -13,7 +13,7 @@ import { Socket } from 'node:net'
 import { once } from 'node:events'
 import { Admission } from '../../src/overload/admission.js'
 import { StaticLimit } from '../../src/concurrency/limit.js'
-import { backFromRest, forgive, pauseReading } from '../../src/overload/pace.js'
+import { backFromRest, forgive, pauseReading, restingConnections } from '../../src/overload/pace.js'
 
 const admission = (limit: number, hardCap = 100) =>
   new Admission({ limit: new StaticLimit(limit), hardCap, queueMax: 10, queueTimeoutMs: 5, medianAge: () => 0 })
@@ -50,7 +50,7 @@ describe('a connection back from its rest', () => {
     assert.equal(queued.enterReturning(), false, 'a request already waits: it goes first')
   })
 
-  it('is told by its rest: the request read as the pause ends; a refusal after one that ran starts from one pause', async (t) => {
+  it('is told by its rest: the request read as the pause ends; not one long after, nor one after a request that ran', async (t) => {
     // The pause's own timer reads the socket again ('resume'), as it does in a worker. It is unref'd
     // (a resting connection keeps no process alive): this one keeps the test's alive meanwhile, and
     // goes with the socket however the test ends (a failed assertion must not leave the file hanging).
@@ -60,22 +60,63 @@ describe('a connection back from its rest', () => {
     t.after(() => { clearInterval(alive); socket.destroy() })
     const req = { httpVersionMajor: 1, socket } as unknown as IncomingMessage
     assert.equal(backFromRest(socket, performance.now()), false, 'never shed')
-    pauseReading(req, PAUSE, 5000, performance.now())
+    pauseReading(req, PAUSE, 5000, performance.now(), 1)
     assert.equal(backFromRest(socket, performance.now()), false, 'still resting')
     await once(socket, 'resume')
     const read = performance.now()
     assert.equal(backFromRest(socket, read), true, 'read as its pause ended')
     assert.equal(backFromRest(socket, read + PAUSE * 2), false, 'long after: a request of its own')
-
-    // Shed again as soon as it was read: the pause doubles (the streak) ...
-    pauseReading(req, PAUSE, 5000, read)
-    assert.equal(backFromRest(socket, read + PAUSE * 1.5), false, 'a pause of twice as long now')
-    await once(socket, 'resume')
-    const again = performance.now()
-    assert.equal(backFromRest(socket, again), true)
-    // ... unless the request it came back with ran: then the next refusal rests one pause again.
+    // The request it came back with ran: the next one read is a request of its own.
     forgive(socket)
-    pauseReading(req, PAUSE, 5000, again)
-    assert.equal(backFromRest(socket, again + PAUSE + 5), true, 'one pause, not four')
+    assert.equal(backFromRest(socket, read), false, 'forgiven')
+  })
+
+  it('rests a connection a service time, or as long as the resting line takes to drain where it outnumbers the requests running', async (t) => {
+    const alive = setInterval(() => {}, 1000)
+    const sockets = Array.from({ length: 5 }, () => new Socket())
+    t.after(() => { clearInterval(alive); for (const s of sockets) s.destroy() })
+    const [a, b, c, d, e] = sockets as [Socket, Socket, Socket, Socket, Socket]
+    const req = (socket: Socket) => ({ httpVersionMajor: 1, socket }) as unknown as IncomingMessage
+    // The last test's socket closed as it ended: its 'close' (which ends its rest) comes on a later tick.
+    await new Promise((resolve) => setImmediate(resolve))
+    const before = restingConnections()
+    const SERVICE = 200
+    const now = performance.now()
+    // Is the request read from `s` just after `ms` the first after its rest, and one read just before not?
+    const restEnds = (s: Socket, ms: number) => !backFromRest(s, now + ms - 5) && backFromRest(s, now + ms + 5)
+
+    // Alone in the line, four requests running: one service time.
+    pauseReading(req(a), SERVICE, 5000, now, 4)
+    assert.ok(restEnds(a, SERVICE), 'one resting, four running: one service time')
+    // Behind a, one running: slots free once a service time, so two.
+    pauseReading(req(b), SERVICE, 5000, now, 1)
+    assert.ok(restEnds(b, 2 * SERVICE), 'two resting, one running: two service times')
+    // Nothing running: counted as one.
+    pauseReading(req(c), SERVICE, 5000, now, 0)
+    assert.ok(restEnds(c, 3 * SERVICE), 'three resting, none running: three service times')
+    // Never longer than half the keep-alive timeout: a request read late must not be one the
+    // keep-alive timer would have cut.
+    pauseReading(req(d), 3000, 5000, now, 1)
+    assert.ok(restEnds(d, 2500), 'four resting at 3 s each: half the keep-alive timeout')
+    // Many running: still one service time, never less.
+    pauseReading(req(e), 1.5 * SERVICE, 5000, now, 100)
+    assert.ok(restEnds(e, 1.5 * SERVICE), 'five resting, a hundred running: one service time')
+    // One service time of 3 s, with the line short: at most 1 s.
+    const f = new Socket()
+    t.after(() => f.destroy())
+    pauseReading(req(f), 3000, 5000, now, 100)
+    assert.ok(restEnds(f, 1000), 'six resting, a hundred running, a service time of 3 s: 1 s')
+    f.destroy()
+    await once(f, 'close')
+    assert.equal(restingConnections(), before + 5, 'five resting')
+
+    // A connection that closes while it rests leaves the line; one read again leaves it too.
+    b.destroy()
+    await once(b, 'close')
+    assert.equal(restingConnections(), before + 4, 'b closed')
+    await once(a, 'resume')
+    assert.equal(restingConnections(), before + 3, 'a is read again')
+    await once(e, 'resume')
+    assert.equal(restingConnections(), before + 2, 'e is read again')
   })
 })
