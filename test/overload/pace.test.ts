@@ -1,9 +1,9 @@
 /**
  * A shed client that asks again at once (as wrk does) is not read again until a slot is likely to
- * be free for it (src/overload/pace.ts): about a service time for each connection resting, itself
- * counted, per request running. Its 503 comes at once; its next request waits in its own socket
- * buffer. A connection that was not shed is answered at once, so the wait is the pause and not a
- * slow server.
+ * be free for it (src/overload/pace.ts): one service time, or, where the connections resting, itself
+ * counted, outnumber the requests running, a service time for each of them per request running.
+ * Its 503 comes at once; its next request waits in its own socket buffer. A connection that was not
+ * shed is answered at once, so the wait is the rest and not a slow server.
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -24,7 +24,7 @@ async function get(url: string, dispatcher: Agent): Promise<{ status: number; ms
 }
 
 describe('overload control: shed connections are paced', () => {
-  it('reads a shed connection\'s next request after a service time for each connection resting, per request running', async (t) => {
+  it('reads a shed connection\'s next request after a service time, longer where the resting outnumber the running', async (t) => {
     // One slot, and latency alone moving the limit (every window counts as saturated), so the
     // limit measures its latency from a few sequential requests.
     const server = await startCorral(t, fixture('overload-app.ts'), {
