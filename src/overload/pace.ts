@@ -66,9 +66,8 @@ export function restingConnections(): number {
  * How long to rest a connection shed now: `restMs`, about what an admitted request takes (the
  * limit's restMs; NaN: no rest), at most ONE_REST_MAX_MS; or `restMs` times the connections resting,
  * this one counted, per `running` request where that is longer, at most MAX_PAUSE_MS. Never more
- * than half the keep-alive timeout. Not
- * io/retry.ts's backoff: that one is a client's full jitter, which may come out at zero and let the
- * connection be read again at once.
+ * than half the keep-alive timeout. Not io/retry.ts's backoff: that one is a client's full jitter,
+ * which may come out at zero and let the connection be read again at once.
  */
 function pauseFor(socket: Socket, restMs: number, keepaliveMs: number, now: number, running: number): number {
   if (!(restMs > 0)) return 0
