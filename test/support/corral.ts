@@ -89,9 +89,28 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; nod
   })
 }
 
+/**
+ * Ports picked before the server binds them: another test process running beside this one may pick
+ * the same free port in that window (each pick is random below the ephemeral range, free-port.ts),
+ * and the second server to bind it stops with CORRAL_ERR_BIND. Such a start is tried again on fresh
+ * ports; any other failure, and a bind failure on a port the test chose itself, is the test's.
+ */
+const PORT_TRIES = 3
+
 export async function startCorral(t: TestContext | undefined, app: string, opts: StartOptions = {}): Promise<Running> {
-  const port = await freePort()
-  const adminPort = await freePort()
+  for (let tries = 1; ; tries++) {
+    const port = await freePort()
+    const adminPort = await freePort()
+    try {
+      return await startOn(t, app, opts, port, adminPort)
+    } catch (err) {
+      const taken = new RegExp(`CORRAL_ERR_BIND: .*EADDRINUSE.*127\\.0\\.0\\.1:(${port}|${adminPort})\\b`)
+      if (tries >= PORT_TRIES || !taken.test((err as Error).message)) throw err
+    }
+  }
+}
+
+async function startOn(t: TestContext | undefined, app: string, opts: StartOptions, port: number, adminPort: number): Promise<Running> {
   const args = ['serve', app, '--bind', `127.0.0.1:${port}`, '--admin-bind', `127.0.0.1:${adminPort}`, '--control-socket', 'off', ...(opts.args ?? [])]
   const command = [...(opts.launcher ?? []), opts.node ?? process.execPath, CLI, ...args]
   const child = spawn(command[0], command.slice(1), {
