@@ -15,6 +15,7 @@
  * is no measure of how busy the worker is).
  */
 import { WINDOW_MS, type ConcurrencyLimit } from '../concurrency/limit.js'
+import { Fifo } from './fifo.js'
 
 export type ShedReason = 'full' | 'timeout' | 'gone'
 export const SHED_REASONS: readonly ShedReason[] = ['full', 'timeout', 'gone']
@@ -59,24 +60,12 @@ export interface AdmissionOptions {
   /** Called for every shed request and every queued one when it leaves the queue. */
   onShed?: (reason: ShedReason) => void
   onQueued?: (waitedMs: number) => void
-}
-
-/** A FIFO of waiters with a moving head: shift() without moving the array. */
-class Fifo {
-  #items: (Waiter | undefined)[] = []
-  #head = 0
-  get length(): number { return this.#items.length - this.#head }
-  push(w: Waiter): void { this.#items.push(w) }
-  peek(): Waiter | undefined { return this.#items[this.#head] }
-  shift(): Waiter | undefined {
-    const w = this.#items[this.#head]
-    this.#items[this.#head++] = undefined
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head)
-      this.#head = 0
-    }
-    return w
-  }
+  /**
+   * `slots` requests could start now and nobody waits in the queue: the connections resting after
+   * a refusal (pace.ts) may be read again. Called as a request leaves a slot under the limit (one
+   * slot) and at the limit's steps (all the room it made).
+   */
+  onRoom?: (slots: number) => void
 }
 
 export class Admission {
@@ -86,8 +75,8 @@ export class Admission {
   waiting = 0
   readonly shed: Record<ShedReason, number> = { full: 0, timeout: 0, gone: 0 }
   readonly #o: AdmissionOptions
-  readonly #queue = new Fifo()
-  readonly #first = new Fifo()
+  readonly #queue = new Fifo<Waiter>()
+  readonly #first = new Fifo<Waiter>()
   /** Both queues, priority first: the order every sweep takes them in. */
   readonly #fifos = [this.#first, this.#queue] as const
   #timer: NodeJS.Timeout | undefined
@@ -148,9 +137,10 @@ export class Admission {
     const now = performance.now()
     this.#now = now
     this.#o.limit.tick(now, this.running, this.waiting, this.#medianAge)
-    if (this.waiting > 0) this.#dispatch(now)
+    if (this.waiting > 0) return this.#dispatch(now)
+    if (this.running < this.limit) this.#o.onRoom?.(this.limit - this.running)
     // Well under the limit with nobody waiting: completions step the limit from here on.
-    else if (this.running * 2 < this.limit) {
+    if (this.running * 2 < this.limit) {
       clearInterval(this.#ticker)
       this.#ticker = undefined
     }
@@ -247,6 +237,7 @@ export class Admission {
     if (now - this.#rateSince >= 1000) this.#tickRate(now)
     this.#rateCount++
     if (this.waiting > 0) this.#dispatch(now)
+    else if (this.running < this.limit) this.#o.onRoom?.(1)
   }
 
   /** Heartbeat: keep the completion rate current. */

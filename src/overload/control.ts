@@ -10,6 +10,7 @@ import { GradientLimit, occupancyMeter, StaticLimit, type CpuTimes } from '../co
 import { budgets, pressureMeter } from '../concurrency/pressure.js'
 import { OverloadCounts, overloadStatus } from './metrics.js'
 import { priorityRoutes } from './priority.js'
+import { wakeResting } from './pace.js'
 
 export interface OverloadControl {
   admission: Admission
@@ -46,6 +47,7 @@ export function overloadControl(s: Settings, medianAge: (now: number) => number,
     medianAge,
     onShed: (reason) => counts.shed(reason),
     onQueued: (ms) => counts.waited(ms),
+    onRoom: wakeResting,
   })
   if (s.metrics) counts.register(() => admission)
   return {

@@ -28,7 +28,7 @@ export class OverloadCounts {
     level('limit', 'The adaptive concurrency limit: requests a worker runs at once before others wait or are shed.', (a) => a.limit)
     level('running', 'Requests running under the overload control now.', (a) => a.running)
     level('queue_length', 'Requests waiting for a slot now.', (a) => a.waiting)
-    level('resting', 'HTTP/1 connections not read now: resting after a refusal, each for a service time, or as long as their line takes to get a slot where they outnumber the requests running.', () => restingConnections())
+    level('resting', 'HTTP/1 connections not read now: resting after a refusal, each until a slot frees for it (longest resting first) or its rest ends: a service time, or as long as their line takes to get a slot where they outnumber the requests running.', () => restingConnections())
     level('held', 'Open WebSockets, each holding a slot of --worker-connections.', (a) => a.held)
     level('baseline_seconds', 'The no-load median service time the limit is measured against (the slowest worker\'s).', (a) => finite(a.limiter.baselineMs) / 1000, 'max')
     level('loop_utilization', 'The event loop\'s utilisation over the limit\'s last step, or its thread\'s time on a CPU or waiting for one where that is more (--overload-cpu-wait; the busiest worker\'s): at --overload-loop-utilization or more, latency moves the limit.', (a) => finite(a.limiter.utilization), 'max')

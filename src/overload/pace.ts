@@ -3,7 +3,9 @@
  * sample), or, where the connections resting in this worker outnumber its requests running, as long
  * as that line takes to get a slot by Little's law: one service time for each connection resting,
  * this one counted, per request running. One service time is at most ONE_REST_MAX_MS, the line's
- * rest at most MAX_PAUSE_MS, and neither comes near the keep-alive timeout.
+ * rest at most MAX_PAUSE_MS, and neither comes near the keep-alive timeout. A rest ends early when a
+ * slot frees and nobody waits in the queue: the connection that has rested longest is read again
+ * (wakeResting). The rest's length is then only the longest it can be.
  *
  * Why a rest: a client that answers a 503 by asking again at once (wrk does; so do retry loops
  * without backoff) turns every refusal into the next request. At 1,000 connections on the 2-CPU
@@ -26,16 +28,25 @@
  * connections resting, a connection that happened to come back to a full limit waited 1-2.5 s, and
  * those were the requests in the top 1% of the clients' latency (bench/results/2026-12-06-stop53/).
  *
+ * Why a slot ends a rest: the rest is a guess made when the connection is refused, from the line and
+ * the running then. The adaptive limit swings within a level (the shop at 1,000 connections: from
+ * 55-150 to 430-1,100 a worker), and a guess made in a dip stays long after the limit has climbed
+ * back: those connections' next requests were what was left in the top 1% after stop 53
+ * (bench/results/2026-12-06-stop54/). A slot given to the longest resting connection is the queue
+ * the rest stands for, served in order, without holding the request.
+ *
  * Why never less than one service time: rests shorter than that where few connections rest (a
  * build tried in stop 53 rested them the line's time however short, at least 10 ms) brought the
  * connections refused at a burst's start back within milliseconds to a limit still full: the
  * fan-out's p99 at 1,000 connections was 1.9-2.2 s against main's 0.9-1.1 s, its accept queue held
- * for 2.0-2.6 s instead of 0.8-1.1 s.
+ * for 2.0-2.6 s instead of 0.8-1.1 s. A slot that frees is another matter: it brings one
+ * connection back to room, not to a full limit.
  *
  * HTTP/1 only: an HTTP/2 session carries other streams that must not stop with this one.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
+import { Fifo } from './fifo.js'
 
 /**
  * The longest rest of one service time: longer, and a client refused while the line is short waits
@@ -56,6 +67,19 @@ const rests = new WeakMap<Socket, { readAt: number; ms: number }>()
 
 /** Connections of this worker not read now: resting after a refusal. */
 let resting = 0
+
+/** A connection in the line: `wake` reads it again now, once, and tells whether it did (its timer's end does the same). */
+interface Resting {
+  resting: boolean
+  wake(): boolean
+}
+
+/**
+ * The resting connections in the order they were refused: a slot that frees goes to the one that
+ * has rested longest (wakeResting), before its rest's timer ends. Entries whose rest has ended
+ * stay until they reach the head; pauses end roughly in the order they began, so that is soon.
+ */
+const line = new Fifo<Resting>()
 
 /** HTTP/1 connections this worker is not reading now, resting after a refusal (/status, metrics). */
 export function restingConnections(): number {
@@ -113,13 +137,15 @@ export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: 
   socket.pause()
   // Counted until it is read again or closes, whichever comes first.
   resting++
-  let counted = true
-  const ended = () => { if (counted) { counted = false; resting-- } }
+  const entry: Resting = { resting: true, wake: () => false }
+  const ended = () => { if (entry.resting) { entry.resting = false; resting-- } }
   socket.once('close', ended)
-  setTimeout(() => {
+  entry.wake = () => {
+    if (!entry.resting) return false
     ended()
+    clearTimeout(timer)
     socket.removeListener('close', ended)
-    if (socket.destroyed) return
+    if (socket.destroyed) return false
     // When it is read again, by the clock requests are stamped with: the timer runs on the loop's
     // cached time, up to a turn before now + ms, and a request read then would seem read before
     // its rest ended (backFromRest).
@@ -130,5 +156,22 @@ export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: 
     socket._paused = false
     socket.parser?.resume()
     socket.resume()
-  }, ms).unref()
+    return true
+  }
+  const timer = setTimeout(entry.wake, ms).unref()
+  // The entries at the head whose rest is over leave first, so the line holds about the resting.
+  while (line.length > 0 && !line.peek()!.resting) line.shift()
+  line.push(entry)
+}
+
+/**
+ * `slots` requests may start now and nobody waits for them (overload/admission.ts): as many of the
+ * connections that have rested longest are read again, before their rests end. A rest is only a
+ * guess at how long the line takes to get a slot; when the limit dips, the guesses made then are
+ * long and stay long after it has climbed back (the shop at 1,000 connections, stop 54).
+ */
+export function wakeResting(slots: number): void {
+  while (slots > 0 && line.length > 0) {
+    if (line.shift()!.wake()) slots--
+  }
 }

@@ -13,7 +13,7 @@ import { Socket } from 'node:net'
 import { once } from 'node:events'
 import { Admission } from '../../src/overload/admission.js'
 import { StaticLimit } from '../../src/concurrency/limit.js'
-import { backFromRest, forgive, pauseReading, restingConnections } from '../../src/overload/pace.js'
+import { backFromRest, forgive, pauseReading, restingConnections, wakeResting } from '../../src/overload/pace.js'
 
 const admission = (limit: number, hardCap = 100) =>
   new Admission({ limit: new StaticLimit(limit), hardCap, queueMax: 10, queueTimeoutMs: 5, medianAge: () => 0 })
@@ -118,5 +118,53 @@ describe('a connection back from its rest', () => {
     assert.equal(restingConnections(), before + 3, 'a is read again')
     await once(e, 'resume')
     assert.equal(restingConnections(), before + 2, 'e is read again')
+  })
+
+  it('is read again as soon as a slot frees, longest resting first, unless a queued request takes the slot', async (t) => {
+    const alive = setInterval(() => {}, 1000)
+    const sockets = Array.from({ length: 3 }, () => new Socket())
+    t.after(() => { clearInterval(alive); for (const s of sockets) s.destroy() })
+    const [x, y, z] = sockets as [Socket, Socket, Socket]
+    const req = (socket: Socket) => ({ httpVersionMajor: 1, socket }) as unknown as IncomingMessage
+    await new Promise((resolve) => setImmediate(resolve))
+    const before = restingConnections()
+    const resumed: Socket[] = []
+    for (const s of sockets) s.on('resume', () => resumed.push(s))
+    const a = new Admission({ limit: new StaticLimit(2), hardCap: 100, queueMax: 10, queueTimeoutMs: 5000, medianAge: () => 0, onRoom: wakeResting })
+    a.enter()
+    a.enter()
+    // Rests of 900 ms (one service time): none ends by its timer within this test.
+    const now = performance.now()
+    for (const s of sockets) pauseReading(req(s), 900, 20_000, now, 2)
+    assert.equal(restingConnections(), before + 3)
+    const tick = () => new Promise((resolve) => setImmediate(resolve))
+    a.leave(1, performance.now())
+    await tick()
+    assert.deepEqual(resumed, [x], 'the first slot: the connection refused first')
+    assert.equal(backFromRest(x, performance.now()), true, 'its next request is one back from its rest')
+    assert.equal(restingConnections(), before + 2)
+    // y closed while it rested: the next slot goes past it to z.
+    y.destroy()
+    await once(y, 'close')
+    a.enter()
+    a.leave(1, performance.now())
+    await tick()
+    assert.deepEqual(resumed, [x, z], 'y is gone: z, next in line')
+    assert.equal(restingConnections(), before)
+
+    // A request queued for a slot takes it before any resting connection.
+    const w = new Socket()
+    t.after(() => w.destroy())
+    a.enter()
+    pauseReading(req(w), 900, 20_000, performance.now(), 2)
+    let admitted = false
+    const waiter = { queuedAt: 0, settled: false, gone: () => false, admit: () => { admitted = true }, shed: () => {} }
+    assert.equal(a.wait(waiter, false, performance.now()), undefined)
+    w.on('resume', () => resumed.push(w))
+    a.leave(1, performance.now())
+    await tick()
+    assert.equal(admitted, true, 'the queued request has the slot')
+    assert.deepEqual(resumed, [x, z], 'w rests on')
+    assert.equal(restingConnections(), before + 1)
   })
 })
