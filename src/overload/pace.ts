@@ -76,8 +76,9 @@ interface Resting {
 
 /**
  * The resting connections in the order they were refused: a slot that frees goes to the one that
- * has rested longest (wakeResting), before its rest's timer ends. Entries whose rest has ended
- * stay until they reach the head; pauses end roughly in the order they began, so that is soon.
+ * has rested longest (wakeResting), before its rest's timer ends. An entry whose rest has ended
+ * stays until the ones before it have ended too (trimLine); rests end roughly in the order they
+ * began, so that is soon.
  */
 const line = new Fifo<Resting>()
 
@@ -138,7 +139,12 @@ export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: 
   // Counted until it is read again or closes, whichever comes first.
   resting++
   const entry: Resting = { resting: true, wake: () => false }
-  const ended = () => { if (entry.resting) { entry.resting = false; resting-- } }
+  const ended = () => {
+    if (!entry.resting) return
+    entry.resting = false
+    resting--
+    trimLine()
+  }
   socket.once('close', ended)
   entry.wake = () => {
     if (!entry.resting) return false
@@ -159,9 +165,15 @@ export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: 
     return true
   }
   const timer = setTimeout(entry.wake, ms).unref()
-  // The entries at the head whose rest is over leave first, so the line holds about the resting.
-  while (line.length > 0 && !line.peek()!.resting) line.shift()
   line.push(entry)
+}
+
+/**
+ * The entries at the head whose rest is over leave, as each rest ends: the line holds about the
+ * connections resting, and no closed socket is kept once the line has moved past it.
+ */
+function trimLine(): void {
+  while (line.length > 0 && !line.peek()!.resting) line.shift()
 }
 
 /**
