@@ -1,5 +1,6 @@
 """Per worker of a client-wait run (stop 53's diagnostic), the last 10 s in 500 ms bins: answers n, 503s s, the highest limit L, running R and service time (ms).
 python3 limit-trace.py DIR"""
+import sys, os
 d=sys.argv[1]
 files=sorted((os.path.getsize(os.path.join(d,f)),f) for f in os.listdir(d))[:2]
 for _,f in files:
