@@ -62,17 +62,23 @@ const MAX_PAUSE_MS = 4000
  */
 const capped = (max: number, keepaliveMs: number) => (keepaliveMs > 0 ? Math.min(max, keepaliveMs / 2) : max)
 
-/** When each resting connection is read again, and for how long it rested. */
-const rests = new WeakMap<Socket, { readAt: number; ms: number }>()
-
-/** Connections of this worker not read now: resting after a refusal. */
-let resting = 0
-
-/** A connection in the line: `wake` reads it again now, once, and tells whether it did (its timer's end does the same). */
-interface Resting {
+/**
+ * A connection's last rest: when it is read again and for how long it rested (backFromRest), whether
+ * it rests still, and `wake`, which reads it again now, once, and tells whether it did (the rest's
+ * timer ends it the same way).
+ */
+interface Rest {
+  readAt: number
+  ms: number
   resting: boolean
   wake(): boolean
 }
+
+/** Each shed connection's last rest, until a request of its own runs (forgive). */
+const rests = new WeakMap<Socket, Rest>()
+
+/** Connections of this worker not read now: resting after a refusal. */
+let resting = 0
 
 /**
  * The resting connections in the order they were refused: a slot that frees goes to the one that
@@ -80,7 +86,7 @@ interface Resting {
  * stays until the ones before it have ended too (trimLine); rests end roughly in the order they
  * began, so that is soon.
  */
-const line = new Fifo<Resting>()
+const line = new Fifo<Rest>()
 
 /** HTTP/1 connections this worker is not reading now, resting after a refusal (/status, metrics). */
 export function restingConnections(): number {
@@ -94,12 +100,10 @@ export function restingConnections(): number {
  * than half the keep-alive timeout. Not io/retry.ts's backoff: that one is a client's full jitter,
  * which may come out at zero and let the connection be read again at once.
  */
-function pauseFor(socket: Socket, restMs: number, keepaliveMs: number, now: number, running: number): number {
+function pauseFor(restMs: number, keepaliveMs: number, running: number): number {
   if (!(restMs > 0)) return 0
   const one = Math.min(capped(ONE_REST_MAX_MS, keepaliveMs), restMs)
-  const ms = Math.min(capped(MAX_PAUSE_MS, keepaliveMs), Math.max(one, (restMs * (resting + 1)) / Math.max(1, running)))
-  rests.set(socket, { readAt: now + ms, ms })
-  return ms
+  return Math.min(capped(MAX_PAUSE_MS, keepaliveMs), Math.max(one, (restMs * (resting + 1)) / Math.max(1, running)))
 }
 
 /**
@@ -132,22 +136,23 @@ export function forgive(socket: Socket): void {
 export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: number, now: number, running: number): void {
   const socket = req.socket as Socket & { _paused?: boolean; parser?: { resume(): void } | null }
   if (req.httpVersionMajor !== 1 || socket._paused) return
-  const ms = pauseFor(socket, restMs, keepaliveMs, now, running)
+  const ms = pauseFor(restMs, keepaliveMs, running)
   if (ms <= 0) return
   socket._paused = true
   socket.pause()
   // Counted until it is read again or closes, whichever comes first.
   resting++
-  const entry: Resting = { resting: true, wake: () => false }
+  const rest: Rest = { readAt: now + ms, ms, resting: true, wake: () => false }
+  rests.set(socket, rest)
   const ended = () => {
-    if (!entry.resting) return
-    entry.resting = false
+    if (!rest.resting) return
+    rest.resting = false
     resting--
     trimLine()
   }
   socket.once('close', ended)
-  entry.wake = () => {
-    if (!entry.resting) return false
+  rest.wake = () => {
+    if (!rest.resting) return false
     ended()
     clearTimeout(timer)
     socket.removeListener('close', ended)
@@ -155,8 +160,7 @@ export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: 
     // When it is read again, by the clock requests are stamped with: the timer runs on the loop's
     // cached time, up to a turn before now + ms, and a request read then would seem read before
     // its rest ended (backFromRest).
-    const rest = rests.get(socket)
-    if (rest) rest.readAt = performance.now()
+    rest.readAt = performance.now()
     // As node:http ends its own pause: seeing the mark after the packet it was reading, it paused
     // the parser too.
     socket._paused = false
@@ -164,8 +168,8 @@ export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: 
     socket.resume()
     return true
   }
-  const timer = setTimeout(entry.wake, ms).unref()
-  line.push(entry)
+  const timer = setTimeout(rest.wake, ms).unref()
+  line.push(rest)
 }
 
 /**
