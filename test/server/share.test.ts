@@ -15,6 +15,7 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { fixture, startCorral, type Running } from '../support/corral.js'
 import { parseResponses } from '../support/http-wire.js'
+import { HOLD_MS } from '../../src/arbiter/share.js'
 
 const CONNECTIONS = 200
 
@@ -74,9 +75,6 @@ async function split(server: Running): Promise<Split> {
     for (const s of sockets) s.destroy()
   }
 }
-
-/** share.ts's HOLD_MS: a worker that leads waits this long at most for the others. */
-const HOLD_MS = 50
 
 /**
  * Each worker took at least 35% of the connections. share.ts lets a worker lead by 10 here (a tenth
