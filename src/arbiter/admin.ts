@@ -22,7 +22,7 @@ const SCRAPE_TIMEOUT_MS = 2000
 
 export function status(a: Arbiter) {
   const now = Date.now()
-  const intake = a.intake && { waiting: a.intake.waiting(), bursts: a.intake.bursts() ?? null, copies: a.intake.copies() ?? null }
+  const intake = a.intake && { waiting: a.intake.waiting(), bursts: a.intake.bursts() ?? null, copies: a.intake.copies() ?? null, pastHold: a.intake.pastHold() }
   return { pid: process.pid, state: a.state, generation: a.generation, target: a.target, ...(intake ? { intake } : {}), workers: a.workers().map((w) => w.view(now)) }
 }
 

@@ -95,6 +95,8 @@ export class Burst {
   count = 0
   /** Copies of a socket sent to workers during bursts beyond each one's first (worker/intake.ts). */
   copies = 0
+  /** Of those, the copies sent to a worker that still led the others when its hold ran out (HOLD_MS). */
+  pastHold = 0
   /**
    * Workers that asked for another copy while they led the others' connections (share.ts), and the
    * listeners they asked for: sent once the others have caught up, or HOLD_MS after the first ask.
@@ -173,7 +175,9 @@ export class Burst {
       if (!ready.includes(w)) this.#deferred.delete(w)
       else if (all || !leads(w, ready)) {
         this.#deferred.delete(w)
-        if (this.#on) for (const i of asked) this.#grant(w, i)
+        if (!this.#on) continue
+        if (leads(w, ready)) this.pastHold += asked.length
+        for (const i of asked) this.#grant(w, i)
       }
     }
     if (this.#deferred.size === 0 && this.#deferTimer) {

@@ -55,6 +55,11 @@ export class Dispatch {
   #holdSince: number | undefined
   #holdTimer: NodeJS.Timeout | undefined
   handed = 0
+  /**
+   * Connections handed to a worker that led the others because a hold had run out (HOLD_MS): what
+   * the share gave up to a worker that did not take its turn (/status' intake.pastHold).
+   */
+  pastHold = 0
   /** --burst-intake: the workers accept for themselves while the line is long (burst.ts). */
   readonly burst: Burst | undefined
 
@@ -152,7 +157,8 @@ export class Dispatch {
       const ahead = leads(w, (ready ??= this.#arbiter.ready()))
       if (ahead && this.#holding()) continue
       this.#free.delete(w)
-      if (!ahead) this.#endHold()
+      if (ahead) this.pastHold++
+      else this.#endHold()
       return w
     }
     return undefined
