@@ -172,13 +172,16 @@ export class Burst {
   #release(all: boolean): void {
     const ready = this.#o.ready()
     for (const [w, asked] of this.#deferred) {
-      if (!ready.includes(w)) this.#deferred.delete(w)
-      else if (all || !leads(w, ready)) {
+      if (!ready.includes(w)) {
         this.#deferred.delete(w)
-        if (!this.#on) continue
-        if (leads(w, ready)) this.pastHold += asked.length
-        for (const i of asked) this.#grant(w, i)
+        continue
       }
+      const ahead = leads(w, ready)
+      if (ahead && !all) continue
+      this.#deferred.delete(w)
+      if (!this.#on) continue
+      if (ahead) this.pastHold += asked.length
+      for (const i of asked) this.#grant(w, i)
     }
     if (this.#deferred.size === 0 && this.#deferTimer) {
       clearTimeout(this.#deferTimer)

@@ -138,9 +138,10 @@ export class Admission {
     this.#now = now
     this.#o.limit.tick(now, this.running, this.waiting, this.#medianAge)
     if (this.waiting > 0) return this.#dispatch(now)
-    if (this.running < this.limit) this.#o.onRoom?.(this.limit - this.running)
+    const limit = this.limit
+    if (this.running < limit) this.#o.onRoom?.(limit - this.running)
     // Well under the limit with nobody waiting: completions step the limit from here on.
-    if (this.running * 2 < this.limit) {
+    if (this.running * 2 < limit) {
       clearInterval(this.#ticker)
       this.#ticker = undefined
     }

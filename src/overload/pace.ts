@@ -142,32 +142,36 @@ export function pauseReading(req: IncomingMessage, restMs: number, keepaliveMs: 
   socket.pause()
   // Counted until it is read again or closes, whichever comes first.
   resting++
-  const rest: Rest = { readAt: now + ms, ms, resting: true, wake: () => false }
-  rests.set(socket, rest)
   const ended = () => {
     if (!rest.resting) return
     rest.resting = false
     resting--
     trimLine()
   }
-  socket.once('close', ended)
-  rest.wake = () => {
-    if (!rest.resting) return false
-    ended()
-    clearTimeout(timer)
-    socket.removeListener('close', ended)
-    if (socket.destroyed) return false
-    // When it is read again, by the clock requests are stamped with: the timer runs on the loop's
-    // cached time, up to a turn before now + ms, and a request read then would seem read before
-    // its rest ended (backFromRest).
-    rest.readAt = performance.now()
-    // As node:http ends its own pause: seeing the mark after the packet it was reading, it paused
-    // the parser too.
-    socket._paused = false
-    socket.parser?.resume()
-    socket.resume()
-    return true
+  const rest: Rest = {
+    readAt: now + ms,
+    ms,
+    resting: true,
+    wake: () => {
+      if (!rest.resting) return false
+      ended()
+      clearTimeout(timer)
+      socket.removeListener('close', ended)
+      if (socket.destroyed) return false
+      // When it is read again, by the clock requests are stamped with: the timer runs on the loop's
+      // cached time, up to a turn before now + ms, and a request read then would seem read before
+      // its rest ended (backFromRest).
+      rest.readAt = performance.now()
+      // As node:http ends its own pause: seeing the mark after the packet it was reading, it paused
+      // the parser too.
+      socket._paused = false
+      socket.parser?.resume()
+      socket.resume()
+      return true
+    },
   }
+  rests.set(socket, rest)
+  socket.once('close', ended)
   const timer = setTimeout(rest.wake, ms).unref()
   line.push(rest)
 }
