@@ -59,7 +59,7 @@ export class Arbiter extends EventEmitter {
    * worker, and the bursts taken by the workers themselves so far and the copies of the sockets they were sent beyond the first
    * (undefined without --burst-intake); and what the share gave a leading worker once its hold ran out (share.ts).
    */
-  intake: { waiting(): number; bursts(): number | undefined; copies(): number | undefined; pastHold(): { connections: number; copies: number | null } } | undefined
+  intake: { waiting(): number; bursts(): number | undefined; copies(): number | undefined; pastHold(): { connections: number; copies: number | null; fromCopies: number | null } } | undefined
   /** A new master took the listening sockets (SIGUSR2): what waits in their queue is its to take. */
   handedOver = false
   readonly #workers = new Map<number, WorkerRecord>()

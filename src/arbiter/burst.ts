@@ -97,6 +97,9 @@ export class Burst {
   copies = 0
   /** Of those, the copies sent to a worker that still led the others when its hold ran out (HOLD_MS). */
   pastHold = 0
+  /** The connections the workers took from those copies, as their beats last reported (reported()). */
+  takenPastHold = 0
+  readonly #taken = new WeakMap<WorkerRecord, number>()
   /**
    * Workers that asked for another copy while they led the others' connections (share.ts), and the
    * listeners they asked for: sent once the others have caught up, or HOLD_MS after the first ask.
@@ -163,9 +166,15 @@ export class Burst {
     if (this.#deferred.size > 0) this.#release(false)
   }
 
-  #grant(w: WorkerRecord, i: number): void {
+  #grant(w: WorkerRecord, i: number, pastHold = false): void {
     this.copies++
-    this.#send(w, { type: 'burst', listener: i, on: true }, this.#spares[i])
+    this.#send(w, { type: 'burst', listener: i, on: true, ...(pastHold ? { pastHold: true as const } : {}) }, this.#spares[i])
+  }
+
+  /** w's beat says how many connections it has taken from copies sent past a hold, since it started. */
+  reported(w: WorkerRecord, pastHold: number): void {
+    this.takenPastHold += pastHold - (this.#taken.get(w) ?? 0)
+    this.#taken.set(w, pastHold)
   }
 
   /** Send the deferred copies of workers that no longer lead, or with `all` every one (the hold is over). */
@@ -181,7 +190,7 @@ export class Burst {
       this.#deferred.delete(w)
       if (!this.#on) continue
       if (ahead) this.pastHold += asked.length
-      for (const i of asked) this.#grant(w, i)
+      for (const i of asked) this.#grant(w, i, ahead)
     }
     if (this.#deferred.size === 0 && this.#deferTimer) {
       clearTimeout(this.#deferTimer)
@@ -242,7 +251,7 @@ export class Burst {
     return (this.#o.listeners[i]!.server as Server & { _handle?: SocketHandle })._handle ?? undefined
   }
 
-  #send(w: WorkerRecord, message: { type: 'burst'; listener: number; on: boolean; copy?: true }, handle: SocketHandle | undefined): void {
+  #send(w: WorkerRecord, message: { type: 'burst'; listener: number; on: boolean; copy?: true; pastHold?: true }, handle: SocketHandle | undefined): void {
     if (!handle) return
     try {
       w.process.send(message, handle as unknown as SendHandle, {}, () => {})

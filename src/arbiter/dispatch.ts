@@ -82,6 +82,7 @@ export class Dispatch {
       else handle.close()
     })
     arbiter.on('burst-more', (w: WorkerRecord, listener: number) => this.burst?.more(w, listener))
+    if (this.burst) arbiter.on('beat', (w: WorkerRecord) => this.burst!.reported(w, w.beat?.pastHold ?? 0))
     // A stopping master, or one handing its sockets to a new master, accepts on them itself again.
     arbiter.on('stopping', () => this.burst?.pause())
     arbiter.on('ready', (w: WorkerRecord) => {

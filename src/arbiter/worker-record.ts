@@ -49,7 +49,9 @@ export class WorkerRecord implements WorkerView {
     return {
       id: this.id, pid: this.pid, generation: this.generation, state: this.state,
       ageMs: now - this.spawnedAt, served: this.served, inFlight: this.inFlight, connections: this.connections,
-      heartbeatAgeMs: now - this.lastBeatAt, rss: this.rss,
+      // beatAt is the worker's clock as it sent its last beat: a reader on the same host can tell
+      // whether that beat went out after something it saw the worker do.
+      heartbeatAgeMs: now - this.lastBeatAt, beatAt: this.beat?.at ?? null, rss: this.rss,
       loopLagMs: this.beat?.loopLagMs ?? 0, loopUtilization: this.beat?.loopUtilization ?? 0,
       overload: this.beat?.overload ?? null,
       stalls: this.stalls, starvedStalls: this.starved,

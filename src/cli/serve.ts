@@ -102,7 +102,7 @@ export async function serve(argv: string[]): Promise<number> {
   const dispatch = listeners.length > 0 ? new Dispatch(arbiter, listeners, s.backlog, log, burstIntake) : undefined
   if (listeners.length > 0) arbiter.listenPorts = listeners.flatMap((l) => (l.port !== undefined ? [l.port] : []))
   if (dispatch) arbiter.intake = { waiting: () => dispatch.line, bursts: () => dispatch.burst?.count, copies: () => dispatch.burst?.copies,
-    pastHold: () => ({ connections: dispatch.pastHold, copies: dispatch.burst?.pastHold ?? null }) }
+    pastHold: () => ({ connections: dispatch.pastHold, copies: dispatch.burst?.pastHold ?? null, fromCopies: dispatch.burst?.takenPastHold ?? null }) }
   // On a stop, after the listen queue is taken: stop accepting and give every connection the
   // master holds to a worker, before the workers are retired.
   arbiter.beforeRetire = async (mode) => {

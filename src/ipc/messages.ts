@@ -50,8 +50,12 @@ export type WorkerMessage =
   | { type: 'ready'; pid: number; listening: string[]; balance: string }
   /** The app could not load, or the worker could not listen. The worker exits right after. */
   | { type: 'boot-failed'; error: ErrorData }
-  /** Sent from the event loop every beat interval; a missing beat means the loop is blocked. */
-  | { type: 'beat'; at: number; served: number; inFlight: number; connections: number; oldest: InFlightRequest[]; rss: number; loopLagMs: number; loopUtilization: number; overload?: OverloadStatus }
+  /**
+   * Sent from the event loop every beat interval; a missing beat means the loop is blocked.
+   * `pastHold`: the connections this worker took from copies of a socket sent to it past a hold
+   * (`burst` with `pastHold`), since it started.
+   */
+  | { type: 'beat'; at: number; served: number; inFlight: number; connections: number; pastHold: number; oldest: InFlightRequest[]; rss: number; loopLagMs: number; loopUtilization: number; overload?: OverloadStatus }
   /** Answer to collect-metrics: prom-client's registry.getMetricsAsJSON(). */
   | { type: 'metrics'; ack: number; metrics: unknown[] }
   /** The worker has started draining (after retire or a signal of its own). */
@@ -121,9 +125,11 @@ export type ArbiterMessage =
   /**
    * A burst of connections (arbiter/burst.ts): with `on`, accept from the master's listening socket
    * number `listener` (the message's handle) until told otherwise, and with `copy` first send that
-   * socket straight back (`burst-copy`); without `on`, stop accepting from it.
+   * socket straight back (`burst-copy`); without `on`, stop accepting from it. `pastHold`: the copy
+   * was sent while this worker still led the others' connections, its hold over (arbiter/share.ts);
+   * the worker counts what it takes from it, and its beats report the count.
    */
-  | { type: 'burst'; listener: number; on: boolean; copy?: true }
+  | { type: 'burst'; listener: number; on: boolean; copy?: true; pastHold?: true }
   /** Another worker's cache write, to apply here; answered with `cache-applied`. */
   | { type: 'cache-apply'; seq: number; op: CacheOp }
   /** Answer to cache-publish: the other workers have applied it. */

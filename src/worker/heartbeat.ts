@@ -33,8 +33,11 @@ export const lagResolution = (intervalMs: number) => Math.max(10, Math.min(50, M
 /** What the heartbeat asks of the overload control: its status, and a tick that lets an idle limit recover. */
 export interface BeatOverload { status(): OverloadStatus; tick(now: number): void }
 
-/** `connections`: the connections the worker holds now (intake.ts), for the master's balance (arbiter/share.ts). */
-export function startHeartbeat(requests: Requests, connections: () => number, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void, overload?: BeatOverload): () => void {
+/**
+ * `intake`: the connections the worker holds now (intake.ts), for the master's balance, and those it
+ * took from copies of a socket sent past a hold (arbiter/share.ts).
+ */
+export function startHeartbeat(requests: Requests, intake: { readonly open: number; readonly pastHold: number }, intervalMs: number, send: (m: WorkerMessage) => void, onBeat?: () => void, overload?: BeatOverload): () => void {
   const lag = startLoopLag(lagResolution(intervalMs))
   let elu = performance.eventLoopUtilization()
   const beat = () => {
@@ -45,7 +48,7 @@ export function startHeartbeat(requests: Requests, connections: () => number, in
     const loopUtilization = performance.eventLoopUtilization(nextElu, elu).utilization
     elu = nextElu
     send({
-      type: 'beat', at: Date.now(), served: requests.served, inFlight: requests.active.size, connections: connections(), oldest,
+      type: 'beat', at: Date.now(), served: requests.served, inFlight: requests.active.size, connections: intake.open, pastHold: intake.pastHold, oldest,
       rss: process.memoryUsage.rss(), loopLagMs: lag.take(), loopUtilization, overload: overload?.status(),
     })
   }

@@ -69,6 +69,7 @@ export class Intake {
   readonly #bursting = new Map<number, { copies: NetServer[]; asked: number }>()
   /** Cleared when the worker starts draining: a burst message the master sent before it knew is then refused. */
   #burstsAllowed = true
+  #pastHold = 0
 
   /** One function for every socket's 'close' (it comes once, so on() and no wrapper): no closure per connection. */
   readonly #onClose = (): void => { if (--this.#open === 0) this.#onIdle?.() }
@@ -78,6 +79,11 @@ export class Intake {
   }
 
   get open(): number { return this.#open }
+  /**
+   * Connections taken from copies the master sent while this worker led the others' connections
+   * past its hold (arbiter/share.ts): what the share gave up to it. Its beats report the count.
+   */
+  get pastHold(): number { return this.#pastHold }
 
   take(server: HttpServer, socket: Socket): void {
     this.#open++
@@ -137,7 +143,7 @@ export class Intake {
     this.#bursting.clear()
   }
 
-  #burst(m: { listener: number; on: boolean; copy?: true }, handle: { close(): void } | undefined, servers: readonly HttpServer[]): void {
+  #burst(m: { listener: number; on: boolean; copy?: true; pastHold?: true }, handle: { close(): void } | undefined, servers: readonly HttpServer[]): void {
     const burst = this.#bursting.get(m.listener) ?? { copies: [], asked: 0 }
     if (m.on && handle && burst.asked > 0) burst.asked--
     const listen = m.on && this.#burstsAllowed && burst.copies.length < BURST_COPIES && servers[m.listener] !== undefined
@@ -162,8 +168,10 @@ export class Intake {
     }
     let taken = 0
     let last = performance.now()
+    const pastHold = m.pastHold === true
     own.on('connection', (socket: Socket) => {
       this.take(server, socket)
+      if (pastHold) this.#pastHold++
       if (this.#bursting.get(m.listener) !== burst || !burst.copies.includes(own)) return
       const now = performance.now()
       const busy = now - last >= BUSY_TURN_MS

@@ -240,7 +240,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   // master's acknowledgement (a burst's socket copy, intake.ts): the master killed in that moment left
   // a worker serving on its own for good (Node 20 and 26 alike). Each beat looks at the channel itself.
   const onBeat = () => { watchdog?.tick(); if (!process.connected) arbiterGone() }
-  const stopHeartbeat = startHeartbeat(requests, () => intake.open, beatInterval(s.workerTimeout), report, onBeat, overload)
+  const stopHeartbeat = startHeartbeat(requests, intake, beatInterval(s.workerTimeout), report, onBeat, overload)
   const stopBeats = () => { stopHeartbeat(); stalls?.stop(); return watchdog?.stop() }
 
   const finish = async (code: number) => {

@@ -130,7 +130,7 @@ describe('a burst of new connections (--burst-intake)', () => {
       if (off.startsWith('--burst-intake')) assert.match(server.output(), /--burst-intake is off: .* --no-overload-control is set/, off)
       else assert.doesNotMatch(server.output(), /--burst-intake is off/, off)
       const status = await (await fetch(`${server.admin}/status`)).json() as { intake: { waiting: number; bursts: number | null; copies: number | null; pastHold: unknown } }
-      assert.deepEqual(status.intake, { waiting: 0, bursts: null, copies: null, pastHold: { connections: 0, copies: null } }, off)
+      assert.deepEqual(status.intake, { waiting: 0, bursts: null, copies: null, pastHold: { connections: 0, copies: null, fromCopies: null } }, off)
       await server.stop()
     }
   })

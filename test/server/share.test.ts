@@ -41,7 +41,7 @@ function askOpen(port: number, path: string): { socket: Socket; body: Promise<st
 }
 
 /** One worker kept busy in 2 ms turns (/busy), then CONNECTIONS opened at once: how many each worker took. */
-async function split(server: Running): Promise<{ busy: string; counts: Map<string, number> }> {
+async function split(server: Running): Promise<{ busy: string; counts: Map<string, number>; answeredAt: number }> {
   const first = askOpen(server.port, '/pid')
   const busy = await first.body
   // Its answer comes at once; the loop stays busy for 5 s after it.
@@ -56,16 +56,14 @@ async function split(server: Running): Promise<{ busy: string; counts: Map<strin
   try {
     const counts = new Map<string, number>()
     for (const pid of await Promise.all(answers)) counts.set(pid, (counts.get(pid) ?? 0) + 1)
-    return { busy, counts }
+    return { busy, counts, answeredAt: Date.now() }
   } finally {
     for (const s of sockets) s.destroy()
   }
 }
 
-interface PastHold { connections: number; copies: number | null }
-
-/** A copy of the socket sent during a burst yields at most this many connections (worker/intake.ts's BURST_BATCH). */
-const PER_COPY = 8
+interface PastHold { connections: number; copies: number | null; fromCopies: number | null }
+interface Status { intake: { pastHold: PastHold }; workers: { connections: unknown; beatAt: number | null }[] }
 
 /**
  * Each worker took at least 35% of the connections, less what the master says it gave the leader
@@ -75,28 +73,39 @@ const PER_COPY = 8
  *
  * A hold lasts 50 ms at most: the share must not hold the intake to a worker whose loop does not take
  * its turn. On a loaded machine (this test beside the others, two CPUs) the busy worker's turns
- * stretch, and once in a few runs its holds ran out before it caught up: it got 66 and 68 of 200. The
- * master counts what it gave a leader past a hold (/status' intake.pastHold: connections handed, and
- * burst copies of up to 8 each), so the bound is read from the server, not from how quiet the
- * machine was. Without the share there are no holds and the bound stays 70.
+ * stretch, and once in a few runs its holds ran out before it caught up: it got 66 and 68 of 200. So
+ * the bound is read from the server, not from how quiet the machine was: /status' intake.pastHold
+ * has the connections the master handed a leader past a hold, and those the workers took from the
+ * copies of the socket it sent one past a hold (their beats count them). Without the share there are
+ * no holds and the bound stays 70.
  */
 function assertEven(t: TestContext, busy: string, counts: Map<string, number>, pastHold: PastHold): void {
-  const given = pastHold.connections + PER_COPY * (pastHold.copies ?? 0)
+  const given = pastHold.connections + (pastHold.fromCopies ?? 0)
   const shares = `${JSON.stringify([...counts])} (pid ${busy} was busy; past a hold the leader was given ${JSON.stringify(pastHold)})`
   t.diagnostic(shares)
   assert.equal(counts.size, 2, shares)
   for (const n of counts.values()) assert.ok(n >= CONNECTIONS * 0.35 - given, shares)
 }
 
-async function statusOf(server: Running): Promise<{ intake: { pastHold: PastHold }; workers: { connections: unknown }[] }> {
-  return await (await fetch(`${server.admin}/status`)).json() as { intake: { pastHold: PastHold }; workers: { connections: unknown }[] }
+/**
+ * /status once every worker has beaten since `after`: a worker counts what it takes from a copy as it
+ * accepts, and the beat it sends after answering its last connection carries the whole count.
+ */
+async function statusAfter(server: Running, after: number): Promise<Status> {
+  const until = Date.now() + 15_000
+  for (;;) {
+    const status = await (await fetch(`${server.admin}/status`)).json() as Status
+    if (status.workers.every((w) => w.beatAt !== null && w.beatAt > after)) return status
+    assert.ok(Date.now() < until, `no beat from every worker in 15 s after the split: ${JSON.stringify(status.workers)}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 describe('connections opened at once', () => {
   it('are split about evenly between a busy worker and an idle one during a burst (the default)', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2'] })
-    const { busy, counts } = await split(server)
-    const status = await statusOf(server)
+    const { busy, counts, answeredAt } = await split(server)
+    const status = await statusAfter(server, answeredAt)
     assertEven(t, busy, counts, status.intake.pastHold)
     // /status shows what each worker holds, as its beats report it.
     for (const w of status.workers) assert.equal(typeof w.connections, 'number', JSON.stringify(status.workers))
@@ -104,9 +113,10 @@ describe('connections opened at once', () => {
 
   it('are split about evenly by the round-robin hand-off too (--no-burst-intake)', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--no-burst-intake'] })
-    const { busy, counts } = await split(server)
-    const { intake } = await statusOf(server)
+    const { busy, counts, answeredAt } = await split(server)
+    const { intake } = await statusAfter(server, answeredAt)
     assert.equal(intake.pastHold.copies, null)
+    assert.equal(intake.pastHold.fromCopies, null)
     assertEven(t, busy, counts, intake.pastHold)
   })
 })
