@@ -283,6 +283,8 @@ export class Arbiter extends EventEmitter {
   scale(to: number): void {
     const before = this.target
     this.target = Math.max(1, to)
+    // Said aloud: an operator's SIGTTOU that changes nothing should not look lost.
+    if (to < 1) this.log.warn({ from: before, asked: to }, `Scaling to ${to} workers refused: keeping at least 1`)
     if (this.target === before) return
     this.log.info({ from: before, to: this.target }, `Scaling workers from ${before} to ${this.target}`)
     const extra = this.serving().slice(this.target).reverse()

@@ -1,18 +1,11 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
+import { status, statusUntil, type Status } from '../support/status.js'
 
-const ready = async (admin: string) => ((await (await fetch(admin + '/status')).json() as any).workers as { state: string }[]).filter((w) => w.state === 'ready').length
-
-async function until(admin: string, n: number) {
-  const end = Date.now() + 20_000
-  while (Date.now() < end) {
-    if (await ready(admin) === n) return
-    await sleep(100)
-  }
-  throw new Error(`never reached ${n} ready workers`)
-}
+const readyOf = (s: Status) => s.workers.filter((w) => w.state === 'ready').length
+const ready = async (admin: string) => readyOf(await status(admin))
+const until = (admin: string, n: number) => statusUntil(admin, `${n} ready workers`, (s) => readyOf(s) === n, 20_000)
 
 describe('scaling with signals', () => {
   it('adds a worker on SIGTTIN and retires one on SIGTTOU, never below one', async (t) => {
@@ -25,7 +18,7 @@ describe('scaling with signals', () => {
     process.kill(server.child.pid!, 'SIGTTOU')
     await until(server.admin, 1)
     process.kill(server.child.pid!, 'SIGTTOU')
-    await sleep(1000)
+    await server.waitFor(/Scaling to 0 workers refused: keeping at least 1/)
     assert.equal(await ready(server.admin), 1, 'never below one worker')
     assert.equal((await fetch(server.url + '/')).status, 200)
     assert.match(server.output(), /Scaling workers from 2 to 3/)

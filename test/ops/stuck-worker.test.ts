@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
+import { status, statusUntil } from '../support/status.js'
 
 describe('a worker whose event loop is blocked', () => {
   it('is detected by its missing heartbeat, logged with its in-flight request and stack, killed and replaced while the others serve', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '2', '--worker-timeout', '2'] })
-    const before = (await (await fetch(server.admin + '/status')).json() as any).workers.map((w: { pid: number }) => w.pid)
+    const before = (await status(server.admin)).workers.map((w) => w.pid)
     const stuck = fetch(server.url + '/spin?ms=60000').then((r) => r.status, () => 'cut off')
-    await sleep(300)
+    await server.waitFor(/spinning 60000 ms in pid \d+/)
     // While one worker spins, the other keeps answering (a fresh connection each time, so the
     // master's round robin spreads them; those it hands to the stuck worker wait, so allow time).
     let served = 0
@@ -27,13 +27,8 @@ describe('a worker whose event loop is blocked', () => {
     await server.waitFor(/Booting worker 3/)
     // The replacement boots in a second on a quiet machine, several on a busy one: wait for the
     // master to report it ready (bounded) rather than for a fixed time.
-    let after: { state: string; pid: number }[] = []
-    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(100)) {
-      after = (await (await fetch(server.admin + '/status')).json() as any).workers
-      if (after.filter((w) => w.state === 'ready').length === 2) break
-    }
-    assert.equal(after.filter((w: { state: string }) => w.state === 'ready').length, 2)
-    assert.equal(after.filter((w: { pid: number }) => before.includes(w.pid)).length, 1, 'one old worker kept, the stuck one replaced')
+    const after = (await statusUntil(server.admin, 'two ready workers', (s) => s.workers.filter((w) => w.state === 'ready').length === 2, 30_000)).workers
+    assert.equal(after.filter((w) => before.includes(w.pid)).length, 1, 'one old worker kept, the stuck one replaced')
     const metrics = await (await fetch(server.admin + '/metrics')).text()
     assert.match(metrics, /corral_worker_restarts_total\{reason="timeout"\} 1/)
     await server.stop()

@@ -9,10 +9,9 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
 import { fixture, startCorral } from '../support/corral.js'
-import { overloadOf, type Overload } from '../support/overload-status.js'
+import { until } from '../support/overload-status.js'
 
 /** What met the first version in CI: twice the limit an unmeasured worker starts at. */
 const AT_ONCE = 40
@@ -23,10 +22,8 @@ const BURST_FRESH = 30
 describe('overload control with I/O-bound requests', () => {
   it('runs 40 requests that each wait 2 s on I/O, all at once, with no 503, on by default', async (t) => {
     const server = await startCorral(t, fixture('overload-app.ts'), { args: ['--workers', '1'] })
-    const deadline = Date.now() + 10_000
-    let initial: Overload | undefined
-    while (!(initial = await overloadOf(server)) && Date.now() < deadline) await sleep(100)
-    assert.equal(initial?.limit, 20, 'the adaptive limit is on by default and starts at 20')
+    const initial = await until(server, () => true, 10_000, 'the first heartbeat with the overload view')
+    assert.equal(initial.limit, 20, 'the adaptive limit is on by default and starts at 20')
 
     const agent = new Agent({ connections: AT_ONCE })
     t.after(() => agent.close())
@@ -44,12 +41,10 @@ describe('overload control with I/O-bound requests', () => {
 
     t.diagnostic(`the load took ${Math.round(performance.now() - t0)} ms`)
     // The heartbeat after the load (once a second) says nothing was shed and the limit made room.
-    let after: Overload | undefined
-    const until = Date.now() + 10_000
-    do { after = await overloadOf(server); if (after && after.running === 0 && after.limit >= AT_ONCE) break; await sleep(100) } while (Date.now() < until)
-    assert.deepEqual(after!.shed, { full: 0, timeout: 0, gone: 0 }, 'nothing was shed')
-    assert.ok(after!.limit >= AT_ONCE, `the limit grew to the I/O-bound load: ${after!.limit}`)
-    t.diagnostic(`limit ${initial!.limit} at boot, ${after!.limit} after; load done ${Math.round(performance.now() - t0)} ms after it began`)
+    const after = await until(server, (o) => o.running === 0 && o.limit >= AT_ONCE, 10_000, `the limit at ${AT_ONCE} or more with nothing running`)
+    assert.deepEqual(after.shed, { full: 0, timeout: 0, gone: 0 }, 'nothing was shed')
+    assert.ok(after.limit >= AT_ONCE, `the limit grew to the I/O-bound load: ${after.limit}`)
+    t.diagnostic(`limit ${initial.limit} at boot, ${after.limit} after; load done ${Math.round(performance.now() - t0)} ms after it began`)
     await server.stop()
   })
 

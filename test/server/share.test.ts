@@ -15,6 +15,7 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { fixture, startCorral, type Running } from '../support/corral.js'
 import { parseResponses } from '../support/http-wire.js'
+import { statusUntil } from '../support/status.js'
 
 const CONNECTIONS = 200
 
@@ -91,15 +92,8 @@ function assertEven(t: TestContext, busy: string, counts: Map<string, number>, p
  * /status once every worker has beaten since `after`: a worker counts what it takes from a copy as it
  * accepts, and the beat it sends after answering its last connection carries the whole count.
  */
-async function statusAfter(server: Running, after: number): Promise<Status> {
-  const until = Date.now() + 15_000
-  for (;;) {
-    const status = await (await fetch(`${server.admin}/status`)).json() as Status
-    if (status.workers.every((w) => w.beatAt !== null && w.beatAt > after)) return status
-    assert.ok(Date.now() < until, `no beat from every worker in 15 s after the split: ${JSON.stringify(status.workers)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+const statusAfter = (server: Running, after: number): Promise<Status> =>
+  statusUntil<Status>(server.admin, 'a beat from every worker after the split', (s) => s.workers.every((w) => w.beatAt !== null && w.beatAt > after))
 
 describe('connections opened at once', () => {
   it('are split about evenly between a busy worker and an idle one during a burst (the default)', async (t) => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { fixture, startCorral } from '../support/corral.js'
+import { statusUntil } from '../support/status.js'
 
 /** A connection that keeps what it receives, and says when the server closed it. */
 function open(port: number): { socket: Socket; received: () => string; closed: Promise<void> } {
@@ -33,13 +34,7 @@ describe('slow clients', () => {
     await once(slow.socket, 'connect')
     slow.socket.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nonly the first bytes')
     // The body is in the app's hands (it awaits the rest): the worker shows the request in flight.
-    await within((async () => {
-      for (;;) {
-        const status = await (await fetch(server.admin + '/status')).json() as { workers: { inFlight: number }[] }
-        if (status.workers[0]?.inFlight >= 1) return
-        await new Promise((r) => setTimeout(r, 50))
-      }
-    })(), 30_000, 'the upload to show in flight')
+    await statusUntil<{ workers: { inFlight: number }[] }>(server.admin, 'the upload to show in flight', (st) => st.workers[0]?.inFlight >= 1, 30_000)
     const other = await fetch(server.url + '/')
     assert.equal(other.status, 200, 'another client is served while the upload hangs')
     await within(slow.closed, 30_000, 'the stalled upload to be cut')

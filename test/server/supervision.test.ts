@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
 import { connectedRequest } from '../support/connected-request.js'
+import { status } from '../support/status.js'
 
-const status = async (admin: string) => (await (await fetch(admin + '/status')).json()) as { target: number; workers: { id: number; pid: number; state: string }[] }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs
