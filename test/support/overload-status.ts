@@ -4,15 +4,16 @@ import type { Running } from './corral.js'
 import { status, statusUntil } from './status.js'
 
 export type Overload = OverloadStatus
-interface WithOverload { workers: { overload?: Overload }[] }
+interface WithOverload { workers: { overload?: Overload | null }[] }
 
 /** Undefined until the first heartbeat has reported it. */
 export async function overloadOf(server: Running): Promise<Overload | undefined> {
-  return (await status<WithOverload>(server.admin)).workers[0]?.overload
+  return (await status<WithOverload>(server.admin)).workers[0]?.overload ?? undefined
 }
 
 /** Read /status until the first worker's overload view passes `check`, or fail with the last reading after `ms`. */
 export async function until(server: Running, check: (o: Overload) => boolean, ms: number, what: string): Promise<Overload> {
-  const s = await statusUntil<WithOverload>(server.admin, what, (x) => x.workers[0]?.overload !== undefined && check(x.workers[0].overload), ms)
-  return s.workers[0].overload!
+  // Absent (or null) until a heartbeat has reported it.
+  const seen = (x: WithOverload) => x.workers[0]?.overload ?? undefined
+  return seen(await statusUntil<WithOverload>(server.admin, what, (x) => { const o = seen(x); return o !== undefined && check(o) }, ms))!
 }
