@@ -1,0 +1,52 @@
+#!/bin/bash
+# fancpu.sh nc|corral CONN DUR  — per-process and per-thread CPU during a fan-out load
+N26=${NODE:-/work/node-versions/n26/node_modules/node/bin/node}
+cd ${ROOT:-/work/main}
+UP=9411; PORT=8126
+PORT=$UP BENCH_UPSTREAM_PROCESSES=2 setsid $N26 bench/upstream/simulator.cjs > /tmp/fc-up.log 2>&1 &
+up=$!
+sleep 1
+export BENCH_UPSTREAM=http://127.0.0.1:$UP BENCH_DELAY_MS=300
+if [ $1 = nc ]; then
+  PORT=$PORT BENCH_WORKERS=2 BENCH_SCENARIO=fanout setsid $N26 $FLAGS bench/anchors/node/cluster.cjs > /tmp/fc-$1.log 2>&1 &
+else
+  setsid $N26 $FLAGS dist/cli/main.js serve ${APP:-bench/scenarios/fanout.ts} --workers 2 --bind 127.0.0.1:$PORT $EXTRA > /tmp/fc-$1.log 2>&1 &
+fi
+master=$!
+for i in $(seq 50); do curl -s 127.0.0.1:$PORT/ >/dev/null && break; sleep 0.2; done
+wrk -t2 -c$2 -d3s http://127.0.0.1:$PORT/ > /dev/null
+snap() { for p in $master $(pgrep -P $master); do for t in /proc/$p/task/*; do echo "$p $(basename $t) $(cat $t/comm | tr ' ' _) $(awk '{print $14+$15}' $t/stat) $(awk '/ctxt_switches/ {s+=$2} END {print s}' $t/status)"; done; done; }
+snap > /tmp/fc-a
+bl=$(wc -l < /tmp/fc-$1.log)
+wrk -t2 -c$2 -d${3:-8}s http://127.0.0.1:$PORT/ > /tmp/fc-$1.wrk
+snap > /tmp/fc-b
+tail -n +$((bl+1)) /tmp/fc-$1.log | grep -a '"gc":' > /tmp/fc-$1.gc
+kill -TERM $master; kill -TERM $up
+reqs=$(grep "requests in" /tmp/fc-$1.wrk | awk '{print $1}')
+echo "$1 c$2 $(grep -E 'Requests/sec|Non-2xx|Latency' /tmp/fc-$1.wrk | tr -s ' ' | tr '\n' ' ')"
+python3 - $reqs $master <<'PY'
+import sys,collections
+reqs=int(sys.argv[1]); master=sys.argv[2]
+a={(l.split()[0],l.split()[1]):(l.split()[2],int(l.split()[3]),int(l.split()[4])) for l in open('/tmp/fc-a')}
+tot=collections.Counter(); cs=collections.Counter()
+for l in open('/tmp/fc-b'):
+    p,t,c,v,x=l.split(); v=int(v); x=int(x)
+    d=v-a.get((p,t),(c,0,0))[1]
+    role='master' if p==master else 'worker'
+    tot[(role,c)]+=d; cs[(role,c)]+=x-a.get((p,t),(c,0,0))[2]
+s=sum(tot.values())
+print(f"total {s*10000/reqs:.1f} us/req (ticks {s})")
+for k,v in sorted(tot.items(), key=lambda x:-x[1]):
+    if v: print(f"  {k[0]:7} {k[1]:20} {v*10000/reqs:7.1f} us/req  {cs[k]/reqs:.3f} ctxsw/req")
+PY
+python3 - $reqs /tmp/fc-$1.gc <<'PY'
+import sys,json,collections
+reqs=int(sys.argv[1]); c=collections.Counter(); pause=collections.Counter(); alloc=0; prom=0
+for l in open(sys.argv[2],errors='replace'):
+    i=l.find('{')
+    try: r=json.loads(l[i:])
+    except Exception: continue
+    c[r['gc']]+=1; pause[r['gc']]+=r.get('pause',0)
+    if r['gc']=='s': alloc+=r.get('allocated',0); prom+=r.get('promoted',0)
+print('gc', dict(c), {k: round(v*1000/reqs,2) for k,v in pause.items()}, 'us/req pause;', 'alloc/req', round(alloc/reqs), 'promoted/req', round(prom/reqs))
+PY
