@@ -1,19 +1,9 @@
 #!/bin/bash
 # fancpu.sh nc|corral CONN DUR  — per-process and per-thread CPU during a fan-out load
-N26=${NODE:-/work/node-versions/n26/node_modules/node/bin/node}
-cd ${ROOT:-/work/main}
-UP=9411; PORT=8126
-PORT=$UP BENCH_UPSTREAM_PROCESSES=2 setsid $N26 bench/upstream/simulator.cjs > /tmp/fc-up.log 2>&1 &
-up=$!
-sleep 1
-export BENCH_UPSTREAM=http://127.0.0.1:$UP BENCH_DELAY_MS=300
-if [ $1 = nc ]; then
-  PORT=$PORT BENCH_WORKERS=2 BENCH_SCENARIO=fanout setsid $N26 $FLAGS bench/anchors/node/cluster.cjs > /tmp/fc-$1.log 2>&1 &
-else
-  setsid $N26 $FLAGS dist/cli/main.js serve ${APP:-bench/scenarios/fanout.ts} --workers 2 --bind 127.0.0.1:$PORT $EXTRA > /tmp/fc-$1.log 2>&1 &
-fi
-master=$!
-for i in $(seq 50); do curl -s 127.0.0.1:$PORT/ >/dev/null && break; sleep 0.2; done
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+PORT=8126
+start_upstream 9411 300 /tmp/fc-up.log
+start_server $1 $PORT fanout /tmp/fc-$1.log $FLAGS
 wrk -t2 -c$2 -d3s http://127.0.0.1:$PORT/ > /dev/null
 snap() { for p in $master $(pgrep -P $master); do for t in /proc/$p/task/*; do echo "$p $(basename $t) $(cat $t/comm | tr ' ' _) $(awk '{print $14+$15}' $t/stat) $(awk '/ctxt_switches/ {s+=$2} END {print s}' $t/status)"; done; done; }
 snap > /tmp/fc-a

@@ -1,15 +1,8 @@
 #!/bin/bash
 # gc2.sh nc|corral CONN [DUR]
-N26=${NODE:-/work/node-versions/n26/node_modules/node/bin/node}
-cd ${ROOT:-/work/main}
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 PORT=8125; LOG=/tmp/gc2-$1.log
-if [ $1 = nc ]; then
-  PORT=$PORT BENCH_WORKERS=2 BENCH_SCENARIO=hello setsid $N26 --trace-gc-nvp $FLAGS bench/anchors/node/cluster.cjs > $LOG 2>&1 &
-else
-  setsid $N26 --trace-gc-nvp $FLAGS dist/cli/main.js serve ${APP:-bench/scenarios/hello.ts} --workers 2 --bind 127.0.0.1:$PORT $EXTRA > $LOG 2>&1 &
-fi
-master=$!
-for i in $(seq 50); do curl -s 127.0.0.1:$PORT/ >/dev/null && break; sleep 0.2; done
+start_server $1 $PORT hello $LOG --trace-gc-nvp $FLAGS
 wrk -t2 -c$2 -d3s http://127.0.0.1:$PORT/ > /dev/null
 before=$(grep -ac '"gc":"s"' $LOG); bl=$(wc -l < $LOG)
 wrk -t2 -c$2 -d${3:-5}s http://127.0.0.1:$PORT/ > /tmp/gc2-$1.wrk

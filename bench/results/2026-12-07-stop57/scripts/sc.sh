@@ -1,15 +1,8 @@
 #!/bin/bash
 # sc.sh nc|corral CONN N — syscalls per request in the workers (strace -c)
-N26=${NODE:-/work/node-versions/n26/node_modules/node/bin/node}
-cd ${ROOT:-/work/main}
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 PORT=8128
-if [ $1 = nc ]; then
-  PORT=$PORT BENCH_WORKERS=2 BENCH_SCENARIO=hello setsid $N26 bench/anchors/node/cluster.cjs > /tmp/sc-$1.log 2>&1 &
-else
-  setsid $N26 dist/cli/main.js serve ${APP:-bench/scenarios/hello.ts} --workers 2 --bind 127.0.0.1:$PORT $EXTRA > /tmp/sc-$1.log 2>&1 &
-fi
-master=$!
-for i in $(seq 50); do curl -s 127.0.0.1:$PORT/ >/dev/null && break; sleep 0.2; done
+start_server $1 $PORT hello /tmp/sc-$1.log
 ab -q -k -n 20000 -c $2 http://127.0.0.1:$PORT/ > /dev/null
 pids=$(pgrep -P $master)
 args=""; for p in $pids; do args="$args -p $p"; done

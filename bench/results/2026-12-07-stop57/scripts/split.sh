@@ -1,15 +1,8 @@
 #!/bin/bash
 # split.sh nc|corral CONN ROUNDS — how wrk's connections split between the two workers (ss per pid), and rps
-N26=${NODE:-/work/node-versions/n26/node_modules/node/bin/node}
-cd ${ROOT:-/work/main}
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 PORT=8131
-if [ $1 = nc ]; then
-  PORT=$PORT BENCH_WORKERS=2 BENCH_SCENARIO=hello setsid $N26 bench/anchors/node/cluster.cjs > /tmp/split-$1.log 2>&1 &
-else
-  setsid $N26 dist/cli/main.js serve bench/scenarios/hello.ts --workers 2 --bind 127.0.0.1:$PORT $EXTRA > /tmp/split-$1.log 2>&1 &
-fi
-master=$!
-for i in $(seq 50); do curl -s 127.0.0.1:$PORT/ >/dev/null && break; sleep 0.2; done
+start_server $1 $PORT hello /tmp/split-$1.log
 for r in $(seq $3); do
   wrk -t2 -c$2 -d2s http://127.0.0.1:$PORT/ > /tmp/split-$1.wrk & wk=$!
   sleep 1
