@@ -24,7 +24,7 @@
  * the worker with --perf-basic-prof and names it from the perf map.
  *
  * --runs N starts a fresh server N times and ends with the median. One run is not enough to judge a
- * change by: V8's JIT can settle in states that differ by more than the change. In stop 57, 2 of 6
+ * change by: V8's JIT can settle in states that differ by more than the change. In stop 57, 2 of 7
  * fan-out runs of corral on Node 26 counted about 125k more instructions a request (525-530k
  * against 400-407k), spent in the runtime's slow path for object literals with computed keys
  * (process.nextTick's) and the map migrations behind it. A run in such a state says so.
