@@ -101,7 +101,11 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     switch (m.type) {
       case 'retire': void drain(m.reason); break
       case 'stop-now': void stopNow('stop-now'); break
-      case 'reopen-logs': reopenAll(); break
+      case 'reopen-logs':
+        reopenAll()
+        // Written to the new files: what an operator (and access-log.test.ts) sees that the rotation took.
+        log.info('Reopened the log files (SIGUSR1)')
+        break
       case 'cache-apply': applyPeerOp(m.seq, m.op); break
       case 'collect-metrics':
         void collectAll().then((metrics) => report({ type: 'metrics', ack: m.seq, metrics }))

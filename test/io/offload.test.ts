@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { nodeLines, runCli, startCorral, type Running } from '../support/corral.js'
 import { scrape, total, until } from '../support/metrics.js'
+import { pollFor } from '../support/poll.js'
 
 const app = fileURLToPath(new URL('./fixtures/offload-app.ts', import.meta.url))
 const get = async (url: string, init?: RequestInit) => {
@@ -167,13 +168,11 @@ describe('offload() and a request that ends early', () => {
 })
 
 async function waitSeen(server: Running, key: string, pattern: RegExp): Promise<void> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const seen = JSON.parse((await get(server.url + '/seen')).body)
-    if (pattern.test(seen[key] ?? '')) return
-    if (Date.now() > deadline) throw new Error(`handler of ${key} saw ${seen[key]}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
+  let seen: Record<string, string | undefined> = {}
+  await pollFor(`the handler of ${key} to see ${pattern}`, async () => {
+    seen = JSON.parse((await get(server.url + '/seen')).body)
+    return pattern.test(seen[key] ?? '')
+  }, { timeoutMs: 10_000, everyMs: 25, last: () => `it saw ${seen[key]}` })
 }
 
 describe('offload() pool size', () => {

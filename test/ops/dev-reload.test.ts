@@ -7,21 +7,18 @@ import assert from 'node:assert/strict'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral, type Running } from '../support/corral.js'
+import { pollFor } from '../support/poll.js'
 
 const answer = async (server: Running) => (await (await fetch(server.url + '/')).text()).trim()
 
 /** Ask until the server answers `expected` (each answer is the evidence), for at most `timeoutMs`. */
 async function untilAnswer(server: Running, expected: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
   let last = ''
-  while (Date.now() < deadline) {
+  await pollFor(`the answer ${JSON.stringify(expected)}`, async () => {
     last = await answer(server).catch((err) => `(error: ${(err as Error).message})`)
-    if (last === expected) return
-    await sleep(50)
-  }
-  throw new Error(`the server still answers ${JSON.stringify(last)}, not ${JSON.stringify(expected)}; its log:\n${server.output()}`)
+    return last === expected
+  }, { timeoutMs, last: () => `the server still answers ${JSON.stringify(last)}; its log:\n${server.output()}` })
 }
 
 describe('corral serve --reload', () => {

@@ -1,27 +1,18 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs'
+import { mkdtempSync, readFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
+import { linesOf } from '../support/file-lines.js'
 
-async function lines(file: string, n: number): Promise<string[]> {
-  const end = Date.now() + 5000
-  for (;;) {
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : ''
-    const all = text.split('\n').filter(Boolean)
-    if (all.length >= n || Date.now() > end) return all
-    await sleep(50)
-  }
-}
 
 describe('the access log', () => {
   it("writes Gunicorn's default format, with the request time in microseconds", async (t) => {
     const file = join(mkdtempSync(join(tmpdir(), 'access-')), 'access.log')
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--access-log', file] })
     await (await fetch(server.url + '/pid?x=1', { headers: { 'user-agent': 'test-agent/1.0', referer: 'http://example.test/' } })).text()
-    const [line] = await lines(file, 1)
+    const [line] = await linesOf(file, 1)
     const m = /^(\S+) - - \[(\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "GET \/pid\?x=1 HTTP\/1\.1" 200 (\d+) "http:\/\/example\.test\/" "test-agent\/1\.0" (\d+)$/.exec(line)
     assert.ok(m, line)
     assert.equal(m[1], '127.0.0.1')
@@ -36,7 +27,7 @@ describe('the access log', () => {
     const format = '%(m)s|%(U)s|%(q)s|%(H)s|%(s)s|%(b)s|%(M)s|%(L)s|%({x-trace}i)s|%({content-type}o)s|%(p)s'
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--access-log', atoms, '--access-log-format', format] })
     await (await fetch(server.url + '/ctx?a=b', { headers: { 'x-trace': 'abc' } })).text()
-    const [line] = await lines(atoms, 1)
+    const [line] = await linesOf(atoms, 1)
     const f = line.split('|')
     assert.deepEqual(f.slice(0, 5), ['GET', '/ctx', 'a=b', 'HTTP/1.1', '200'])
     assert.ok(Number(f[5]) > 0)
@@ -50,7 +41,7 @@ describe('the access log', () => {
     const json = join(dir, 'json.log')
     const js = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--access-log', json, '--access-log-format', 'json'] })
     await (await fetch(js.url + '/throw')).text()
-    const entry = JSON.parse((await lines(json, 1))[0])
+    const entry = JSON.parse((await linesOf(json, 1))[0])
     assert.equal(entry.method, 'GET')
     assert.equal(entry.url, '/throw')
     assert.equal(entry.status, 500)
@@ -65,12 +56,12 @@ describe('the access log', () => {
     const file = join(dir, 'access.log')
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--access-log', file] })
     await (await fetch(server.url + '/one')).text()
-    await lines(file, 1)
+    await linesOf(file, 1)
     renameSync(file, file + '.1')
     process.kill(server.child.pid!, 'SIGUSR1')
-    await sleep(500)
+    await server.waitFor(/Reopened the log files \(SIGUSR1\)/)
     await (await fetch(server.url + '/two')).text()
-    const fresh = await lines(file, 1)
+    const fresh = await linesOf(file, 1)
     assert.equal(fresh.length, 1)
     assert.match(fresh[0], /GET \/two/)
     assert.match(readFileSync(file + '.1', 'utf8'), /GET \/one/)

@@ -9,9 +9,9 @@ import { get, type IncomingMessage } from 'node:http'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
 import { total, until } from '../support/metrics.js'
+import { pollFor } from '../support/poll.js'
 
 interface Stream {
   status: Promise<number>
@@ -56,15 +56,14 @@ function open(url: string): Stream {
 }
 
 /** The access log's JSON lines for a path, once there are `n` of them. */
-async function logged(file: string, path: string, n = 1): Promise<{ durationMs: number; bytes: number; status: number }[]> {
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []
+type Logged = { url: string; durationMs: number; bytes: number; status: number }
+async function logged(file: string, path: string, n = 1): Promise<Logged[]> {
+  let lines: Logged[] = []
+  return pollFor(`${n} access log line(s) for ${path}`, () => {
+    lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Logged) : []
     const mine = lines.filter((l) => new URL(l.url, 'http://x').pathname === path)
-    if (mine.length >= n) return mine
-    if (Date.now() > deadline) throw new Error(`no access log line for ${path}; the log has:\n${lines.map((l) => l.url).join('\n')}`)
-    await sleep(50)
-  }
+    return mine.length >= n && mine
+  }, { timeoutMs: 15_000, last: () => `the log has:\n${lines.map((l) => l.url).join('\n')}` })
 }
 
 /** A promise that must settle within `ms`: a stream that is never cut or ended would otherwise hang the test. */

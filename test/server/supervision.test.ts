@@ -4,17 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
 import { connectedRequest } from '../support/connected-request.js'
 import { status } from '../support/status.js'
+import { pollFor } from '../support/poll.js'
 
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await sleep(100)
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>) => pollFor(what, probe, { everyMs: 100 })
 
 describe('supervising workers', () => {
   it('replaces a worker killed with SIGKILL, keeping the worker count, while requests keep succeeding', async (t) => {

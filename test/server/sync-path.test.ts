@@ -1,23 +1,15 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fixture, startCorral } from '../support/corral.js'
+import { linesOf } from '../support/file-lines.js'
 
 // A response the handler ends before returning is counted at once, without waiting for its
 // 'close' (requests.ts). These check that such requests are still counted, logged, hooked and
 // queued like the others.
 
-async function lines(file: string, n: number): Promise<string[]> {
-  const end = Date.now() + 5000
-  for (;;) {
-    const all = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []
-    if (all.length >= n || Date.now() > end) return all
-    await sleep(50)
-  }
-}
 
 /** corral_http_requests_total for one route and status, from Prometheus text (labels in any order). */
 const metric = (text: string, route: string, status: string) => {
@@ -42,7 +34,7 @@ describe('responses ended inside the handler', () => {
     const text = await (await fetch(server.admin + '/metrics')).text()
     assert.equal(metric(text, '/a', '200'), 20)
     assert.equal(metric(text, '/throw', '500'), 5)
-    const logged = (await lines(access, 25)).map((l) => JSON.parse(l) as { status: number; bytes?: number; url?: string })
+    const logged = (await linesOf(access, 25)).map((l) => JSON.parse(l) as { status: number; bytes?: number; url?: string })
     assert.equal(logged.length, 25)
     const ok = logged.filter((l) => l.status === 200)
     assert.equal(ok.length, 20)

@@ -3,7 +3,7 @@
  * the server itself reports a state (a gauge reaching a value, a counter counting an event): the
  * evidence of ordering comes from the server, never from a sleep.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
+import { pollFor } from './poll.js'
 
 export interface Sample { name: string; labels: Record<string, string>; value: number }
 
@@ -34,13 +34,10 @@ export function total(samples: Sample[], name: string, labels: Record<string, st
 }
 
 /** Scrape until `check` holds; fail with the last samples after `timeoutMs`. */
-export async function until(admin: string, what: string, check: (samples: Sample[]) => boolean, timeoutMs = 15_000): Promise<Sample[]> {
-  const deadline = Date.now() + timeoutMs
-  let samples: Sample[] = []
-  while (Date.now() < deadline) {
-    samples = await scrape(admin)
-    if (check(samples)) return samples
-    await sleep(25)
-  }
-  throw new Error(`timed out waiting for ${what}; last metrics:\n${samples.filter((s) => !s.name.endsWith('_bucket')).map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`).join('\n')}`)
+export function until(admin: string, what: string, check: (samples: Sample[]) => boolean, timeoutMs = 15_000): Promise<Sample[]> {
+  let last: Sample[] = []
+  return pollFor(what, async () => { last = await scrape(admin); return check(last) && last }, {
+    timeoutMs, everyMs: 25,
+    last: () => `last metrics:\n${last.filter((s) => !s.name.endsWith('_bucket')).map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`).join('\n')}`,
+  })
 }

@@ -1,9 +1,9 @@
 /**
  * Reading a server's /status in tests, and waiting until the server itself reports a state (a worker
  * ready, a beat after an event, a limit reached): the evidence of ordering comes from the server,
- * never from a sleep. test/support/metrics.ts does the same for /metrics.
+ * never from a sleep (poll.ts). metrics.ts does the same for /metrics.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
+import { pollFor } from './poll.js'
 
 /** The parts of /status the tests read; each test narrows it with its own type argument. */
 export interface WorkerStatus { id: number; pid: number; state: string; [key: string]: unknown }
@@ -14,13 +14,7 @@ export async function status<T = Status>(admin: string): Promise<T> {
 }
 
 /** Read /status until `check` holds; fail with the last reading after `timeoutMs`. */
-export async function statusUntil<T = Status>(admin: string, what: string, check: (s: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
+export function statusUntil<T = Status>(admin: string, what: string, check: (s: T) => boolean, timeoutMs = 15_000): Promise<T> {
   let last: T | undefined
-  do {
-    last = await status<T>(admin)
-    if (check(last)) return last
-    await sleep(50)
-  } while (Date.now() < deadline)
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last /status: ${JSON.stringify(last)}`)
+  return pollFor(what, async () => { last = await status<T>(admin); return check(last) && last }, { timeoutMs, last: () => `last /status: ${JSON.stringify(last)}` })
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { pollFor } from './poll.js'
 
 const run = promisify(execFile)
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
@@ -39,15 +39,11 @@ export class Terminal {
 
   /** Read the screen until it matches (or `check` returns a value), or fail with the last screen. */
   async waitFor<T>(what: string, check: RegExp | ((screen: string) => T | undefined | false), timeoutMs = 20_000): Promise<T | RegExpExecArray> {
-    const deadline = Date.now() + timeoutMs
     let screen = ''
-    for (;;) {
+    return pollFor<T | RegExpExecArray>(what, async () => {
       screen = await this.screen().catch(() => screen)
-      const found = check instanceof RegExp ? check.exec(screen) : check(screen)
-      if (found) return found as T | RegExpExecArray
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${screen}`)
-      await sleep(100)
-    }
+      return check instanceof RegExp ? check.exec(screen) : check(screen)
+    }, { timeoutMs, everyMs: 100, last: () => `the screen:\n${screen}` })
   }
 
   /** The program's exit status once it has ended, or undefined while it runs. */
@@ -56,12 +52,11 @@ export class Terminal {
   }
 
   async exited(timeoutMs = 10_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const code = this.exitCode()
-      if (code !== undefined) return code
-      if (Date.now() > deadline) throw new Error(`the program did not exit; the screen:\n${await this.screen().catch(() => '')}`)
-      await sleep(100)
+    try {
+      // Boxed: an exit status of 0 is an answer.
+      return (await pollFor('the program to exit', () => { const code = this.exitCode(); return code !== undefined && { code } }, { timeoutMs, everyMs: 100 })).code
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the screen:\n${await this.screen().catch(() => '')}`)
     }
   }
 

@@ -8,19 +8,12 @@ import { createQueue, type Queue } from '../../../src/io/queue/queue.js'
 import type { Job } from '../../../src/io/queue/consumer.js'
 import { loaderFlags } from '../../../src/io/db/embedded.js'
 import type { Server } from '../db/pool.contract.js'
+import { pollFor } from '../../support/poll.js'
 import { registry } from '../../../src/metrics/registry.js'
 
 /** Poll until check() is truthy; bounded, and fails with `what` when time runs out. */
-type Falsy = false | null | undefined
-async function until<T>(what: string, check: () => Promise<T | Falsy> | T | Falsy, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value) return value as T
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(25)
-  }
-}
+const until = <T>(what: string, check: () => Promise<T | false | null | undefined> | T | false | null | undefined, timeoutMs = 10_000) =>
+  pollFor(what, check, { timeoutMs, everyMs: 25 })
 
 export function queueContract(name: string, start: () => Promise<Server | undefined>) {
   describe(`the job queue on ${name}`, () => {
