@@ -6,7 +6,6 @@ import { connectedRequest } from '../support/connected-request.js'
 import { status } from '../support/status.js'
 import { pollFor } from '../support/poll.js'
 
-
 const until = <T>(what: string, probe: () => Promise<T | undefined>) => pollFor(what, probe, { everyMs: 100 })
 
 describe('supervising workers', () => {

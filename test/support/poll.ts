@@ -7,10 +7,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 
 type Falsy = false | null | undefined | 0 | ''
+/** Asked until it answers something truthy: that answer is what the wait returns. */
+export type Probe<T> = () => Promise<T | Falsy> | T | Falsy
 
 export async function pollFor<T>(
   what: string,
-  probe: () => Promise<T | Falsy> | T | Falsy,
+  probe: Probe<T>,
   o: { timeoutMs?: number; everyMs?: number; last?: () => string } = {},
 ): Promise<T> {
   const timeoutMs = o.timeoutMs ?? 15_000

@@ -10,7 +10,7 @@ import { createDb } from '../../../src/io/db/pool.js'
 import { createQueue } from '../../../src/io/queue/queue.js'
 import { startCorral, type Running } from '../../support/corral.js'
 import { DATABASE_URL, needService } from '../../support/services.js'
-import { pollFor } from '../../support/poll.js'
+import { pollFor, type Probe } from '../../support/poll.js'
 
 const APP = new URL('./fixtures/host-app.ts', import.meta.url).pathname
 const HOSTS = ['h1', 'h2', 'h3']
@@ -18,7 +18,7 @@ const JOBS = 60
 const LEASE_MS = 2000
 
 /** Poll until check() is truthy; bounded, and fails with `what` when time runs out. */
-const until = <T>(what: string, check: () => Promise<T | false | null | undefined>, timeoutMs = 60_000) => pollFor(what, check, { timeoutMs })
+const until = <T>(what: string, check: Probe<T>, timeoutMs = 60_000) => pollFor(what, check, { timeoutMs })
 
 test('jobs are consumed on every host, each done once, and a killed host\'s job is done elsewhere', async (t) => {
   if (!await needService(t, 'postgres')) return

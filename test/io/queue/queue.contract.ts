@@ -8,12 +8,11 @@ import { createQueue, type Queue } from '../../../src/io/queue/queue.js'
 import type { Job } from '../../../src/io/queue/consumer.js'
 import { loaderFlags } from '../../../src/io/db/embedded.js'
 import type { Server } from '../db/pool.contract.js'
-import { pollFor } from '../../support/poll.js'
+import { pollFor, type Probe } from '../../support/poll.js'
 import { registry } from '../../../src/metrics/registry.js'
 
 /** Poll until check() is truthy; bounded, and fails with `what` when time runs out. */
-const until = <T>(what: string, check: () => Promise<T | false | null | undefined> | T | false | null | undefined, timeoutMs = 10_000) =>
-  pollFor(what, check, { timeoutMs, everyMs: 25 })
+const until = <T>(what: string, check: Probe<T>, timeoutMs = 10_000) => pollFor(what, check, { timeoutMs, everyMs: 25 })
 
 export function queueContract(name: string, start: () => Promise<Server | undefined>) {
   describe(`the job queue on ${name}`, () => {
