@@ -5,7 +5,7 @@
  * request path can be judged on a busy machine.
  *
  *   node --import tsx bench/callgrind.ts [--server corral|node-cluster|BUILD] [--scenario hello] [--app bench/scenarios/<scenario>.ts]
- *       [--requests 5000] [--warmup 10000] [--connections 10] [--close] [--names] [--node PATH] [--runs 1] [-- extra serve args]
+ *       [--requests 5000] [--warmup 10000] [--connections 10] [--close] [--names] [--node PATH] [--runs 1] [--top 40] [-- extra serve args]
  *
  * --scenario picks the anchor's handler and corral's default app; a fan-out (fanout, fanout-io) gets
  * the upstream simulator on a free port with --delay-ms (default 5: under valgrind the server, not the
@@ -105,7 +105,7 @@ function options() {
     'delay-ms': { type: 'string', default: '5' },
     requests: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '10000' },
     connections: { type: 'string', default: '10' }, names: { type: 'boolean', default: false }, node: { type: 'string' },
-    close: { type: 'boolean', default: false }, runs: { type: 'string', default: '1' },
+    close: { type: 'boolean', default: false }, runs: { type: 'string', default: '1' }, top: { type: 'string', default: '40' },
   } })
 }
 
@@ -182,7 +182,7 @@ async function once(a: Options, positionals: string[], upstreamPort: number | un
       if (s.slowLiterals > SLOW_LITERALS_NOTE) {
         console.log(`note: ${s.slowLiterals} instructions a request in V8's slow path for object literals (map migrations): a JIT state of this run; compare medians of several runs (--runs)`)
       }
-      for (const [name, ir] of jit.slice(0, 40)) console.log(`${String(ir).padStart(7)}  ${name}`)
+      for (const [name, ir] of jit.slice(0, Number(a.top))) console.log(`${String(ir).padStart(7)}  ${name}`)
       figures.push(s.main - s.gc - s.hdr)
     }
     console.log(`callgrind files and the server's log: ${dir}`)
