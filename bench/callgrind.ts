@@ -113,7 +113,8 @@ async function main(): Promise<void> {
   const { values: a, positionals } = options()
   const runs = Number(a.runs)
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${a.runs}: give a whole number of runs, 1 or more`)
-  if (!Number.isInteger(Number(a.top)) || Number(a.top) < 0) throw new Error(`--top ${a.top}: give a whole number of JIT functions to list, 0 or more`)
+  const top = Number(a.top)
+  if (!Number.isInteger(top) || top < 0) throw new Error(`--top ${a.top}: give a whole number of JIT functions to list, 0 or more`)
   const upstream = a.scenario!.startsWith('fanout') ? await startUpstream(await freePort(), 1) : undefined
   const figures: number[] = []
   try {
