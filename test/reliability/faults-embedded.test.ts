@@ -15,7 +15,7 @@ import pg from 'pg'
 import { Redis } from 'ioredis'
 import { privateRedis, type PrivateRedis } from '../io/private-redis.js'
 import { freshDataDir } from '../io/db/embedded-fixture.js'
-import { startCorral, type Running } from '../support/corral.js'
+import { startCorral, withServerLog, type Running } from '../support/corral.js'
 import { SHOP_APP, SHOP_CONFIG, put } from '../shop/shop-fixture.js'
 import { recoveredAfter, shopLoad, testUpstream, unacceptable, waitForAnswer, type Answer } from './fault-load.js'
 
@@ -45,8 +45,10 @@ describe('the shop on the embedded database, under load, through faults', () => 
       env: { DATABASE_URL: '', CORRAL_DATABASE_URL: '', REDIS_URL: redis?.url ?? '', SHOP_SERVICES_URL: upstream.url, CORRAL_LOG_LEVEL: 'info' },
       noWait: true, timeoutMs: 90_000,
     })
-    await shop.waitFor(/Shop ready at /, 90_000)
-    assert.equal((await put(`${shop.url}/api/products/${PRODUCT}/stock`, { stock: 1_000_000 })).status, 200)
+    await withServerLog(shop, async () => {
+      await shop.waitFor(/Shop ready at /, 90_000)
+      assert.equal((await put(`${shop.url}/api/products/${PRODUCT}/stock`, { stock: 1_000_000 })).status, 200)
+    })
   })
   after(async () => {
     await shop?.stop()

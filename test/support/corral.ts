@@ -59,6 +59,24 @@ export interface Running {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
+/**
+ * Runs a step against a server, and on failure says what the server said: a suite hook that fails
+ * (a `before`) prints its error and nothing of the server's log, and "fetch failed" names neither
+ * its cause nor the code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET) that tells a refusal from a reset.
+ */
+export async function withServerLog<T>(server: Running | undefined, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (err) {
+    const causes: string[] = []
+    for (let c = (err as Error).cause as (Error & { code?: string }) | undefined; c && causes.length < 4; c = c.cause as typeof c) {
+      causes.push(`${c.message ?? String(c)}${c.code ? ` (${c.code})` : ''}`)
+    }
+    const why = causes.length ? `; caused by: ${causes.join('; ')}` : ''
+    throw new Error(`${(err as Error).message}${why}\nthe server said:\n${server?.output() ?? '(it had not started)'}`, { cause: err })
+  }
+}
+
 export interface StartOptions {
   args?: string[]
   env?: Record<string, string>
