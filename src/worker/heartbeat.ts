@@ -23,12 +23,15 @@ export function inFlightNow(requests: Requests, limit = REPORTED): InFlightReque
 }
 
 /**
- * How often the loop-delay sampler wakes: about twenty samples a beat, and never more often than
- * every 10 ms. Each sample is a timer that wakes an idle loop: with Node's usual 10 ms an idle
- * worker used 0.9% of a core, with 50 ms 0.4% (two idle servers side by side for 30 s on the 2-core
- * development machine), and a host running many workers pays that for each of them.
+ * How often the loop-delay sampler wakes: four samples a beat, and never more often than every
+ * 10 ms. Each sample is a timer that wakes an idle loop, about 0.2 ms of CPU on the 2-core
+ * development VM: with Node's usual 10 ms an idle worker used 0.9% of a core, with 50 ms (twenty
+ * a beat) 0.4% (two idle servers side by side for 30 s), and a host running many workers pays that
+ * for each of them. Four still catch a block that runs across a sample (one 800 ms block reads as
+ * hundreds of ms over its beat); a shorter one while requests are in flight is the stall detector's
+ * to count (stalls.ts), with its route.
  */
-export const lagResolution = (intervalMs: number) => Math.max(10, Math.min(50, Math.floor(intervalMs / 20)))
+export const lagResolution = (intervalMs: number) => Math.max(10, Math.min(250, Math.floor(intervalMs / 4)))
 
 /** What the heartbeat asks of the overload control: its status, and a tick that lets an idle limit recover. */
 export interface BeatOverload { status(): OverloadStatus; tick(now: number): void }

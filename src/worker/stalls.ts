@@ -13,10 +13,20 @@
  * ticks between them show it was never held.
  *
  * So the clock ticks every half threshold (stall-clock.ts), not more often: each tick of a worker
- * that is otherwise waiting for I/O is a wakeup of its own, about 0.1-0.2 ms of CPU on the 2-core
- * development VM. On stop 48's VM, at 1,000 connections on Node 26, a quarter-threshold clock with the
- * watchdog's looks cost 17-24% of the CPU of an I/O-bound request (bench/results/2026-12-05-stop48/);
- * on stop 49's faster VM the same load showed no difference beyond its noise.
+ * that is otherwise waiting for I/O is a wakeup of its own, about 0.2 ms of CPU on the 2-core
+ * development VM (an empty Node timer, 40 a second: 7 ms of CPU a second). On stop 48's VM, at 1,000
+ * connections on Node 26, a quarter-threshold clock with the watchdog's looks cost 17-24% of the CPU
+ * of an I/O-bound request (bench/results/2026-12-05-stop48/); at 100 connections on stop 58's, the
+ * half-threshold clock still cost about 0.06 of a core over two workers (bench/results/2026-12-07-stop58/).
+ * And it steps longer, three quarters of the threshold, after a step in which requests started or
+ * ended: each is a sign of life of its own, so under load the clock's ticks tell little. The long
+ * step stays under the threshold, so when the requests stop and the loop runs on in short turns
+ * with no sign of life, it ticks before they add up to a stall; a stall measured from such a
+ * change is long by at most that step. The watchdog thread keeps its timing (stall-probe.ts): while
+ * requests start and end, the time it watches moves with them; right after they stop it may ask
+ * for the stack of a block that has lasted three quarters of the threshold rather than all of it,
+ * and a stack taken for a block that then ends short of the threshold is dropped (#stalled takes
+ * only the stack taken at the stall's own last sign of life).
  *
  * Who held it: the synchronous part of a handler is timed exactly (the request that ran is the
  * culprit: role "running"). A stall elsewhere (a handler's code after an await, a timer, a long GC)
@@ -54,7 +64,7 @@ import { PREFIX, register, type MetricType } from '../metrics/families.js'
 import type { Exchange } from './exchange.js'
 import type { InFlight } from './in-flight.js'
 import { routeOf } from './metrics.js'
-import { STALL_BUSY, STALL_PROBE, STALL_SEEN_AT, stallClockInterval } from './stall-clock.js'
+import { STALL_BUSY, STALL_PROBE, STALL_SEEN_AT, stallClockInterval, stallClockRelaxed } from './stall-clock.js'
 
 export type StallRole = 'running' | 'in_flight' | 'none' | 'starved'
 
@@ -103,6 +113,8 @@ export class Stalls {
   readonly thresholdMs: number
   /** The stall clock's interval: half the threshold (stall-clock.ts). */
   readonly intervalMs: number
+  /** Its longer step, after a step in which requests started or ended (stall-clock.ts). */
+  readonly #relaxedMs: number
   readonly #o: StallOptions
   readonly #shared: Int32Array
   /** When corral last saw the loop run: a request starting or ending, or a tick. */
@@ -136,6 +148,7 @@ export class Stalls {
     this.#sched = o.schedstat
     this.thresholdMs = o.thresholdMs
     this.intervalMs = stallClockInterval(o.thresholdMs)
+    this.#relaxedMs = stallClockRelaxed(o.thresholdMs)
     this.#shared = o.shared ?? new Int32Array(2)
     const probe = (clock: number) => {
       // Runs inside the blocked code (an inspector interrupt): the frames under this one are its.
@@ -195,7 +208,7 @@ export class Stalls {
   #check(now: number, ending: Exchange | undefined): boolean {
     // Under load a request started or ended moments ago: no stall, and no counter read.
     if (now - Math.max(this.#last, this.#tickAt) < this.thresholdMs) return false
-    const slept = Math.min(this.intervalMs, performance.nodeTiming.idleTime - this.#idleAtTick)
+    const slept = Math.min(this.#relaxedMs, performance.nodeTiming.idleTime - this.#idleAtTick)
     const from = Math.max(this.#last, this.#tickAt + slept)
     if (now - from < this.thresholdMs) return false
     this.#stalled(from, now, undefined, ending)
@@ -208,29 +221,38 @@ export class Stalls {
     this.#idleAtTick = performance.nodeTiming.idleTime
     this.#base = this.#counters()
     this.#quietSince = 0
-    this.#timer = setInterval(this.#tick, this.intervalMs)
-    this.#timer.unref()
+    this.#eventsAtTick = this.#events
+    this.#arm(this.intervalMs)
     this.#shared[STALL_SEEN_AT] = now
     Atomics.store(this.#shared, STALL_BUSY, 1)
     Atomics.notify(this.#shared, STALL_BUSY)
   }
 
+  /** The next tick in `ms`: a timeout each step, as the step's length depends on the last one. */
+  #arm(ms: number): void {
+    this.#timer = setTimeout(this.#tick, ms)
+    this.#timer.unref()
+  }
+
   readonly #tick = (): void => {
     const now = performance.now()
     if (!this.#check(now, undefined) && this.#sched) this.#base = this.#counters()
+    // Requests started or ended in the step just ended: the next may be longer.
+    const signs = this.#events !== this.#eventsAtTick
     this.#tickAt = now
     this.#idleAtTick = performance.nodeTiming.idleTime
     this.#seen(now)
-    if (this.#events - 1 !== this.#eventsAtTick || this.#o.inFlight().size > 0) this.#quietSince = 0
-    else if (this.#quietSince === 0) this.#quietSince = now
-    else if (now - this.#quietSince >= IDLE_STOP_MS) this.stop()
     this.#eventsAtTick = this.#events
+    if (signs || this.#o.inFlight().size > 0) this.#quietSince = 0
+    else if (this.#quietSince === 0) this.#quietSince = now
+    else if (now - this.#quietSince >= IDLE_STOP_MS) return this.stop()
+    this.#arm(signs ? this.#relaxedMs : this.intervalMs)
   }
 
   stop(): void {
     if (this.#reportTimer) { clearTimeout(this.#reportTimer); this.#reportTimer = undefined }
     if (this.#timer === undefined) return
-    clearInterval(this.#timer)
+    clearTimeout(this.#timer)
     this.#timer = undefined
     Atomics.store(this.#shared, STALL_BUSY, 0)
   }
