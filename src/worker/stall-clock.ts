@@ -18,7 +18,7 @@ export const STALL_PROBE = Symbol.for('corral.stallProbe')
  * The stall clock ticks every half threshold while the loop runs without other signs of life. That
  * bounds both halves of the detector: a stall is caught in the act (for its stack) once it has
  * lasted the threshold, at most 1.5 thresholds after it began, and its measured length is long by
- * at most the interval (stalls.ts). Ticking more often buys precision nobody reads and costs a
+ * at most one step of the clock (stalls.ts). Ticking more often buys precision nobody reads and costs a
  * wakeup per tick: see docs/operations.md, Loop stalls.
  */
 export function stallClockInterval(thresholdMs: number): number {
