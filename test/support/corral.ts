@@ -64,7 +64,7 @@ export interface Running {
  * (a `before`) prints its error and nothing of the server's log, and "fetch failed" names neither
  * its cause nor the code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET) that tells a refusal from a reset.
  */
-export async function withServerLog<T>(server: Running | undefined, step: () => Promise<T>): Promise<T> {
+export async function withServerLog<T>(server: Running, step: () => Promise<T>): Promise<T> {
   try {
     return await step()
   } catch (err) {
@@ -73,7 +73,7 @@ export async function withServerLog<T>(server: Running | undefined, step: () => 
       causes.push(`${c.message ?? String(c)}${c.code ? ` (${c.code})` : ''}`)
     }
     const why = causes.length ? `; caused by: ${causes.join('; ')}` : ''
-    throw new Error(`${(err as Error).message}${why}\nthe server said:\n${server?.output() ?? '(it had not started)'}`, { cause: err })
+    throw new Error(`${(err as Error).message}${why}\nthe server said:\n${server.output()}`, { cause: err })
   }
 }
 
