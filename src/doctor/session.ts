@@ -29,9 +29,9 @@ export async function startSession(o: SessionOptions): Promise<Session> {
   const [port, adminPort] = [await freePort(), await freePort()]
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url))
   const child: ChildProcess = spawn(process.execPath, [...process.execArgv, cli, 'serve', o.app, ...o.args,
-    // The stall clock ticks every few ms while requests are in flight: on a busy machine each tick
-    // leaves the loop waiting for a CPU through what is really a wait on I/O, which is the very
-    // split the doctor measures. Its own readings come from /proc instead.
+    // The stall detector wakes the worker's threads while requests are in flight: on a busy machine
+    // each wakeup leaves the loop waiting for a CPU through what is really a wait on I/O, which is
+    // the very split the doctor measures. Its own readings come from /proc instead.
     '--stall-threshold', '0',
     // The adaptive limit reads a loop that waits for a CPU as a saturated one and sheds: the doctor
     // measures what a request of the app costs at the concurrency it drives itself (bounded), and a

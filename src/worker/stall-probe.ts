@@ -1,21 +1,23 @@
 /**
  * The watchdog thread's half of stall attribution (stalls.ts has the main thread's). The main
  * thread writes the time it last saw its loop run into shared memory, and says whether requests
- * are in flight. When that time stands still for the stall threshold while they are, this thread
- * asks the main thread, through the inspector, to evaluate the stall probe: V8 runs the evaluation
- * at the blocked code's next interrupt check, so the probe's stack is the blocked code's. No
- * debugger is enabled for it (no script list to send, no pause): one Runtime.evaluate, a few ms.
+ * are in flight. While they are, this thread looks at that time once a step (three quarters of the
+ * threshold, stall-clock.ts). When it has not moved for a step, the thread asks the main thread for
+ * a sign of life, a message its loop answers on its next turn (stalls.ts), and looks again a step
+ * later: a loop that is free but has no request starting or ending (one long request in flight, or
+ * many short turns of code) answers each time, every step, under the threshold. Under load the time
+ * moves between looks and nothing is asked: the main thread is not woken for the detector at all.
  *
- * It does not poll: it sleeps until the moment a stall would be certain, the last sign of life
- * plus the clock's interval (a free loop ticks by then) plus the threshold, and looks again only
- * then. A loop that runs keeps moving the time, so the thread wakes about once a threshold, and a
- * stall is caught at most 1.5 thresholds after it began (stall-clock.ts). A look every half
- * threshold, as before, caught it no sooner and woke the thread twice as often.
+ * An ask unanswered for the threshold is a loop held that long: then this thread asks the main
+ * thread, through the inspector, to evaluate the stall probe. V8 runs the evaluation at the blocked
+ * code's next interrupt check, so the probe's stack is the blocked code's. No debugger is enabled
+ * for it (no script list to send, no pause): one Runtime.evaluate, a few ms. A stall is caught at
+ * most a step plus the threshold (1.75 thresholds) after it began.
  *
- * It asks only once the main thread has run for half the threshold in the quiet stretch (its
- * schedstat, read from here at each look; the stretch is counted from the last look before it): a
- * worker the OS is not running (other processes, a throttled CPU quota) has no blocking code to
- * catch, and the probe would cost the starved thread more. Probes come from a bucket of PROBE_BURST
+ * It probes only once the main thread has run for half the threshold since the ask (its
+ * schedstat, read from here at the ask and at the probe): a worker the OS is not running (other
+ * processes, a throttled CPU quota) has no blocking code to catch, and the probe would cost the
+ * starved thread more. Probes come from a bucket of PROBE_BURST
  * that refills one every PROBE_GAP_MS: a loop that stalls again and again is probed about twice a
  * second (the warnings that carry the stacks are one per route every 10 s), while a stall that
  * follows another closely still gets its own stack. A plain gap of PROBE_GAP_MS between probes
@@ -23,9 +25,9 @@
  * landed after it (test/ops/loop-stalls.test.ts, on a fast machine).
  */
 import { Session } from 'node:inspector'
+import type { MessagePort } from 'node:worker_threads'
 import { openSchedstat } from './schedstat.js'
-
-import { STALL_BUSY, STALL_SEEN_AT, stallClockInterval } from './stall-clock.js'
+import { STALL_BUSY, STALL_SEEN_AT, stallStep } from './stall-clock.js'
 // In every Node corral supports; TypeScript declares it only from its ES2024 lib.
 const { waitAsync } = Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }
 const PROBE_EXPRESSION = (clock: number) => `globalThis[Symbol.for('corral.stallProbe')]?.(${clock})`
@@ -35,43 +37,55 @@ const PROBE_BURST = 2
 
 /**
  * `mainTimeOrigin`: the main thread's performance.timeOrigin, to read its times on this thread's
- * clock. Each look arms one setTimeout for the next: as cheap as an interval timer per wakeup, and
- * a timers/promises sleep per look cost several times more (bench/micro/thread-wakeups.ts).
+ * clock; `asks`: where to ask the main thread for a sign of life. Each look arms one setTimeout for
+ * the next: as cheap as an interval timer per wakeup, and a timers/promises sleep per look cost
+ * several times more (bench/micro/thread-wakeups.ts).
  */
-export function watchStalls(shared: Int32Array, thresholdMs: number, mainTimeOrigin: number): void {
+export function watchStalls(shared: Int32Array, thresholdMs: number, mainTimeOrigin: number, asks: MessagePort): void {
   // Connected at the first stall that needs a stack, not at start: a worker whose loop never
   // stalls then never has an inspector session attached to its main thread.
   let session: Session | undefined
   // The main thread's task id is the process id.
   const main = openSchedstat(`/proc/self/task/${process.pid}/schedstat`)
-  const interval = stallClockInterval(thresholdMs)
+  const step = stallStep(thresholdMs)
+  // Ask once the time has stood still for most of a step: the look after an ask comes a step later,
+  // and a loop that answered at once has stood still a step less the answer's delivery by then.
+  const askAfter = Math.round(step * 3 / 4)
   const offset = performance.timeOrigin - mainTimeOrigin
   /** The main thread's performance.now() as STALL_SEEN_AT holds it: whole ms, 32 bits. */
   const mainNow = (): number => (performance.now() + offset) | 0
   let probed: number | undefined
   let tokens = PROBE_BURST
   let refilledAt = performance.now()
-  // How long the main thread had run on a CPU at the previous look, and at the last look before
-  // its latest sign of life (`quietSeen`): what it ran since then is what it ran in the quiet stretch.
-  let prevRanNs = 0
-  let quietSeen = NaN
-  let quietRanNs = 0
+  // The sign of life last asked after, when (this thread's clock), and how long the main thread
+  // had run on a CPU then: what it ran since is what it ran while the ask went unanswered.
+  let asked: number | undefined
+  let askedAt = 0
+  let askedRanNs = 0
 
   const look = (): void => {
     if (Atomics.load(shared, STALL_BUSY) === 0) return sleepUntilBusy()
     const seen = Atomics.load(shared, STALL_SEEN_AT)
-    const wait = interval + thresholdMs - ((mainNow() - seen) | 0)
-    const ran = main?.runningNs() ?? 0
-    if (seen !== quietSeen) { quietSeen = seen; quietRanNs = prevRanNs }
-    prevRanNs = ran
-    // Look again when a stall would be certain (a running loop moves the time first), or, past
-    // that, a threshold on; not before this stall's probe has gone, or while it is not yet certain.
-    arm(wait > 0 ? wait : thresholdMs)
-    if (wait > 0 || probed === seen) return
+    const age = (mainNow() - seen) | 0
+    // The loop ran a moment ago: look again when it may have stood still for a step.
+    if (age < askAfter) return arm(step - age)
     const t = performance.now()
+    if (asked !== seen) {
+      asked = seen
+      askedAt = t
+      askedRanNs = main?.runningNs() ?? 0
+      asks.postMessage(0)
+      return arm(step)
+    }
+    // Unanswered: held since the ask at least. Look again when that makes a stall certain, or,
+    // past that, a threshold on; not before this stall's probe has gone.
+    const held = t - askedAt
+    if (held < thresholdMs) return arm(thresholdMs - held)
+    arm(thresholdMs)
+    if (probed === seen) return
     tokens = Math.min(PROBE_BURST, tokens + (t - refilledAt) / PROBE_GAP_MS)
     refilledAt = t
-    if (tokens < 1 || (main && (ran - quietRanNs) / 1e6 < thresholdMs / 2)) return
+    if (tokens < 1 || (main && ((main.runningNs() - askedRanNs) / 1e6) < thresholdMs / 2)) return
     probed = seen
     tokens -= 1
     if (!session) {
@@ -84,10 +98,7 @@ export function watchStalls(shared: Int32Array, thresholdMs: number, mainTimeOri
   const arm = (ms: number): void => { setTimeout(look, ms) }
 
   // The main thread wrote the time before it said so: nothing to look at before then.
-  const busy = (): void => {
-    prevRanNs = main?.runningNs() ?? 0
-    arm(interval + thresholdMs)
-  }
+  const busy = (): void => { arm(step) }
 
   // Nothing in flight: sleep until the main thread says otherwise, instead of polling.
   const sleepUntilBusy = (): void => {

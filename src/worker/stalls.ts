@@ -1,32 +1,28 @@
 /**
  * Loop stalls, attributed to routes. A stall is a stretch of at least --stall-threshold in which
- * the worker's event loop ran nothing corral could see: no request started or finished and no
- * tick of the stall clock fired. The clock is a timer that runs only while requests are in flight
- * (an idle worker is not woken for it), so any stretch longer than its interval means one piece of
- * code held the loop, or the loop slept in the kernel waiting for I/O. libuv counts that sleep
- * (performance.nodeTiming.idleTime, a read of a counter), so a stall is measured from the later of
- * the loop's last sign of life and the clock's last tick plus the loop's sleep since: the block
- * began no earlier. The measure is never shorter than the block, and longer only by the work that
- * ran between the tick and the block, less than one interval; when the loop slept until the block
+ * the worker's event loop ran nothing corral could see: no request started or finished, and the
+ * loop did not answer the watchdog thread, which asks for a sign of life when it has seen none for
+ * a step (three quarters of the threshold, stall-clock.ts) while requests are in flight. So any
+ * stretch longer than a step means one piece of code held the loop, or the loop slept in the
+ * kernel waiting for I/O. libuv counts that sleep (performance.nodeTiming.idleTime, a read of a
+ * counter), so a stall is measured from the later of the loop's last sign of life and its last
+ * mark plus the loop's sleep since: the block began no earlier. A mark is taken at an answer, and
+ * at a sign of life a step or more after the last one; it records the time, the sleep and the
+ * scheduler counters. The measure is never shorter than the block, and longer only by the work
+ * that ran between the mark and the block, less than one step; when the loop slept until the block
  * (an await that resumes and blocks), it is the block's own length. The sleep alone cannot do it:
- * a loop kept busy by many short turns (setImmediate slices) never sleeps, and only the clock's
- * ticks between them show it was never held.
+ * a loop kept busy by many short turns (setImmediate slices) never sleeps, and only the answers
+ * between them show it was never held.
  *
- * So the clock ticks every half threshold (stall-clock.ts), not more often: each tick of a worker
- * that is otherwise waiting for I/O is a wakeup of its own, about 0.2 ms of CPU on the 2-core
- * development VM (an empty Node timer, 40 a second: 7 ms of CPU a second). On stop 48's VM, at 1,000
- * connections on Node 26, a quarter-threshold clock with the watchdog's looks cost 17-24% of the CPU
- * of an I/O-bound request (bench/results/2026-12-05-stop48/); at 100 connections on stop 58's, the
- * half-threshold clock still cost about 0.06 of a core over two workers (bench/results/2026-12-07-stop58/).
- * And it steps longer, three quarters of the threshold, after a step in which requests started or
- * ended: each is a sign of life of its own, so under load the clock's ticks tell little. The long
- * step stays under the threshold, so when the requests stop and the loop runs on in short turns
- * with no sign of life, it ticks before they add up to a stall; a stall measured from such a
- * change is long by at most that step. The watchdog thread keeps its timing (stall-probe.ts): while
- * requests start and end, the time it watches moves with them; right after they stop it may ask
- * for the stack of a block that has lasted three quarters of the threshold rather than all of it,
- * and a stack taken for a block that then ends short of the threshold is dropped (#stalled takes
- * only the stack taken at the stall's own last sign of life).
+ * The asking is the watchdog's, not a timer of this thread's: each timer tick of a worker that is
+ * otherwise waiting for I/O is a wakeup of its own, about 0.2 ms of CPU on the 2-core development
+ * VM (an empty Node timer, 40 a second: 7 ms of CPU a second), and the watchdog thread wakes to
+ * look anyway. Under load requests start and end every few ms, the watchdog finds the loop's time
+ * moving at each look, and this thread is never woken for the detector: until stop 60 its own
+ * clock ticked every three quarters of the threshold under load (every half threshold without
+ * signs), about 27 wakeups a second a worker on top of the watchdog's 13 (bench/results/2026-12-07-stop60/).
+ * Without signs (one long request in flight, an idle loop) the watchdog asks every step, as the
+ * clock ticked.
  *
  * Who held it: the synchronous part of a handler is timed exactly (the request that ran is the
  * culprit: role "running"). A stall elsewhere (a handler's code after an await, a timer, a long GC)
@@ -34,8 +30,8 @@
  * Node 20; it is counted against each route in flight at the time (role "in_flight"), and the
  * stack names the code.
  *
- * The stack comes from the watchdog thread (stall-probe.ts): it sees the stall clock stop while
- * requests are in flight and asks the main thread, through the inspector, to run `probe()` below;
+ * The stack comes from the watchdog thread (stall-probe.ts): when its ask goes unanswered for the
+ * threshold while requests are in flight, it asks the main thread, through the inspector, to run `probe()` below;
  * V8 runs it at the blocked code's next interrupt check, on top of the blocked code's own stack.
  * It is cheap (a few ms) and taken only when a stall lasts; code blocked inside one native call
  * (a sync hash, a sync read) is caught as the call returns, still in the culprit's frame.
@@ -56,6 +52,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { Schedstat } from './schedstat.js'
 import { openCpuThrottle, type CpuThrottle, type ThrottleReading } from './cpu-throttle.js'
 import type { Logger } from 'pino'
@@ -64,7 +61,7 @@ import { PREFIX, register, type MetricType } from '../metrics/families.js'
 import type { Exchange } from './exchange.js'
 import type { InFlight } from './in-flight.js'
 import { routeOf } from './metrics.js'
-import { STALL_BUSY, STALL_PROBE, STALL_SEEN_AT, stallClockInterval, stallClockRelaxed } from './stall-clock.js'
+import { STALL_BUSY, STALL_PROBE, STALL_SEEN_AT, stallStep } from './stall-clock.js'
 
 export type StallRole = 'running' | 'in_flight' | 'none' | 'starved'
 
@@ -90,9 +87,9 @@ const BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const
 /** One warning per route per this long; the ones between are counted in the next. */
 const LOG_EVERY_MS = 10_000
 /**
- * The clock keeps ticking this long after the last request, so a burst does not start and stop it
- * each time; shorter would start it (and wake the watchdog thread) for nearly every request of a
- * worker at a few requests a second, longer would keep both ticking for nothing.
+ * The watchdog keeps watching (and asking) this long after the last request, so a burst does not
+ * start and stop it each time; shorter would wake the watchdog thread for nearly every request of a
+ * worker at a few requests a second, longer would keep it asking for nothing.
  */
 const IDLE_STOP_MS = 250
 
@@ -103,7 +100,7 @@ export interface StallOptions {
   log: Logger
   report: (m: WorkerMessage) => void
   metrics: boolean
-  /** Shared with the watchdog thread: the stall clock and whether requests are in flight. */
+  /** Shared with the watchdog thread: the loop's last sign of life and whether requests are in flight. */
   shared?: Int32Array
   /** The main thread's scheduler counters (schedstat.ts; none where the OS has none): a stall's time is split by them. */
   schedstat: Schedstat | undefined
@@ -111,21 +108,24 @@ export interface StallOptions {
 
 export class Stalls {
   readonly thresholdMs: number
-  /** The stall clock's interval: half the threshold (stall-clock.ts). */
-  readonly intervalMs: number
-  /** Its longer step, after a step in which requests started or ended (stall-clock.ts). */
-  readonly #relaxedMs: number
+  /** How long the loop may show no sign of life before the watchdog asks for one, and how often it is marked (stall-clock.ts). */
+  readonly stepMs: number
+  /** The watchdog thread's end of the channel it asks for a sign of life on (stall-probe.ts). */
+  readonly asks: MessagePort
+  /** This thread's end of it. */
+  readonly #inbox: MessagePort
   readonly #o: StallOptions
   readonly #shared: Int32Array
-  /** When corral last saw the loop run: a request starting or ending, or a tick. */
+  /** Requests are in flight, or were within IDLE_STOP_MS: the watchdog watches. */
+  #watched = false
+  /** When corral last saw the loop run: a request starting or ending, or an answer. */
   #last = performance.now()
-  /** When the clock last ticked (or started): its next tick is due an interval later. */
-  #tickAt = 0
-  /** libuv's count of the loop's sleep, in ms, at that tick. */
-  #idleAtTick = 0
-  #timer: NodeJS.Timeout | undefined
+  /** When the loop was last marked (see the top of the file). */
+  #markAt = 0
+  /** libuv's count of the loop's sleep, in ms, at that mark. */
+  #idleAtMark = 0
   #events = 0
-  #eventsAtTick = 0
+  #eventsAtAnswer = 0
   #quietSince = 0
   #capture: { clock: number; stack: string } | undefined
   readonly #sched: Schedstat | undefined
@@ -147,9 +147,14 @@ export class Stalls {
     this.#o = o
     this.#sched = o.schedstat
     this.thresholdMs = o.thresholdMs
-    this.intervalMs = stallClockInterval(o.thresholdMs)
-    this.#relaxedMs = stallClockRelaxed(o.thresholdMs)
+    this.stepMs = stallStep(o.thresholdMs)
     this.#shared = o.shared ?? new Int32Array(2)
+    const { port1, port2 } = new MessageChannel()
+    port1.on('message', this.#answer)
+    // The asks must not keep a worker that is done serving alive.
+    port1.unref()
+    this.#inbox = port1
+    this.asks = port2
     const probe = (clock: number) => {
       // Runs inside the blocked code (an inspector interrupt): the frames under this one are its.
       const limit = Error.stackTraceLimit
@@ -168,14 +173,14 @@ export class Stalls {
    * runs at once: one clock read fewer per request). Returns the time to hand back to ran().
    */
   entering(now: number): number {
-    if (this.#timer === undefined) {
-      // With the clock stopped the loop was idle, not held: the gap since the last request is no
-      // stall. The clock starts from now, not from the request's arrival: the counters a stall is
-      // split by are read now, and a stall measured from the arrival would hold whatever kept the
-      // thread between the two (a CPU quota that ran out there) with nothing to split it by, so it
-      // read as the handler's (seen: 491 of a 506 ms stall, throttled before the handler ran).
+    if (!this.#watched) {
+      // Unwatched, the loop was idle, not held: the gap since the last request is no stall.
+      // Watching starts from now, not from the request's arrival: the counters a stall is split by
+      // are read now, and a stall measured from the arrival would hold whatever kept the thread
+      // between the two (a CPU quota that ran out there) with nothing to split it by, so it read as
+      // the handler's (seen: 491 of a 506 ms stall, throttled before the handler ran).
       now = performance.now()
-      this.#startClock(now)
+      this.#start(now)
     } else this.#check(now, undefined)
     this.#last = now
     return now
@@ -192,7 +197,7 @@ export class Stalls {
   /** The request ended (answered or cut). */
   ended(ex: Exchange, now: number): void {
     // A request that ends a stall was in flight through it (it has just left the in-flight list).
-    if (this.#timer !== undefined) this.#check(now, ex)
+    if (this.#watched) this.#check(now, ex)
     this.#seen(now)
   }
 
@@ -202,59 +207,69 @@ export class Stalls {
     // The watchdog thread reads this: a time that moves is a loop that runs. This thread is its
     // only writer, so a plain store will do (an Atomics.store costs more).
     this.#shared[STALL_SEEN_AT] = now
+    // Under load the watchdog never asks: the marks come from the requests.
+    if (now - this.#markAt >= this.stepMs && this.#watched) this.#mark()
   }
 
   /** The loop has run again at `now`: a stall if it was held since it was last free (see the top of the file). */
   #check(now: number, ending: Exchange | undefined): boolean {
     // Under load a request started or ended moments ago: no stall, and no counter read.
-    if (now - Math.max(this.#last, this.#tickAt) < this.thresholdMs) return false
-    const slept = Math.min(this.#relaxedMs, performance.nodeTiming.idleTime - this.#idleAtTick)
-    const from = Math.max(this.#last, this.#tickAt + slept)
+    if (now - Math.max(this.#last, this.#markAt) < this.thresholdMs) return false
+    const slept = Math.min(this.stepMs, performance.nodeTiming.idleTime - this.#idleAtMark)
+    const from = Math.max(this.#last, this.#markAt + slept)
     if (now - from < this.thresholdMs) return false
     this.#stalled(from, now, undefined, ending)
     return true
   }
 
-  #startClock(now: number): void {
+  #start(now: number): void {
+    this.#watched = true
     this.#last = now
-    this.#tickAt = now
-    this.#idleAtTick = performance.nodeTiming.idleTime
-    this.#base = this.#counters()
     this.#quietSince = 0
-    this.#eventsAtTick = this.#events
-    this.#arm(this.intervalMs)
+    this.#eventsAtAnswer = this.#events
+    this.#mark()
     this.#shared[STALL_SEEN_AT] = now
     Atomics.store(this.#shared, STALL_BUSY, 1)
     Atomics.notify(this.#shared, STALL_BUSY)
   }
 
-  /** The next tick in `ms`: a timeout each step, as the step's length depends on the last one. */
-  #arm(ms: number): void {
-    this.#timer = setTimeout(this.#tick, ms)
-    this.#timer.unref()
+  /**
+   * What a stall is measured and split from: the time, the loop's sleep and the counters, read
+   * together. Not the time of the sign that led here: after a stall's warning was logged, a thread
+   * under a CPU quota can be a second later, and counters read then split the next stall
+   * from the wrong moment (seen: a starved stall of 1.5 s read as 1 s of the code's sleep).
+   */
+  #mark(): void {
+    this.#markAt = performance.now()
+    this.#idleAtMark = performance.nodeTiming.idleTime
+    if (this.#sched) this.#base = this.#counters()
   }
 
-  readonly #tick = (): void => {
+  /** The watchdog asked for a sign of life (stall-probe.ts): the loop has run none for a step, or was held. */
+  readonly #answer = (): void => {
+    if (!this.#watched) return
     const now = performance.now()
-    if (!this.#check(now, undefined) && this.#sched) this.#base = this.#counters()
-    // Requests started or ended in the step just ended: the next may be longer.
-    const signs = this.#events !== this.#eventsAtTick
-    this.#tickAt = now
-    this.#idleAtTick = performance.nodeTiming.idleTime
+    // A stall is measured and split from the mark before it, so the mark is taken after the check.
+    this.#check(now, undefined)
+    const signs = this.#events !== this.#eventsAtAnswer
+    this.#mark()
     this.#seen(now)
-    this.#eventsAtTick = this.#events
+    this.#eventsAtAnswer = this.#events
     if (signs || this.#o.inFlight().size > 0) this.#quietSince = 0
     else if (this.#quietSince === 0) this.#quietSince = now
-    else if (now - this.#quietSince >= IDLE_STOP_MS) return this.stop()
-    this.#arm(signs ? this.#relaxedMs : this.intervalMs)
+    else if (now - this.#quietSince >= IDLE_STOP_MS) this.#unwatch()
+  }
+
+  #unwatch(): void {
+    if (!this.#watched) return
+    this.#watched = false
+    Atomics.store(this.#shared, STALL_BUSY, 0)
   }
 
   stop(): void {
     if (this.#reportTimer) { clearTimeout(this.#reportTimer); this.#reportTimer = undefined }
-    if (this.#timer === undefined) return
-    clearTimeout(this.#timer)
-    this.#timer = undefined
-    Atomics.store(this.#shared, STALL_BUSY, 0)
+    this.#unwatch()
+    this.#inbox.close()
   }
 
   /** The main thread's CPU wait and run, and the cgroup's throttling, now (NaN where unknown). */

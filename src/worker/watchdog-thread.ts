@@ -1,15 +1,15 @@
 /** The watchdog thread (see watchdog.ts): watch the beat counter, and on a stall save the main thread's stack. */
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
-import { workerData } from 'node:worker_threads'
+import { workerData, type MessagePort } from 'node:worker_threads'
 import { isCompiledUrl } from '../app/compiled-cache.js'
 import { watchStalls } from './stall-probe.js'
 import { IN_FLIGHT_EXPRESSION } from './watchdog.js'
 
 const { beats: buffer, stallMs, file, stalls } = workerData as {
-  beats: SharedArrayBuffer; stallMs: number; file: string; stalls?: { shared: SharedArrayBuffer; thresholdMs: number; timeOrigin: number }
+  beats: SharedArrayBuffer; stallMs: number; file: string; stalls?: { shared: SharedArrayBuffer; thresholdMs: number; timeOrigin: number; asks: MessagePort }
 }
-if (stalls) watchStalls(new Int32Array(stalls.shared), stalls.thresholdMs, stalls.timeOrigin)
+if (stalls) watchStalls(new Int32Array(stalls.shared), stalls.thresholdMs, stalls.timeOrigin, stalls.asks)
 const beats = new Int32Array(buffer)
 let last = Atomics.load(beats, 0)
 let stalledSince = Date.now()

@@ -9,7 +9,7 @@
  * and then there is no stack to give.
  */
 import { stuckReportFile } from '../ipc/stuck-report.js'
-import { Worker } from 'node:worker_threads'
+import { Worker, type MessagePort } from 'node:worker_threads'
 
 const IN_FLIGHT = Symbol.for('corral.inFlight')
 /** Evaluated in the paused main thread: the requests in flight, as JSON. */
@@ -21,13 +21,15 @@ export function exposeInFlight(list: () => unknown): void {
 }
 
 /**
- * `stuckMs`: when to save the stuck report (0: never). `stalls`: the shared clock of the stall
- * detector (stalls.ts) and its threshold, for the thread to take the stack of a stall (stall-probe.ts).
+ * `stuckMs`: when to save the stuck report (0: never). `stalls`: what the stall detector (stalls.ts)
+ * shares with the thread, its threshold and the port the thread asks for signs of life on, for the
+ * thread to watch the loop and take the stack of a stall (stall-probe.ts).
  */
-export function startWatchdog(stuckMs: number, stalls?: { shared: Int32Array; thresholdMs: number }): { tick(): void; stop(): Promise<void> } {
+export function startWatchdog(stuckMs: number, stalls?: { shared: Int32Array; thresholdMs: number; asks: MessagePort }): { tick(): void; stop(): Promise<void> } {
   const beats = new Int32Array(new SharedArrayBuffer(4))
   const thread = new Worker(new URL('./watchdog-thread.js', import.meta.url), {
-    workerData: { beats: beats.buffer, stallMs: stuckMs, file: stuckReportFile(process.pid), stalls: stalls && { shared: stalls.shared.buffer, thresholdMs: stalls.thresholdMs, timeOrigin: performance.timeOrigin } },
+    workerData: { beats: beats.buffer, stallMs: stuckMs, file: stuckReportFile(process.pid), stalls: stalls && { shared: stalls.shared.buffer, thresholdMs: stalls.thresholdMs, timeOrigin: performance.timeOrigin, asks: stalls.asks } },
+    transferList: stalls ? [stalls.asks] : [],
     // The watchdog must not hold the process open, nor load the app's loaders.
     execArgv: [],
     resourceLimits: { maxOldGenerationSizeMb: 16 },
