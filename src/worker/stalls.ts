@@ -168,6 +168,11 @@ export class Stalls {
     if (o.metrics) this.#registerMetrics()
   }
 
+  /** What the watchdog thread needs to watch the loop (watchdog.ts, stall-probe.ts). */
+  get watch(): { shared: Int32Array; thresholdMs: number; asks: MessagePort } {
+    return { shared: this.#shared, thresholdMs: this.thresholdMs, asks: this.asks }
+  }
+
   /**
    * A request's synchronous part is about to run; `now` is the time (the request's arrival when it
    * runs at once: one clock read fewer per request). Returns the time to hand back to ran().

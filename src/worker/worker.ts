@@ -236,8 +236,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   // The same thread takes the stack of a loop stall (stall-probe.ts); --no-worker-stacks leaves the
   // stuck report out of it, and with stalls off too there is no thread at all (about 9 MB less).
   const stuckStacks = s.workerTimeout > 0 && s.workerStacks
-  const watchdog = stuckStacks || stallClock
-    ? startWatchdog(stuckStacks ? s.workerTimeout / 2 : 0, stallClock && stalls && { shared: stallClock, thresholdMs: s.stallThreshold, asks: stalls.asks })
+  const watchdog = stuckStacks || stalls
+    ? startWatchdog(stuckStacks ? s.workerTimeout / 2 : 0, stalls?.watch)
     : undefined
   if (stuckStacks) exposeInFlight(() => inFlightNow(requests))
   // Node emits no 'disconnect' when the channel closes while a handle this worker sent waits for the
