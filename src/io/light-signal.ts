@@ -35,8 +35,15 @@ type Watcher = () => void
 type Listener = Parameters<EventTarget['addEventListener']>[1]
 type AddOptions = Parameters<EventTarget['addEventListener']>[2]
 type RemoveOptions = Parameters<EventTarget['removeEventListener']>[2]
-/** An 'abort' listener waiting in the list: what EventTarget is given when the list moves there. */
-interface Waiting { listener: Listener; capture: boolean; options: AddOptions }
+/**
+ * The 'abort' listeners waiting in the list, flat, three slots each: the listener, its capture flag as
+ * it was when added (EventTarget's identity for it), and the options EventTarget is given when the list
+ * moves there. No object per listener and no array per removal: three undici calls under ctx.signal add
+ * and remove three listeners a request (bench/results/2026-12-07-stop61).
+ */
+type Waiting = (Listener | boolean | AddOptions)[]
+const STRIDE = 3
+const captureOf = (options: AddOptions | RemoveOptions): boolean => typeof options === 'boolean' ? options : options?.capture === true
 
 const NativeAbortSignal = globalThis.AbortSignal
 const onabort = Object.getOwnPropertyDescriptor(NativeAbortSignal.prototype, 'onabort')!
@@ -50,7 +57,7 @@ export class LightSignal extends EventTarget {
   #watchers: Watcher[] | undefined = undefined
   #native: AbortController | undefined = undefined
   // 'abort' listeners not yet handed to EventTarget; #kept once EventTarget holds them all.
-  #waiting: Waiting[] | undefined = undefined
+  #waiting: Waiting | undefined = undefined
   #kept = false
 
   constructor() {
@@ -68,10 +75,14 @@ export class LightSignal extends EventTarget {
       super.addEventListener(type, listener, options)
       return
     }
-    const capture = typeof options === 'boolean' ? options : options?.capture === true
-    const waiting = (this.#waiting ??= [])
-    for (const w of waiting) if (w.listener === listener && w.capture === capture) return
-    waiting.push({ listener, capture, options })
+    const capture = captureOf(options)
+    const waiting = this.#waiting
+    if (waiting === undefined) {
+      this.#waiting = [listener, capture, options]
+      return
+    }
+    for (let i = 0; i < waiting.length; i += STRIDE) if (waiting[i] === listener && waiting[i + 1] === capture) return
+    waiting.push(listener, capture, options)
   }
 
   override removeEventListener(type: string, listener: Listener, options?: RemoveOptions): void {
@@ -79,11 +90,13 @@ export class LightSignal extends EventTarget {
       super.removeEventListener(type, listener, options)
       return
     }
-    const capture = typeof options === 'boolean' ? options : options?.capture === true
+    const capture = captureOf(options)
     const waiting = this.#waiting
-    for (let i = 0; i < waiting.length; i++) {
-      if (waiting[i]!.listener === listener && waiting[i]!.capture === capture) {
-        waiting.splice(i, 1)
+    for (let i = 0; i < waiting.length; i += STRIDE) {
+      if (waiting[i] === listener && waiting[i + 1] === capture) {
+        // Moved down in place: splice() would make an array of what it removed, on every call.
+        for (let j = i + STRIDE; j < waiting.length; j++) waiting[j - STRIDE] = waiting[j]
+        waiting.length -= STRIDE
         return
       }
     }
@@ -105,7 +118,7 @@ export class LightSignal extends EventTarget {
     this.#kept = true
     const waiting = this.#waiting
     this.#waiting = undefined
-    if (waiting) for (const w of waiting) super.addEventListener('abort', w.listener, w.options)
+    if (waiting) for (let i = 0; i < waiting.length; i += STRIDE) super.addEventListener('abort', waiting[i] as Listener, waiting[i + 2] as AddOptions)
   }
 
   get aborted(): boolean { return this.#aborted }

@@ -95,6 +95,26 @@ for (const [name, make] of kinds) {
       assert.deepEqual(seen, ['first', 'twice', 'onabort', 'captured', 'object:abort', 'twice', 'onabort', 'captured', 'object:abort'])
     })
 
+    it('keeps the order of the rest when a listener is removed from the middle, by its capture flag as added', () => {
+      const { signal, abort } = make()
+      const seen: string[] = []
+      const named = (name: string) => () => seen.push(name)
+      const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(named)
+      const options = { capture: true }
+      signal.addEventListener('abort', a)
+      signal.addEventListener('abort', b)
+      signal.addEventListener('abort', b, options)
+      signal.addEventListener('abort', c)
+      // EventTarget keys a listener by the capture it had when added, not by what its options say later.
+      options.capture = false
+      signal.removeEventListener('abort', b)
+      signal.addEventListener('abort', d)
+      // (As an object: Node 20's EventTarget takes a bare `true` here to mean any capture.)
+      signal.removeEventListener('abort', a, { capture: true })
+      abort()
+      assert.deepEqual(seen, ['a', 'b', 'c', 'd'])
+    })
+
     it('fires listeners added before onabort in order when onabort is set first', () => {
       const { signal, abort } = make()
       const seen: string[] = []
