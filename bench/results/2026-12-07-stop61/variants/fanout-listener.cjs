@@ -1,0 +1,1 @@
+module.exports = require('../../../anchors/node/handlers.cjs').fanout
