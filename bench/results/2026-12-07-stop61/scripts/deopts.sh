@@ -1,6 +1,6 @@
 #!/bin/bash
 # deopts.sh nc|corral CONN — deoptimizations in the workers under the fan-out load (--trace-deopt), by function and reason
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "$(dirname "$(readlink -f "$0")")/../../2026-12-07-stop57/scripts/lib.sh"
 PORT=8132; LOG=/tmp/do-${TAG:-$1}.log
 start_upstream 9417 ${DELAY:-300} /tmp/do-up.log
 start_server $1 $PORT fanout $LOG --trace-deopt

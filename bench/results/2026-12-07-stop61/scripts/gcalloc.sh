@@ -1,6 +1,6 @@
 #!/bin/bash
 # gcalloc.sh nc|corral CONN DUR — allocated bytes a request (--trace-gc-nvp), fan-out; APP/SCEN pick corral's app
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "$(dirname "$(readlink -f "$0")")/../../2026-12-07-stop57/scripts/lib.sh"
 PORT=8128; LOG=/tmp/ga-$1.log
 start_upstream 9413 ${DELAY:-300} /tmp/ga-up.log
 start_server $1 $PORT ${SCEN:-fanout} $LOG --trace-gc-nvp $FLAGS

@@ -1,6 +1,6 @@
 #!/bin/bash
 # gcphases.sh corral|nc CONN DUR — scavenge phases (ms a 1,000 requests) and survival, from --trace-gc-nvp, fan-out
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "$(dirname "$(readlink -f "$0")")/../../2026-12-07-stop57/scripts/lib.sh"
 PORT=8133; LOG=/tmp/gp-${TAG:-$1}.log
 start_upstream 9418 ${DELAY:-300} /tmp/gp-up.log
 start_server $1 $PORT fanout $LOG --trace-gc-nvp $FLAGS

@@ -1,6 +1,6 @@
 #!/bin/bash
 # hellocpu.sh nc|corral CONN DUR — per-thread CPU and GC allocation per request under hello load
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "$(dirname "$(readlink -f "$0")")/../../2026-12-07-stop57/scripts/lib.sh"
 PORT=8127
 start_server $1 $PORT hello /tmp/hc-$1.log $FLAGS
 wrk -t2 -c$2 -d2s http://127.0.0.1:$PORT/ > /dev/null

@@ -1,6 +1,6 @@
 #!/bin/bash
 # pstat.sh nc|corral CONN DUR — syscalls, faults and switches a request in the workers (perf stat), fan-out by default
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "$(dirname "$(readlink -f "$0")")/../../2026-12-07-stop57/scripts/lib.sh"
 PORT=8130; SCEN=${SCEN:-fanout}
 [ "$SCEN" != hello ] && start_upstream 9415 ${DELAY:-300} /tmp/ps-up.log
 start_server $1 $PORT $SCEN /tmp/ps-$1.log

@@ -1,6 +1,6 @@
 #!/bin/bash
 # ustime.sh nc|corral CONN DUR SCEN — user and system CPU a request of the workers' main threads and the rest (fan-out by default)
-. "$(dirname "$(readlink -f "$0")")/lib.sh"
+. "$(dirname "$(readlink -f "$0")")/../../2026-12-07-stop57/scripts/lib.sh"
 PORT=8129; SCEN=${4:-fanout}
 [ "$SCEN" != hello ] && start_upstream 9414 ${DELAY:-300} /tmp/us-up.log
 start_server $1 $PORT $SCEN /tmp/us-$1.log
