@@ -16,9 +16,9 @@
  * (test/io/light-signal.test.ts pins each). Why: a request that hands ctx.signal to three undici
  * calls adds and removes three listeners (one a call, undici 7), and in a server Node's EventTarget
  * code sees so many shapes of listener options and targets that its property loads go megamorphic.
- * Counted with bench/callgrind.ts (`--scenario fanout`, Node 26, main thread): the signal cost about 25k
- * instructions a request with EventTarget's list (412k against 387k without the signal), and 6k
- * with this one (393k). A microbenchmark, where those sites stay monomorphic, showed a third of a
+ * Counted with bench/callgrind.ts (`--scenario fanout`, Node 26, main thread): the signal cost
+ * about 25k instructions a request with EventTarget's list (412k against 387k without the signal),
+ * and 6k with this one (393k). A microbenchmark, where those sites stay monomorphic, showed a third of a
  * microsecond, which is why stops 47 and 52 left it out. What Node's getEventListeners() cannot
  * see: a listener still in the list (it lists them once they have moved).
  *

@@ -2,10 +2,10 @@
  * The watchdog thread's half of stall attribution (stalls.ts has the main thread's). The main
  * thread writes the time it last saw its loop run into shared memory, and says whether requests
  * are in flight. While they are, this thread looks at that time once a step (three quarters of the
- * threshold, stall-clock.ts). When it has not moved for most of a step, the thread asks the main thread for
- * a sign of life, a message its loop answers on its next turn (stalls.ts), and looks again a step
- * later: a loop that is free but has no request starting or ending (one long request in flight, or
- * many short turns of code) answers each time, every step, under the threshold. Under load the time
+ * threshold, stall-clock.ts). When it has not moved for most of a step, the thread asks the main
+ * thread for a sign of life, a message its loop answers on its next turn (stalls.ts), and looks
+ * again a step later: a loop that is free but has no request starting or ending (one long request
+ * in flight, or many short turns of code) answers each time, every step, under the threshold. Under load the time
  * moves between looks and nothing is asked: the main thread is not woken for the detector at all.
  *
  * An ask unanswered for the threshold is a loop held that long: then this thread asks the main

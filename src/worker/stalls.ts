@@ -61,7 +61,7 @@ import { PREFIX, register, type MetricType } from '../metrics/families.js'
 import type { Exchange } from './exchange.js'
 import type { InFlight } from './in-flight.js'
 import { routeOf } from './metrics.js'
-import { STALL_BUSY, STALL_PROBE, STALL_SEEN_AT, stallStep } from './stall-clock.js'
+import { STALL_BUSY, STALL_PROBE, STALL_SEEN_AT, STALL_SLOTS, stallStep } from './stall-clock.js'
 
 export type StallRole = 'running' | 'in_flight' | 'none' | 'starved'
 
@@ -100,8 +100,6 @@ export interface StallOptions {
   log: Logger
   report: (m: WorkerMessage) => void
   metrics: boolean
-  /** Shared with the watchdog thread: the loop's last sign of life and whether requests are in flight. */
-  shared?: Int32Array
   /** The main thread's scheduler counters (schedstat.ts; none where the OS has none): a stall's time is split by them. */
   schedstat: Schedstat | undefined
 }
@@ -115,7 +113,8 @@ export class Stalls {
   /** This thread's end of it. */
   readonly #inbox: MessagePort
   readonly #o: StallOptions
-  readonly #shared: Int32Array
+  /** Shared with the watchdog thread (stall-clock.ts): the loop's last sign of life and whether requests are in flight. */
+  readonly #shared = new Int32Array(new SharedArrayBuffer(STALL_SLOTS * Int32Array.BYTES_PER_ELEMENT))
   /** Requests are in flight, or were within IDLE_STOP_MS: the watchdog watches. */
   #watched = false
   /** When corral last saw the loop run: a request starting or ending, or an answer. */
@@ -148,7 +147,6 @@ export class Stalls {
     this.#sched = o.schedstat
     this.thresholdMs = o.thresholdMs
     this.stepMs = stallStep(o.thresholdMs)
-    this.#shared = o.shared ?? new Int32Array(2)
     const { port1, port2 } = new MessageChannel()
     port1.on('message', this.#answer)
     // The asks must not keep a worker that is done serving alive.

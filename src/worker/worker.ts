@@ -34,7 +34,6 @@ import { upgradesFor, type Upgrades } from './upgrades.js'
 import { exposeInFlight, startWatchdog } from './watchdog.js'
 import { untilNoneWaiting } from '../net/listen-queue.js'
 import type { BindAddress } from '../config/parse.js'
-import { STALL_SLOTS } from './stall-clock.js'
 import { Stalls } from './stalls.js'
 import { openSchedstat } from './schedstat.js'
 
@@ -147,13 +146,12 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   let protocols: Protocols | undefined
   let upgrades: Upgrades | undefined
   let closeApp: (() => Promise<unknown>) | undefined
-  // Shared with the watchdog thread, which takes the stack of a stall while it lasts.
-  const stallClock = s.stallThreshold > 0 ? new Int32Array(new SharedArrayBuffer(STALL_SLOTS * 4)) : undefined
   // The main thread's scheduler counters, one open file for both readers: the stall detector splits a
   // stall by them, the overload limit counts the wait for a CPU (--overload-cpu-wait).
   const schedstat = openSchedstat()
-  const stalls = stallClock
-    ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, shared: stallClock, schedstat })
+  // The watchdog thread watches it (Stalls#watch) and takes the stack of a stall while it lasts.
+  const stalls = s.stallThreshold > 0
+    ? new Stalls({ thresholdMs: s.stallThreshold, inFlight: () => requests.active, log, report, metrics: s.metrics, schedstat })
     : undefined
   // The app (and a .ts config) as the master compiled them, where Node cannot strip types.
   const compiled = compilesAhead(s) ? await import('../app/compile-ahead.js') : undefined
