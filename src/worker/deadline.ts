@@ -7,8 +7,9 @@ import type { Exchange } from './exchange.js'
 import { silence } from './silence.js'
 import { isStream } from './streams.js'
 
-export function armDeadline(ex: Exchange, ms: number): void {
-  ex.timer = setTimeout(() => passDeadline(ex, ms), ms)
+/** `ms` is the setting (what the 504 names); `left` what remains of it now, which may be nothing. */
+export function armDeadline(ex: Exchange, ms: number, left = ms): void {
+  ex.timer = setTimeout(() => passDeadline(ex, ms), Math.max(1, left))
 }
 
 function passDeadline(ex: Exchange, ms: number): void {

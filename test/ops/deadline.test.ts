@@ -18,6 +18,18 @@ describe('the request deadline (--request-timeout)', () => {
     await server.stop()
   })
 
+  it('counts from admission when the synchronous part outlasts it: the 504 follows that part at once', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1', '--request-timeout', '500ms'] })
+    const res = await fetch(server.url + '/spin-wait?ms=700&wait=5000')
+    assert.equal(res.status, 504)
+    assert.match(await res.text(), /passed its 500ms deadline/)
+    const stats = await (await fetch(server.url + '/stats')).json() as any
+    // The deadline is armed once the synchronous part returns, with what is left of it (nothing here):
+    // a deadline counted from then would abort 500 ms later.
+    assert.ok(stats.abortAfterSpinMs !== undefined && stats.abortAfterSpinMs < 450, `aborted ${stats.abortAfterSpinMs} ms after the spin`)
+    await server.stop()
+  })
+
   it('aborts the handler signal when the client disconnects', async (t) => {
     const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
     const controller = new AbortController()
