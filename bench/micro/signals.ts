@@ -5,7 +5,8 @@
  * - a signal: a native AbortController's against a LightSignal (src/io/light-signal.ts), made and dropped;
  * - a fan-out handing the signal to three undici calls: each adds an 'abort' listener with
  *   { once: true } and removes it when its call ends (undici's addSignal and removeSignal);
- * - a deadline: setTimeout + clearTimeout against the io toolkit's lanes (src/io/deadlines.ts).
+ * - a deadline: setTimeout + clearTimeout (alone in its duration's list, and with another pending) against
+ *   the io toolkit's lanes (src/io/deadlines.ts).
  *
  * Microbenchmarks flatter everything they run (one shape, hot caches); read them as ratios and as an
  * upper bound on what a change can save, and confirm in the request-path benches.
@@ -35,4 +36,9 @@ time('LightSignal', () => new LightSignal())
 time('native signal, three calls listen and stop', () => threeCalls(new AbortController().signal))
 time('LightSignal, three calls listen and stop', () => threeCalls(new LightSignal()))
 time('setTimeout + clearTimeout', () => clearTimeout(setTimeout(() => {}, 1000)))
+// Node keeps a list per duration and drops it when it empties, as it does above: the request deadline's
+// case when every answer is synchronous (src/worker/requests.ts now arms none for those).
+const pending = setTimeout(() => {}, 1000)
+time('setTimeout + clearTimeout, another of that duration pending', () => clearTimeout(setTimeout(() => {}, 1000)))
+clearTimeout(pending)
 time('deadline + cancel (io/deadlines.ts)', () => deadline(1000, () => {}).cancel())
