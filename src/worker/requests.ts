@@ -215,9 +215,10 @@ export class Requests {
    * Start the request's deadline (--request-timeout), counted from its admission. It is armed once the
    * app's synchronous part has returned without an answer, not before: no timer can fire while that
    * part runs, so the 504 comes when it would have anyway, and an answer given at once (most requests
-   * of a fast API) costs no timer. Arming and clearing one costs 0.1-0.3 µs (bench/micro/signals.ts),
-   * the more when Node's list for that duration empties between requests, as it does when every answer
-   * is synchronous; callgrind counted 1% of a hello request (bench/results/2026-12-07-stop62).
+   * of a fast API) costs no timer. Arming and clearing one cost 9% of a hello request's instructions
+   * under callgrind on Node 26, more than a hot loop shows (0.1-0.3 µs, bench/micro/signals.ts): Node
+   * keeps a list per duration and drops it when it empties, as it does between requests when every
+   * answer is synchronous (bench/results/2026-12-07-stop62).
    */
   #arm(ex: Exchange, now: number): void {
     const ms = this.#o.requestTimeout
