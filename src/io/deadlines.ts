@@ -107,9 +107,10 @@ class Lane {
         fn()
       }
     } finally {
+      // In finally: a deadline that throws must not strand the rest of its lane.
       this.#firing = false
+      if (this.#head !== undefined && this.#timer === undefined) this.#arm(this.#head.at - performance.now())
     }
-    if (this.#head !== undefined && this.#timer === undefined) this.#arm(this.#head.at - performance.now())
   }
 }
 
