@@ -28,12 +28,15 @@ describe('event-loop stalls', () => {
   })
   after(() => server.stop())
 
-  it('counts a 300 ms synchronous block under the route that ran it, and under no other route in flight or served', async () => {
+  it('counts a 600 ms synchronous block under the route that ran it, and under no other route in flight or served', async () => {
     for (let i = 0; i < 5; i++) await (await fetch(server.url + '/')).text()
     // Held in flight until released (a fixed wait could end before a busy machine's scrape saw it).
     const waiting = fetch(server.url + '/wait?ms=60000&id=1').then((r) => r.text())
     await until(server.admin, '/wait in flight', (s) => total(s, 'corral_http_requests_in_flight') === 1)
-    assert.equal(await (await fetch(server.url + '/block?ms=300')).text(), 'blocked 300')
+    // 600 ms against the 150 ms threshold: the watchdog thread looks every 112 ms, and on a loaded
+    // machine its own looks run late (a 300 ms block, 287 ms of it measured, once ended with no look in
+    // the act and no stack taken, 1 run in 5 of the timing-sensitive files at --test-concurrency=2).
+    assert.equal(await (await fetch(server.url + '/block?ms=600')).text(), 'blocked 600')
     await (await fetch(server.url + '/release?id=1')).text()
     await waiting
     for (let i = 0; i < 5; i++) await (await fetch(server.url + '/')).text()
@@ -41,22 +44,22 @@ describe('event-loop stalls', () => {
     const s = await until(server.admin, 'the stall counted', (x) => routeStalls(x).length >= 1)
     assert.deepEqual(routeStalls(s).map((x) => [x.labels.route, x.labels.role, x.value]), [['/block', 'running', 1]], stallLines(server))
     // The stall is read on the loop's clock with the time the OS kept the thread waiting taken out,
-    // so it can come out a few ms under the 300 ms of CPU the route counted with process.cpuUsage
-    // (seen: 297 ms); 10% is the tolerance of two clocks, not of what is counted.
+    // so it can come out a few ms under the 600 ms of CPU the route counted with process.cpuUsage
+    // (seen: 297 ms of a 300 ms block); 10% is the tolerance of two clocks, not of what is counted.
     const seconds = total(s, 'corral_event_loop_stall_seconds_total', { route: '/block' })
-    assert.ok(seconds >= 0.27 && seconds < 10, `stalled ${seconds}s`)
+    assert.ok(seconds >= 0.54 && seconds < 10, `stalled ${seconds}s`)
 
     // The route's line (a busy machine may log starved stalls before it).
     const line = await server.waitFor(/EVENT LOOP STALL: the event loop was blocked for \d+ms[^\n]*ran its handler[^\n]*/)
-    // At least the 300 ms of CPU it burned; on a busy machine more, and the line says how much was waiting for a CPU.
-    assert.match(line, /blocked for (2[7-9]\d|[3-9]\d\d|\d{4,})ms( \(\d+ms of it waiting for a CPU\))? while GET \/block\?ms=300 \(route \/block\) ran its handler/)
+    // At least the 600 ms of CPU it burned; on a busy machine more, and the line says how much was waiting for a CPU.
+    assert.match(line, /blocked for (5[4-9]\d|[6-9]\d\d|\d{4,})ms( \(\d+ms of it waiting for a CPU\))? while GET \/block\?ms=600 \(route \/block\) ran its handler/)
     // The watchdog thread took the stack while the loop was held: it names the blocking code.
     assert.match(server.output(), /Blocked at:\n\s+at blockFor \([^)]*stall-app\.ts:\d+:\d+\)/)
 
     const w = (await status(server)).workers[0]!
     assert.equal(w.stalls, 1, 'stalls of its code (a busy machine may add starved ones, counted apart)' + stallLines(server))
     assert.deepEqual(w.lastStall && [w.lastStall.role, w.lastStall.routes], ['running', ['/block']])
-    assert.ok(w.lastStall!.ms >= 270, `last stall ${w.lastStall!.ms} ms`)
+    assert.ok(w.lastStall!.ms >= 540, `last stall ${w.lastStall!.ms} ms`)
   })
 
   it('counts a block after an await against each route in flight, with the stack of the code that blocked', async () => {
