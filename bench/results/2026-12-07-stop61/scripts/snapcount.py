@@ -1,4 +1,5 @@
-# usage: python3 snapcount.py A.heapsnapshot B.heapsnapshot — live bytes and counts by kind and constructor, A minus B
+# usage: python3 snapcount.py A.heapsnapshot B.heapsnapshot [N] — live bytes and counts by kind and constructor, A minus B
+# (the N largest differences, default 30)
 import json,sys,collections
 def load(f):
     d=json.load(open(f))
@@ -13,6 +14,6 @@ def load(f):
 a,asz,at=load(sys.argv[1]); b,bsz,bt=load(sys.argv[2])
 print('total live', at, bt)
 keys=sorted(set(asz)|set(bsz), key=lambda k: -(asz[k]-bsz[k]))
-for k in keys[:30]: print(f"{asz[k]-bsz[k]:+10d} B {a[k]-b[k]:+7d} n   {asz[k]:9d} {bsz[k]:9d}  {k}")
+for k in keys[:int(sys.argv[3]) if len(sys.argv) > 3 else 30]: print(f"{asz[k]-bsz[k]:+10d} B {a[k]-b[k]:+7d} n   {asz[k]:9d} {bsz[k]:9d}  {k}")
 print('...')
 for k in keys[-10:]: print(f"{asz[k]-bsz[k]:+10d} B {a[k]-b[k]:+7d} n   {asz[k]:9d} {bsz[k]:9d}  {k}")
