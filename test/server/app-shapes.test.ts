@@ -57,4 +57,19 @@ describe('serving each app export shape', () => {
     await server.waitFor(/CORRAL_ERR_HANDLER/)
     await server.stop()
   })
+
+  it('answers 500 when an async handler resolves to something it cannot send, and serves on in the same worker', async (t) => {
+    const server = await startCorral(t, fixture('fetch-app.ts'), { args: ['--workers', '1'] })
+    const pid = await (await fetch(server.url + '/pid')).text()
+    for (const path of ['/not-a-response', '/unwritable']) {
+      // Without its 500 the client would wait for ever: the answer is never written.
+      const res = await fetch(server.url + path, { signal: AbortSignal.timeout(10_000) })
+      assert.equal(res.status, 500, path)
+      assert.equal(await res.text(), 'Internal Server Error\n', path)
+    }
+    await server.waitFor(/not a Response/)
+    await server.waitFor(/ERR_INVALID_CHAR|Invalid character/)
+    assert.equal(await (await fetch(server.url + '/pid')).text(), pid, 'the same worker answers after both')
+    assert.equal((await server.stop()).code, 0)
+  })
 })
