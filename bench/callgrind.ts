@@ -5,7 +5,7 @@
  * request path can be judged on a busy machine.
  *
  *   node --import tsx bench/callgrind.ts [--server corral|node-cluster|BUILD] [--scenario hello] [--app bench/scenarios/<scenario>.ts]
- *       [--requests 5000] [--warmup 10000] [--connections 10] [--close] [--names] [--node PATH] [--runs 1] [--top 40] [-- extra serve args]
+ *       [--requests 5000] [--warmup 10000] [--connections 10] [--close] [--names] [--node PATH] [--node-flags '--flag …'] [--runs 1] [--top 40] [-- extra serve args]
  *
  * --scenario picks the anchor's handler and corral's default app; a fan-out (fanout, fanout-io) gets
  * the upstream simulator on a free port with --delay-ms (default 5: under valgrind the server, not the
@@ -21,7 +21,8 @@
  * varying amount. It is split into JIT code, garbage collection, the event-loop-delay histogram
  * (hdr_*, its iterator: read once per heartbeat, so per-time work that valgrind's slowness inflates per request)
  * and the rest (Node's C++ and V8's builtins). JIT code has no names under valgrind; --names starts
- * the worker with --perf-basic-prof and names it from the perf map.
+ * the worker with --perf-basic-prof and names it from the perf map. --node-flags gives the worker's Node
+ * more flags of its own (V8's among them), for either server.
  *
  * --runs N starts a fresh server N times and ends with the median. One run is not enough to judge a
  * change by: V8's JIT can settle in states that differ by more than the change. In stop 57, 2 of 7
@@ -104,7 +105,7 @@ function options() {
     server: { type: 'string', default: 'corral' }, scenario: { type: 'string', default: 'hello' }, app: { type: 'string' },
     'delay-ms': { type: 'string', default: '5' },
     requests: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '10000' },
-    connections: { type: 'string', default: '10' }, names: { type: 'boolean', default: false }, node: { type: 'string' },
+    connections: { type: 'string', default: '10' }, names: { type: 'boolean', default: false }, node: { type: 'string' }, 'node-flags': { type: 'string', default: '' },
     close: { type: 'boolean', default: false }, runs: { type: 'string', default: '1' }, top: { type: 'string', default: '40' },
   } })
 }
@@ -138,7 +139,7 @@ async function once(a: Options, positionals: string[], upstreamPort: number | un
   writeFileSync(join(dir, 'preload.mjs'), PRELOAD)
   const wrap = join(dir, 'node-under-callgrind')
   writeFileSync(wrap, `#!/bin/sh\nexec valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file --separate-threads=yes ` +
-    `--callgrind-out-file=${dir}/callgrind.out.%p ${node}${a.names ? ' --perf-basic-prof' : ''} "$@"\n`)
+    `--callgrind-out-file=${dir}/callgrind.out.%p ${node}${a.names ? ' --perf-basic-prof' : ''}${a['node-flags'] ? ` ${a['node-flags']}` : ''} "$@"\n`)
   chmodSync(wrap, 0o755)
   const port = await freePort()
   const anchor = a.server === 'node-cluster'
