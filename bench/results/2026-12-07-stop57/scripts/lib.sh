@@ -12,13 +12,16 @@ start_upstream() {
   export BENCH_UPSTREAM=http://127.0.0.1:$1 BENCH_DELAY_MS=$2
 }
 
-# start_server nc|corral PORT SCENARIO LOG [node flags…]: sets $master once the server answers (10 s at most).
+# start_server nc|corral|x@FILE PORT SCENARIO LOG [node flags…]: sets $master once the server answers (10 s at most).
 # corral serves $APP (default bench/scenarios/SCENARIO.ts) with the settings in $EXTRA.
 start_server() {
   local kind=$1 port=$2 scen=$3 log=$4
   shift 4
   if [ "$kind" = nc ]; then
     PORT=$port BENCH_WORKERS=2 BENCH_SCENARIO=$scen setsid $N26 "$@" bench/anchors/node/cluster.cjs > "$log" 2>&1 &
+  elif [ "${kind#x@}" != "$kind" ]; then
+    # x@FILE (stop 65): a node:cluster program of its own, given PORT and BENCH_WORKERS as the anchor is.
+    PORT=$port BENCH_WORKERS=2 BENCH_SCENARIO=$scen setsid $N26 "$@" "${kind#x@}" > "$log" 2>&1 &
   else
     setsid $N26 "$@" dist/cli/main.js serve ${APP:-bench/scenarios/$scen.ts} --workers 2 --bind 127.0.0.1:$port $EXTRA > "$log" 2>&1 &
   fi

@@ -2,6 +2,9 @@
 # ramp.sh ROUNDS — the bench's fan-out sequence for each server in VARIANTS (nc corral nooc, or c@--flag,value: corral with settings): a c50 warm-up (2 s),
 # closed 100 (8 s), then closed 1000 (8 s), every run ended as the bench ends its runs. During the c1000 run the
 # server's CPU (all processes and threads, /proc) is sampled every 0.5 s: where in the run corral spends more.
+# Since stop 65 also: n@--node-flag[,…] (corral with Node flags on its master, which its workers inherit),
+# nn@--node-flag[,…] (node:cluster with them), x@FILE (a node:cluster program of its own, e.g.
+# ../../2026-12-08-stop65/variants/cluster-cancel.cjs), and SCEN= for another scenario than fanout.
 . "$(dirname "$(readlink -f "$0")")/../../2026-12-07-stop57/scripts/lib.sh"
 export BENCH_UPSTREAM_CONNECTIONS=3000
 PORT=8138; LUA=$PWD/bench/load/wrk-report.lua
@@ -10,9 +13,12 @@ grp() { local t=0; for p in $master $(pgrep -P $master); do for s in /proc/$p/ta
 run() { BENCH_WRK_SEND_MS=$(($2*1000)) wrk -t2 -c$1 -d$(($2+3))s -s $LUA http://127.0.0.1:$PORT/ > /tmp/ramp.wrk; }
 for r in $(seq 1 $1); do
   for v in ${VARIANTS:-nc corral}; do
-    case $v in nc) start_server nc $PORT fanout /tmp/ramp-srv.log;; corral) start_server corral $PORT fanout /tmp/ramp-srv.log;;
-      nooc) EXTRA=--no-overload-control start_server corral $PORT fanout /tmp/ramp-srv.log;;
-      c@*) EXTRA="$(echo ${v#c@} | tr , ' ')" start_server corral $PORT fanout /tmp/ramp-srv.log;; esac
+    S=${SCEN:-fanout}
+    case $v in nc|corral|x@*) start_server $v $PORT $S /tmp/ramp-srv.log;;
+      nooc) EXTRA=--no-overload-control start_server corral $PORT $S /tmp/ramp-srv.log;;
+      n@*) start_server corral $PORT $S /tmp/ramp-srv.log $(echo ${v#n@} | tr , ' ');;
+      nn@*) start_server nc $PORT $S /tmp/ramp-srv.log $(echo ${v#nn@} | tr , ' ');;
+      c@*) EXTRA="$(echo ${v#c@} | tr , ' ')" start_server corral $PORT $S /tmp/ramp-srv.log;; esac
     run 50 2; run 100 8
     ( prev=$(grp); for i in $(seq 1 22); do sleep 0.5; t=$(grp); echo -n "$((t - prev)) "; prev=$t; done; echo ) > /tmp/ramp.cpu & sp=$!
     run 1000 8; wait $sp
